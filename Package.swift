@@ -1,0 +1,34 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-dogpile-cache",
+    platforms: [.macOS(.v15), .iOS(.v18)],
+    products: [
+        .library(name: "DogpileCache", targets: ["DogpileCache"]),
+        .library(name: "DogpileCacheTesting", targets: ["DogpileCacheTesting"]),
+        .executable(name: "dogpile-demo", targets: ["dogpile-demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
+    targets: [
+        .target(
+            name: "DogpileCache",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "DogpileCacheTesting",
+            dependencies: ["DogpileCache"]
+        ),
+        .executableTarget(
+            name: "dogpile-demo",
+            dependencies: ["DogpileCache"]
+        ),
+        .testTarget(
+            name: "DogpileCacheTests",
+            dependencies: ["DogpileCache", "DogpileCacheTesting"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

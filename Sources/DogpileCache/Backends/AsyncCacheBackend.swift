@@ -1,0 +1,57 @@
+/// Where a region's values live.
+///
+/// A backend stores ``CachedValue``s under string keys. Keys reach it already mangled by the region.
+/// Every operation may throw; by default the region treats a failed read as a miss and a failed write
+/// as a logged non-event, so a broken cache never fails a request (see ``BackendErrorPolicy``).
+///
+/// Only ``get(_:)``, ``set(_:_:)`` and ``delete(_:)`` are required: the multi-key operations loop over
+/// them by default, and real backends override them to batch.
+public protocol AsyncCacheBackend: Sendable {
+    /// The value stored under `key`, or `nil` when there is none.
+    func get(_ key: String) async throws -> CachedValue?
+    /// The values stored under `keys`, in the same order, `nil` where there is none.
+    /// An empty `keys` returns `[]`.
+    func getMulti(_ keys: [String]) async throws -> [CachedValue?]
+    /// Stores `value` under `key`, replacing what was there.
+    func set(_ key: String, _ value: CachedValue) async throws
+    /// Stores every entry; later entries win for repeated keys. An empty list does nothing.
+    func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws
+    /// Removes `key`. Removing a missing key is not an error.
+    func delete(_ key: String) async throws
+    /// Removes every key in `keys`. Missing keys are not an error.
+    func deleteMulti(_ keys: [String]) async throws
+    /// A lock for `key` shared across processes, or `nil` (the default) to rely on the region's
+    /// in-process single flight.
+    func mutex(for key: String) -> (any CacheMutex)?
+}
+
+extension AsyncCacheBackend {
+    /// Reads each key with ``get(_:)``, one after another.
+    public func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
+        var values: [CachedValue?] = []
+        values.reserveCapacity(keys.count)
+        for key in keys {
+            values.append(try await get(key))
+        }
+        return values
+    }
+
+    /// Stores each entry with ``set(_:_:)``, one after another.
+    public func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
+        for entry in entries {
+            try await set(entry.key, entry.value)
+        }
+    }
+
+    /// Removes each key with ``delete(_:)``, one after another.
+    public func deleteMulti(_ keys: [String]) async throws {
+        for key in keys {
+            try await delete(key)
+        }
+    }
+
+    /// No cross-process lock: the region's in-process single flight decides who creates.
+    public func mutex(for key: String) -> (any CacheMutex)? {
+        nil
+    }
+}

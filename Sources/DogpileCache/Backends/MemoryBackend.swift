@@ -1,0 +1,77 @@
+import Synchronization
+
+/// An in-process backend that keeps values as they are: no copy, no encoding.
+///
+/// Like dogpile.cache's `memory` backend it is unbounded by default and never drops stale values on
+/// its own. Give it `maxEntries` to bound it: when a new key arrives at the bound, one entry is
+/// evicted by the CLOCK (second-chance) policy, an approximation of least-recently-used in which a
+/// read only sets a flag, so reads stay as cheap as in the unbounded store.
+///
+/// Because values are not copied, a reference-type payload changed after it was cached changes the
+/// cached value too; cache value types.
+public final class MemoryBackend: AsyncCacheBackend {
+    private let store: Mutex<MemoryStore>
+
+    /// Creates an unbounded memory backend.
+    public init() {
+        store = Mutex(MemoryStore(maxEntries: nil))
+    }
+
+    /// Creates a memory backend holding at most `maxEntries` values.
+    ///
+    /// - Throws: ``CacheError`` with code `invalidConfiguration` when `maxEntries` is less than 1.
+    public init(maxEntries: Int) throws {
+        guard maxEntries >= 1 else {
+            throw CacheError(.invalidConfiguration, "MemoryBackend maxEntries must be at least 1, got \(maxEntries)")
+        }
+        store = Mutex(MemoryStore(maxEntries: maxEntries))
+    }
+
+    /// The bound given at creation, or `nil` when unbounded.
+    public var maxEntries: Int? {
+        store.withLock { $0.maxEntries }
+    }
+
+    /// The number of values held now, stale ones included.
+    public var count: Int {
+        store.withLock { $0.count }
+    }
+
+    /// The value stored under `key`, or `nil`.
+    public func get(_ key: String) async throws -> CachedValue? {
+        store.withLock { $0.value(for: key) }
+    }
+
+    /// The values stored under `keys`, in order, read under one lock.
+    public func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
+        store.withLock { store in keys.map { store.value(for: $0) } }
+    }
+
+    /// Stores `value` under `key`.
+    public func set(_ key: String, _ value: CachedValue) async throws {
+        store.withLock { $0.setValue(value, for: key) }
+    }
+
+    /// Stores every entry under one lock.
+    public func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
+        store.withLock { store in
+            for entry in entries {
+                store.setValue(entry.value, for: entry.key)
+            }
+        }
+    }
+
+    /// Removes `key` if present.
+    public func delete(_ key: String) async throws {
+        store.withLock { $0.removeValue(for: key) }
+    }
+
+    /// Removes every key in `keys` under one lock.
+    public func deleteMulti(_ keys: [String]) async throws {
+        store.withLock { store in
+            for key in keys {
+                store.removeValue(for: key)
+            }
+        }
+    }
+}

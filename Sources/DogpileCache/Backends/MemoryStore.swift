@@ -1,0 +1,77 @@
+/// The storage behind ``MemoryBackend``: a key index over an array of slots, with CLOCK
+/// (second-chance) eviction when a bound is set.
+///
+/// A plain value type so it can be tested without locks; ``MemoryBackend`` holds it in a `Mutex`.
+struct MemoryStore {
+    private struct Slot {
+        /// `nil` marks a free slot.
+        var key: String?
+        var value: CachedValue
+        /// Set by reads; the clock hand clears it once before evicting the slot.
+        var referenced: Bool
+    }
+
+    private var index: [String: Int] = [:]
+    private var slots: [Slot] = []
+    private var freeSlots: [Int] = []
+    private var hand = 0
+    let maxEntries: Int?
+
+    init(maxEntries: Int?) {
+        self.maxEntries = maxEntries
+    }
+
+    var count: Int { index.count }
+
+    mutating func value(for key: String) -> CachedValue? {
+        guard let slot = index[key] else { return nil }
+        if maxEntries != nil {
+            slots[slot].referenced = true
+        }
+        return slots[slot].value
+    }
+
+    mutating func setValue(_ value: CachedValue, for key: String) {
+        if let slot = index[key] {
+            slots[slot].value = value
+            slots[slot].referenced = true
+            return
+        }
+        if let maxEntries, index.count >= maxEntries {
+            evictOne()
+        }
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = Slot(key: key, value: value, referenced: false)
+        } else {
+            slot = slots.count
+            slots.append(Slot(key: key, value: value, referenced: false))
+        }
+        index[key] = slot
+    }
+
+    mutating func removeValue(for key: String) {
+        guard let slot = index.removeValue(forKey: key) else { return }
+        slots[slot].key = nil
+        slots[slot].value.payload = ()
+        freeSlots.append(slot)
+    }
+
+    /// Advances the clock hand to the first occupied slot not read since the hand last passed it,
+    /// and frees that slot. Terminates within two sweeps, since the first sweep clears every flag.
+    private mutating func evictOne() {
+        while true {
+            if hand >= slots.count { hand = 0 }
+            let slot = hand
+            hand += 1
+            guard let key = slots[slot].key else { continue }
+            if slots[slot].referenced {
+                slots[slot].referenced = false
+            } else {
+                removeValue(for: key)
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Synchronization
+
+/// The default ``RegionInvalidationStrategy``: the latest invalidation of this region object, in
+/// this process only.
+///
+/// As in dogpile.cache, only the most recent invalidation counts: a soft invalidation after a hard
+/// one makes all older values stale rather than missing. A value is invalidated when it was created
+/// strictly before the invalidation. The time is kept to the microsecond in one atomic word, so
+/// reads never take a lock.
+public final class DefaultInvalidationStrategy: RegionInvalidationStrategy {
+    /// `microseconds << 1 | hardBit`; zero means never invalidated.
+    private let state = Atomic<Int64>(0)
+
+    /// Creates a strategy with no invalidation recorded.
+    public init() {}
+
+    /// Records an invalidation at `time`, replacing any earlier one.
+    public func invalidate(hard: Bool, at time: Double) async throws {
+        let microseconds = Int64((max(time, 0) * 1_000_000).rounded(.down))
+        state.store(microseconds << 1 | (hard ? 1 : 0), ordering: .releasing)
+    }
+
+    /// `.hard` or `.soft` when the value was created before the latest invalidation, else `.none`.
+    public func invalidation(ofValueCreatedAt creationTime: Double) -> ValueInvalidation {
+        let word = state.load(ordering: .acquiring)
+        guard word != 0 else { return .none }
+        let invalidatedAt = Double(word >> 1) / 1_000_000
+        guard creationTime < invalidatedAt else { return .none }
+        return word & 1 == 1 ? .hard : .soft
+    }
+}

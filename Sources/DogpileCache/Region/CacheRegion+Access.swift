@@ -1,0 +1,125 @@
+/// Plain reads and writes: no lock, no creation.
+extension CacheRegion {
+    /// The fresh value cached under `key`, or `nil` when it is missing, stale, invalidated or not a `Value`.
+    ///
+    /// - Parameters:
+    ///   - expirationTime: Overrides the region's expiration for this read.
+    ///   - ignoreExpiration: Returns whatever is stored, skipping the expiration and invalidation checks.
+    public nonisolated func get<Value: Sendable>(
+        _ key: String,
+        as type: Value.Type = Value.self,
+        expirationTime: CacheExpiration? = nil,
+        ignoreExpiration: Bool = false
+    ) async throws -> Value? {
+        try await valueMetadata(key, as: type, expirationTime: expirationTime, ignoreExpiration: ignoreExpiration)?.payload
+    }
+
+    /// The fresh values cached under `keys`, in order, read with one backend call; `nil` where a value
+    /// is missing, stale, invalidated or not a `Value`.
+    public nonisolated func getMulti<Value: Sendable>(
+        _ keys: [String],
+        as type: Value.Type = Value.self,
+        expirationTime: CacheExpiration? = nil,
+        ignoreExpiration: Bool = false
+    ) async throws -> [Value?] {
+        let settings = try settings()
+        guard !keys.isEmpty else { return [] }
+        let expiration = try (expirationTime ?? settings.expiration).validated()
+        let stored = try await readMulti(keys.map(mangle), settings: settings)
+        let now = clock.now()
+        return stored.map { value in
+            usablePayload(value, as: type, expiration: expiration, ignoreExpiration: ignoreExpiration, now: now, settings: settings)
+        }
+    }
+
+    /// The value cached under `key` with its creation time and age, or `nil` when it is missing,
+    /// stale, invalidated or not a `Value` (dogpile's `get_value_metadata`).
+    public nonisolated func valueMetadata<Value: Sendable>(
+        _ key: String,
+        as type: Value.Type = Value.self,
+        expirationTime: CacheExpiration? = nil,
+        ignoreExpiration: Bool = false
+    ) async throws -> CacheValueMetadata<Value>? {
+        let settings = try settings()
+        let expiration = try (expirationTime ?? settings.expiration).validated()
+        guard let stored = try await read(mangle(key), settings: settings) else {
+            counters.misses.increment()
+            return nil
+        }
+        let now = clock.now()
+        guard let payload = usablePayload(stored, as: type, expiration: expiration, ignoreExpiration: ignoreExpiration, now: now, settings: settings) else {
+            return nil
+        }
+        return CacheValueMetadata(payload: payload, creationTime: stored.creationTime, age: stored.age(at: now))
+    }
+
+    /// Stores `value` under `key`, stamped with the current time, replacing what was there.
+    ///
+    /// Explicit writes always throw backend errors, whatever the ``BackendErrorPolicy``: a caller
+    /// that writes needs to know the write failed.
+    public nonisolated func set<Value: Sendable>(_ key: String, _ value: Value) async throws {
+        let settings = try settings()
+        let backendKey = mangle(key)
+        do {
+            try await settings.backend!.set(backendKey, CachedValue(payload: value, creationTime: clock.now()))
+        } catch {
+            try handleBackendError(error, operation: "set", key: backendKey, settings: settings, always: true)
+        }
+    }
+
+    /// Stores every value with one backend call, all stamped with the same time.
+    public nonisolated func setMulti<Value: Sendable>(_ values: [String: Value]) async throws {
+        let settings = try settings()
+        guard !values.isEmpty else { return }
+        let now = clock.now()
+        let entries = values.map { (key: mangle($0.key), value: CachedValue(payload: $0.value, creationTime: now)) }
+        do {
+            try await settings.backend!.setMulti(entries)
+        } catch {
+            try handleBackendError(error, operation: "setMulti", key: entries.map(\.key).joined(separator: " "), settings: settings, always: true)
+        }
+    }
+
+    /// Removes the value under `key`. Removing a missing key is not an error.
+    public nonisolated func delete(_ key: String) async throws {
+        let settings = try settings()
+        let backendKey = mangle(key)
+        do {
+            try await settings.backend!.delete(backendKey)
+        } catch {
+            try handleBackendError(error, operation: "delete", key: backendKey, settings: settings, always: true)
+        }
+    }
+
+    /// Removes the values under `keys` with one backend call.
+    public nonisolated func deleteMulti(_ keys: [String]) async throws {
+        let settings = try settings()
+        guard !keys.isEmpty else { return }
+        let backendKeys = keys.map(mangle)
+        do {
+            try await settings.backend!.deleteMulti(backendKeys)
+        } catch {
+            try handleBackendError(error, operation: "deleteMulti", key: backendKeys.joined(separator: " "), settings: settings, always: true)
+        }
+    }
+
+    /// The payload of `stored` if it is a fresh `Value` (or any `Value` with `ignoreExpiration`),
+    /// counting the read as a hit or a miss.
+    private nonisolated func usablePayload<Value: Sendable>(
+        _ stored: CachedValue?,
+        as type: Value.Type,
+        expiration: CacheExpiration,
+        ignoreExpiration: Bool,
+        now: Double,
+        settings: RegionSettings
+    ) -> Value? {
+        guard let stored, let payload = stored.payload as? Value,
+            ignoreExpiration || settings.freshness(of: stored, expiration: expiration, now: now) == .fresh
+        else {
+            counters.misses.increment()
+            return nil
+        }
+        counters.hits.increment()
+        return payload
+    }
+}

@@ -1,0 +1,246 @@
+import Logging
+import Synchronization
+
+/// A cache region: a backend, an expiration policy and the dogpile lock that makes concurrent
+/// callers of one missing key share a single creation.
+///
+/// Build a region at start-up and configure it later (functions can be wrapped in between), or do
+/// both at once:
+///
+/// ```swift
+/// let region = CacheRegion(name: "users")
+/// try await region.configure(backend: MemoryBackend(), expirationTime: .minutes(5))
+/// let user = try await region.getOrCreate("user:42") { try await db.loadUser(42) }
+/// ```
+///
+/// Fresh values are served without entering the actor's isolation: the actor holds only the
+/// in-flight map that decides who creates a missing or stale value. See <doc:DogpileSemantics>.
+public actor CacheRegion {
+    /// The region's label, for logs and configuration; the region itself does not use it.
+    public nonisolated let name: String
+    /// The function applied to every key before it reaches the backend, if any.
+    public nonisolated let keyMangler: KeyMangler?
+    /// The clock that stamps and ages values.
+    public nonisolated let clock: any CacheClock
+    /// The logger for debug lines about misses, stale values, creations and backend errors.
+    public nonisolated let logger: Logger
+
+    nonisolated let settingsStore: Mutex<RegionSettings>
+    nonisolated let counters = RegionCounters()
+    /// Counts finished flights. A caller whose backend read began before the count changed re-reads
+    /// before creating, because a flight may have stored the value after that read.
+    nonisolated let finishedFlights = Atomic<UInt64>(0)
+    /// Creations in progress, by backend key: the one place that decides who creates.
+    var flights: [String: CacheFlight] = [:]
+
+    /// Creates an unconfigured region. Configure it with
+    /// ``configure(backend:expirationTime:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:)``
+    /// before use; until then operations throw `regionNotConfigured`.
+    ///
+    /// - Parameters:
+    ///   - name: A label for logs and configuration.
+    ///   - keyMangler: Applied to every key before it reaches the backend.
+    ///   - clock: The wall clock for creation times and ages; inject `ManualCacheClock` in tests.
+    ///   - logger: Receives debug lines; its label defaults to `dogpile.cache`.
+    public init(
+        name: String = "default",
+        keyMangler: KeyMangler? = nil,
+        clock: any CacheClock = SystemCacheClock(),
+        logger: Logger = Logger(label: "dogpile.cache")
+    ) {
+        self.name = name
+        self.keyMangler = keyMangler
+        self.clock = clock
+        self.logger = logger
+        self.settingsStore = Mutex(RegionSettings())
+    }
+
+    /// Creates a region and configures it in one step.
+    ///
+    /// - Throws: `invalidConfiguration` when `expirationTime` is negative or not finite.
+    public init(
+        name: String = "default",
+        backend: some AsyncCacheBackend,
+        expirationTime: CacheExpiration = .never,
+        keyMangler: KeyMangler? = nil,
+        clock: any CacheClock = SystemCacheClock(),
+        logger: Logger = Logger(label: "dogpile.cache"),
+        invalidationStrategy: (any RegionInvalidationStrategy)? = nil,
+        backgroundRefresh: Bool = false,
+        backendErrors: BackendErrorPolicy = .failOpen
+    ) throws {
+        var settings = RegionSettings()
+        settings.backend = backend
+        settings.expiration = try expirationTime.validated()
+        settings.invalidation = invalidationStrategy ?? settings.invalidation
+        settings.backgroundRefresh = backgroundRefresh
+        settings.backendErrors = backendErrors
+        self.name = name
+        self.keyMangler = keyMangler
+        self.clock = clock
+        self.logger = logger
+        self.settingsStore = Mutex(settings)
+    }
+
+    /// Gives the region its backend and policies.
+    ///
+    /// - Parameters:
+    ///   - backend: Where values live.
+    ///   - expirationTime: How long values stay fresh; `.never` by default.
+    ///   - replaceExistingBackend: Must be `true` to configure an already configured region.
+    ///     Creations in progress finish with the settings they started with.
+    ///   - invalidationStrategy: Replaces the region's strategy; by default the region keeps its own
+    ///     ``DefaultInvalidationStrategy``.
+    ///   - backgroundRefresh: When `true`, the caller that starts regenerating a stale value is also
+    ///     given the stale value at once, and the new value is stored when ready (dogpile's
+    ///     `async_creation_runner`). Missing values are still awaited.
+    ///   - backendErrors: ``BackendErrorPolicy/failOpen`` (default) or ``BackendErrorPolicy/propagate``.
+    /// - Throws: `regionAlreadyConfigured`, or `invalidConfiguration` for a negative expiration.
+    public func configure(
+        backend: some AsyncCacheBackend,
+        expirationTime: CacheExpiration = .never,
+        replaceExistingBackend: Bool = false,
+        invalidationStrategy: (any RegionInvalidationStrategy)? = nil,
+        backgroundRefresh: Bool = false,
+        backendErrors: BackendErrorPolicy = .failOpen
+    ) throws {
+        let expiration = try expirationTime.validated()
+        try settingsStore.withLock { settings in
+            if let current = settings.backend, !replaceExistingBackend {
+                throw CacheError(
+                    .regionAlreadyConfigured,
+                    "region '\(name)' is already configured with backend \(type(of: current)); pass replaceExistingBackend: true to replace it"
+                )
+            }
+            settings.backend = backend
+            settings.expiration = expiration
+            settings.invalidation = invalidationStrategy ?? settings.invalidation
+            settings.backgroundRefresh = backgroundRefresh
+            settings.backendErrors = backendErrors
+        }
+    }
+
+    /// Whether a backend has been configured.
+    public nonisolated var isConfigured: Bool {
+        settingsStore.withLock { $0.backend != nil }
+    }
+
+    /// The backend the region talks to.
+    ///
+    /// - Throws: `regionNotConfigured` before the region is configured.
+    public nonisolated var backend: any AsyncCacheBackend {
+        get throws { try settings().backend! }
+    }
+
+    /// The backend that stores the values, beneath any proxies the region talks through.
+    ///
+    /// - Throws: `regionNotConfigured` before the region is configured.
+    public nonisolated var actualBackend: any AsyncCacheBackend {
+        get throws { try backend }
+    }
+
+    /// The region's expiration time.
+    public nonisolated var expirationTime: CacheExpiration {
+        settingsStore.withLock { $0.expiration }
+    }
+
+    /// Counters of hits, misses, creations, stale values served, coalesced waiters and backend errors.
+    public nonisolated var statistics: CacheStatistics {
+        counters.snapshot
+    }
+
+    /// Invalidates every value created before now, in this region.
+    ///
+    /// - Parameter hard: `true` (default) makes older values misses: every caller waits for one new
+    ///   value. `false` makes them stale: one caller regenerates while the others are served the old
+    ///   value, even when the region has no expiration time.
+    /// - Throws: What a custom ``RegionInvalidationStrategy`` throws; the default never throws.
+    public nonisolated func invalidate(hard: Bool = true) async throws {
+        let strategy = settingsStore.withLock { $0.invalidation }
+        try await strategy.invalidate(hard: hard, at: clock.now())
+    }
+
+    /// Whether a value for `key` is being created now, by this region or, when the backend has a
+    /// ``CacheMutex``, by any process.
+    public func isKeyLocked(_ key: String) async throws -> Bool {
+        let backendKey = mangle(key)
+        if flights[backendKey] != nil {
+            return true
+        }
+        guard let mutex = try settings().backend?.mutex(for: backendKey) else { return false }
+        return try await mutex.isLocked()
+    }
+
+    // MARK: - Internals shared by the operations
+
+    /// The current settings; throws `regionNotConfigured` when there is no backend.
+    nonisolated func settings() throws -> RegionSettings {
+        let settings = settingsStore.withLock { $0 }
+        guard settings.backend != nil else {
+            throw CacheError(.regionNotConfigured, "region '\(name)' has no backend; call configure(backend:) first")
+        }
+        return settings
+    }
+
+    /// The key as the backend sees it.
+    nonisolated func mangle(_ key: String) -> String {
+        keyMangler?(key) ?? key
+    }
+
+    /// Counts and logs a backend failure, then rethrows it if the policy (or `always`) says so.
+    /// Cancellation is always rethrown.
+    nonisolated func handleBackendError(
+        _ error: any Error,
+        operation: StaticString,
+        key: @autoclosure () -> String,
+        settings: RegionSettings,
+        always: Bool = false
+    ) throws {
+        if error is CancellationError {
+            throw error
+        }
+        counters.backendErrors.increment()
+        logger.debug("backend error", metadata: ["operation": "\(operation)", "key": "\(key())", "error": "\(error)"])
+        if always || settings.backendErrors == .propagate {
+            throw error
+        }
+    }
+
+    /// Reads one key; a failure is a miss unless errors propagate.
+    nonisolated func read(_ backendKey: String, settings: RegionSettings) async throws -> CachedValue? {
+        do {
+            return try await settings.backend!.get(backendKey)
+        } catch {
+            try handleBackendError(error, operation: "get", key: backendKey, settings: settings)
+            return nil
+        }
+    }
+
+    /// Reads many keys in one backend call; a failure is all misses unless errors propagate.
+    nonisolated func readMulti(_ backendKeys: [String], settings: RegionSettings) async throws -> [CachedValue?] {
+        do {
+            let values = try await settings.backend!.getMulti(backendKeys)
+            guard values.count == backendKeys.count else {
+                throw CacheError(.backendUnavailable, "backend returned \(values.count) values for \(backendKeys.count) keys")
+            }
+            return values
+        } catch {
+            try handleBackendError(error, operation: "getMulti", key: backendKeys.joined(separator: " "), settings: settings)
+            return Array(repeating: nil, count: backendKeys.count)
+        }
+    }
+
+    /// Stores created values; a failure is logged and counted unless errors propagate.
+    nonisolated func store(_ entries: [(key: String, value: CachedValue)], settings: RegionSettings) async throws {
+        guard !entries.isEmpty else { return }
+        do {
+            if entries.count == 1 {
+                try await settings.backend!.set(entries[0].key, entries[0].value)
+            } else {
+                try await settings.backend!.setMulti(entries)
+            }
+        } catch {
+            try handleBackendError(error, operation: "set", key: entries.map(\.key).joined(separator: " "), settings: settings)
+        }
+    }
+}

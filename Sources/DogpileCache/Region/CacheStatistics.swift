@@ -1,0 +1,55 @@
+import Synchronization
+
+/// What a region has done since it was created, read with ``CacheRegion/statistics``.
+public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
+    /// Reads that found a fresh value.
+    public var hits = 0
+    /// Reads that found no usable value: missing, hard-invalidated, of another format version or type,
+    /// or (for `get`) stale.
+    public var misses = 0
+    /// Creator calls (a multi-key creator call counts once).
+    public var creations = 0
+    /// Callers given a stale value while another caller or a background task regenerated it.
+    public var staleServed = 0
+    /// Callers that waited for a creation another caller had started, instead of creating.
+    public var coalescedWaiters = 0
+    /// Backend operations that failed.
+    public var backendErrors = 0
+
+    /// Creates statistics with every counter at zero.
+    public init() {}
+
+    /// All counters on one line.
+    public var description: String {
+        "hits=\(hits) misses=\(misses) creations=\(creations) staleServed=\(staleServed) "
+            + "coalescedWaiters=\(coalescedWaiters) backendErrors=\(backendErrors)"
+    }
+}
+
+/// The live counters behind ``CacheStatistics``, updated without locks.
+final class RegionCounters: Sendable {
+    let hits = Atomic<Int>(0)
+    let misses = Atomic<Int>(0)
+    let creations = Atomic<Int>(0)
+    let staleServed = Atomic<Int>(0)
+    let coalescedWaiters = Atomic<Int>(0)
+    let backendErrors = Atomic<Int>(0)
+
+    var snapshot: CacheStatistics {
+        var statistics = CacheStatistics()
+        statistics.hits = hits.load(ordering: .relaxed)
+        statistics.misses = misses.load(ordering: .relaxed)
+        statistics.creations = creations.load(ordering: .relaxed)
+        statistics.staleServed = staleServed.load(ordering: .relaxed)
+        statistics.coalescedWaiters = coalescedWaiters.load(ordering: .relaxed)
+        statistics.backendErrors = backendErrors.load(ordering: .relaxed)
+        return statistics
+    }
+}
+
+extension Atomic where Value == Int {
+    /// Adds `amount` with relaxed ordering: counters need no ordering with other memory.
+    func increment(by amount: Int = 1) {
+        wrappingAdd(amount, ordering: .relaxed)
+    }
+}
