@@ -16,9 +16,9 @@ final class CacheFlight: Sendable {
         CacheFlight.creating.contains(ObjectIdentifier(self))
     }
 
-    /// Runs `body` marked as this flight's creator.
-    func runAsCreator<T>(_ body: () async throws -> T) async throws -> T {
-        try await CacheFlight.$creating.withValue(CacheFlight.creating + [ObjectIdentifier(self)]) {
+    /// Runs `body` marked as the creator of `flights`.
+    static func runAsCreator<T>(of flights: [CacheFlight], _ body: () async throws -> T) async throws -> T {
+        try await $creating.withValue(creating + flights.map(ObjectIdentifier.init)) {
             try await body()
         }
     }

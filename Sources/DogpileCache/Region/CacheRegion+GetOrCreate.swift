@@ -1,6 +1,4 @@
-import Logging
-
-/// The dogpile lock for one key.
+/// The dogpile lock: get-or-create for one key and for many.
 extension CacheRegion {
     /// Returns the value cached under `key`, or creates it with `creator`, stores it and returns it.
     ///
@@ -30,8 +28,9 @@ extension CacheRegion {
         let expiration = try (expirationTime ?? settings.expiration).validated()
         let backendKey = mangle(key)
         let flightsSeen = finishedFlights.load(ordering: .acquiring)
+        let stored = try await read(backendKey, settings: settings)
         var stale: Value?
-        if let stored = try await read(backendKey, settings: settings), let payload = stored.payload as? Value {
+        if let stored, let payload = stored.payload as? Value {
             switch settings.freshness(of: stored, expiration: expiration, now: clock.now()) {
             case .fresh:
                 counters.hits.increment()
@@ -42,184 +41,104 @@ extension CacheRegion {
                 break
             }
         }
-        if stale == nil {
-            counters.misses.increment()
-            logger.debug("no value present for key", metadata: ["key": "\(key)"])
-        }
-        let request = CreationRequest(
-            key: key,
-            backendKey: backendKey,
-            stale: stale,
+        let batch = CreationBatch(
+            pending: [PendingKey(key: key, backendKey: backendKey, stale: stale)],
             flightsSeen: flightsSeen,
             settings: settings,
             expiration: expiration,
             shouldCache: shouldCache,
-            creator: creator
+            create: { _ in [try await creator()] }
         )
-        switch try await joinOrStartFlight(request) {
+        return try await value(of: joinOrStartFlights(batch)[0], key: key)
+    }
+
+    /// Returns the values for `keys` in order, creating the missing and stale ones with one call of
+    /// `creator`.
+    ///
+    /// The keys are read with one backend call. `creator` is called at most once, with only the keys
+    /// that are missing or stale and not already being created by another call (single or multi),
+    /// without duplicates, and must return one value per key in the same order. Keys in flight
+    /// elsewhere join that flight. Stale values follow the same rules as in
+    /// ``getOrCreate(_:as:expirationTime:shouldCache:creator:)``.
+    ///
+    /// - Throws: `creatorResultCountMismatch` when `creator` returns a different number of values than
+    ///   keys, the creator's error, `CancellationError`, `regionNotConfigured`, `recursiveCreation`.
+    public nonisolated func getOrCreateMulti<Value: Sendable>(
+        _ keys: [String],
+        as type: Value.Type = Value.self,
+        expirationTime: CacheExpiration? = nil,
+        shouldCache: (@Sendable (Value) -> Bool)? = nil,
+        creator: @escaping @Sendable ([String]) async throws -> [Value]
+    ) async throws -> [Value] {
+        let settings = try settings()
+        let expiration = try (expirationTime ?? settings.expiration).validated()
+        guard !keys.isEmpty else { return [] }
+
+        // One entry per backend key, in first-seen order.
+        var slotOfBackendKey: [String: Int] = [:]
+        var uniqueKeys: [(key: String, backendKey: String)] = []
+        let slots = keys.map { key in
+            let backendKey = mangle(key)
+            if let slot = slotOfBackendKey[backendKey] { return slot }
+            slotOfBackendKey[backendKey] = uniqueKeys.count
+            uniqueKeys.append((key, backendKey))
+            return uniqueKeys.count - 1
+        }
+
+        let flightsSeen = finishedFlights.load(ordering: .acquiring)
+        let stored = try await readMulti(uniqueKeys.map(\.backendKey), settings: settings)
+        let now = clock.now()
+        var values = [Value?](repeating: nil, count: uniqueKeys.count)
+        var pending: [PendingKey<Value>] = []
+        var pendingSlots: [Int] = []
+        for (slot, entry) in uniqueKeys.enumerated() {
+            var stale: Value?
+            if let value = stored[slot], let payload = value.payload as? Value {
+                switch settings.freshness(of: value, expiration: expiration, now: now) {
+                case .fresh:
+                    counters.hits.increment()
+                    values[slot] = payload
+                    continue
+                case .stale:
+                    stale = payload
+                case .unusable:
+                    break
+                }
+            }
+            pending.append(PendingKey(key: entry.key, backendKey: entry.backendKey, stale: stale))
+            pendingSlots.append(slot)
+        }
+        if !pending.isEmpty {
+            let batch = CreationBatch(
+                pending: pending,
+                flightsSeen: flightsSeen,
+                settings: settings,
+                expiration: expiration,
+                shouldCache: shouldCache,
+                create: creator
+            )
+            let outcomes = try await joinOrStartFlights(batch)
+            for (slot, (outcome, entry)) in zip(pendingSlots, zip(outcomes, pending)) {
+                values[slot] = try await value(of: outcome, key: entry.key)
+            }
+        }
+        return slots.map { values[$0]! }
+    }
+
+    /// The value an outcome stands for, waiting for its flight if need be.
+    private nonisolated func value<Value: Sendable>(of outcome: FlightOutcome<Value>, key: String) async throws -> Value {
+        switch outcome {
         case .value(let value):
             return value
         case .wait(let flight):
-            return try await Self.cast(flight.wait(), as: type, key: key)
-        }
-    }
-
-    /// What a caller does after consulting the in-flight map.
-    enum FlightOutcome<Value: Sendable> {
-        /// Return this value now (a stale value served while another caller regenerates).
-        case value(Value)
-        /// Wait for this flight's result.
-        case wait(CacheFlight)
-    }
-
-    /// Everything a flight for one key needs.
-    struct CreationRequest<Value: Sendable>: Sendable {
-        var key: String
-        var backendKey: String
-        var stale: Value?
-        var flightsSeen: UInt64
-        var settings: RegionSettings
-        var expiration: CacheExpiration
-        var shouldCache: (@Sendable (Value) -> Bool)?
-        var creator: @Sendable () async throws -> Value
-    }
-
-    /// Joins the flight for the key, serves the stale value, or starts a new flight. Synchronous on
-    /// the actor, so checking and registering a flight cannot interleave with another caller.
-    private func joinOrStartFlight<Value: Sendable>(_ request: CreationRequest<Value>) throws -> FlightOutcome<Value> {
-        if let flight = flights[request.backendKey] {
-            if let stale = request.stale {
-                counters.staleServed.increment()
-                logger.debug("serving stale value while another caller regenerates", metadata: ["key": "\(request.key)"])
-                return .value(stale)
+            let payload = try await flight.wait()
+            guard let value = payload as? Value else {
+                throw CacheError(
+                    .typeMismatch,
+                    "the value created for key '\(key)' is a \(type(of: payload)), not the requested \(Value.self)"
+                )
             }
-            if flight.isCreatedByCurrentTask {
-                throw Self.recursiveCreationError(key: request.key)
-            }
-            counters.coalescedWaiters.increment()
-            return .wait(flight)
+            return value
         }
-        let flight = CacheFlight()
-        flights[request.backendKey] = flight
-        let mustReread = finishedFlights.load(ordering: .acquiring) != request.flightsSeen
-        Task { [self] in
-            let result = await runFlight(flight, request, mustReread: mustReread)
-            finish([(request.backendKey, flight)], results: [result])
-        }
-        if let stale = request.stale, request.settings.backgroundRefresh {
-            counters.staleServed.increment()
-            logger.debug("serving stale value while regenerating in the background", metadata: ["key": "\(request.key)"])
-            return .value(stale)
-        }
-        return .wait(flight)
-    }
-
-    /// Runs one flight off the actor: takes the backend's mutex if it has one, re-reads when another
-    /// creation may have stored the value meanwhile, calls the creator and stores its value.
-    private nonisolated func runFlight<Value: Sendable>(
-        _ flight: CacheFlight,
-        _ request: CreationRequest<Value>,
-        mustReread: Bool
-    ) async -> Result<any Sendable, any Error> {
-        let settings = request.settings
-        let mutex = settings.backend!.mutex(for: request.backendKey)
-        var locked = false
-        if let mutex {
-            do {
-                locked = try await mutex.acquire(wait: request.stale == nil)
-                if !locked, let stale = request.stale {
-                    // Another process is regenerating this stale value: serve it to this flight's callers.
-                    return .success(stale)
-                }
-            } catch {
-                do {
-                    try handleBackendError(error, operation: "mutex acquire", key: request.backendKey, settings: settings)
-                } catch {
-                    return .failure(error)
-                }
-            }
-        }
-        var result = await createAndStore(flight, request, reread: mustReread || mutex != nil)
-        if let mutex, locked {
-            do {
-                try await mutex.release()
-            } catch {
-                do {
-                    try handleBackendError(error, operation: "mutex release", key: request.backendKey, settings: settings)
-                } catch {
-                    result = .failure(error)
-                }
-            }
-        }
-        return result
-    }
-
-    private nonisolated func createAndStore<Value: Sendable>(
-        _ flight: CacheFlight,
-        _ request: CreationRequest<Value>,
-        reread: Bool
-    ) async -> Result<any Sendable, any Error> {
-        let settings = request.settings
-        do {
-            if reread, let stored = try await read(request.backendKey, settings: settings),
-                let payload = stored.payload as? Value,
-                settings.freshness(of: stored, expiration: request.expiration, now: clock.now()) == .fresh
-            {
-                return .success(payload)
-            }
-            counters.creations.increment()
-            let started = ContinuousClock.now
-            let value = try await flight.runAsCreator(request.creator)
-            logger.debug(
-                "value generated",
-                metadata: ["key": "\(request.key)", "seconds": "\((ContinuousClock.now - started).seconds)"]
-            )
-            if request.shouldCache?(value) ?? true {
-                try await store([(request.backendKey, CachedValue(payload: value, creationTime: clock.now()))], settings: settings)
-            }
-            return .success(value)
-        } catch {
-            return .failure(error)
-        }
-    }
-
-    /// Removes finished flights from the map, then hands each its result, so that a caller arriving
-    /// after a failure starts a new flight rather than joining the failed one.
-    func finish(_ finished: [(backendKey: String, flight: CacheFlight)], results: [Result<any Sendable, any Error>]) {
-        for entry in finished where flights[entry.backendKey] === entry.flight {
-            flights[entry.backendKey] = nil
-        }
-        finishedFlights.add(1, ordering: .releasing)
-        for (entry, result) in zip(finished, results) {
-            if case .failure(let error) = result {
-                logger.debug("creation failed", metadata: ["key": "\(entry.backendKey)", "error": "\(error)"])
-            }
-            entry.flight.complete(with: result)
-        }
-    }
-
-    static func cast<Value>(_ payload: any Sendable, as type: Value.Type, key: String) throws -> Value {
-        guard let value = payload as? Value else {
-            throw CacheError(
-                .typeMismatch,
-                "the value created for key '\(key)' is a \(Swift.type(of: payload)), not the requested \(Value.self)"
-            )
-        }
-        return value
-    }
-
-    static func recursiveCreationError(key: String) -> CacheError {
-        CacheError(
-            .recursiveCreation,
-            "the creator for key '\(key)' asked for the same key; it would wait on itself forever"
-        )
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
