@@ -9,16 +9,17 @@ final class CacheFlight: Sendable {
 
     /// The flights the current task is creating values for, so that a creator asking for its own key
     /// gets an error instead of waiting on itself.
-    @TaskLocal static var creating: [ObjectIdentifier] = []
+    /// Held strongly, so that no other flight can take a finished flight's identity.
+    @TaskLocal static var creating: [CacheFlight] = []
 
     /// Whether the current task is running this flight's creator (directly or through child tasks).
     var isCreatedByCurrentTask: Bool {
-        CacheFlight.creating.contains(ObjectIdentifier(self))
+        CacheFlight.creating.contains { $0 === self }
     }
 
     /// Runs `body` marked as the creator of `flights`.
     static func runAsCreator<T>(of flights: [CacheFlight], _ body: () async throws -> T) async throws -> T {
-        try await $creating.withValue(creating + flights.map(ObjectIdentifier.init)) {
+        try await $creating.withValue(creating + flights) {
             try await body()
         }
     }

@@ -1,0 +1,236 @@
+import DogpileCache
+import DogpileCacheTesting
+import Testing
+
+@Suite(.timeLimit(.minutes(2))) struct DogpileLockTests {
+    @Test func tenThousandCallersOfAMissingKeyShareOneCreation() async throws {
+        let region = try CacheRegion(backend: MemoryBackend())
+        let gate = Gate()
+        let log = CreatorLog()
+        let callers = 10_000
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<callers {
+                group.addTask {
+                    try await region.getOrCreate("hot") {
+                        log.record()
+                        await gate.wait()
+                        return "created once"
+                    }
+                }
+            }
+            // Every caller but the creating one has joined the flight before it is released.
+            await waitUntil { region.statistics.coalescedWaiters == callers - 1 }
+            gate.open()
+            var served = 0
+            for try await value in group {
+                #expect(value == "created once")
+                served += 1
+            }
+            #expect(served == callers)
+        }
+        #expect(log.calls == 1)
+        #expect(region.statistics.creations == 1)
+        #expect(try await region.get("hot", as: String.self) == "created once")
+    }
+
+    @Test func staleValueIsServedToEveryCallerWhileBackgroundRefreshIsParked() async throws {
+        let clock = ManualCacheClock()
+        let region = try CacheRegion(
+            backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock, backgroundRefresh: true
+        )
+        try await region.set("k", "stale")
+        clock.advance(by: 11)
+        let gate = Gate()
+        let log = CreatorLog()
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<1_000 {
+                group.addTask {
+                    try await region.getOrCreate("k") {
+                        log.record()
+                        await gate.wait()
+                        return "fresh"
+                    }
+                }
+            }
+            // All 1,000 return while the creator is still parked.
+            for try await value in group {
+                #expect(value == "stale")
+            }
+        }
+        #expect(region.statistics.staleServed == 1_000)
+        await waitUntil { gate.parked == 1 }
+        #expect(log.calls == 1)
+        gate.open()
+        try await waitUntil { try await !region.isKeyLocked("k") }
+        #expect(try await region.get("k", as: String.self) == "fresh")
+        #expect(log.calls == 1)
+    }
+
+    @Test func staleValueIsServedToEveryCallerButTheRegenerating() async throws {
+        let clock = ManualCacheClock()
+        let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock)
+        try await region.set("k", "stale")
+        clock.advance(by: 11)
+        let gate = Gate()
+        let log = CreatorLog()
+        let creator: @Sendable () async throws -> String = {
+            log.record()
+            await gate.wait()
+            return "fresh"
+        }
+        let regenerating = Task { try await region.getOrCreate("k", creator: creator) }
+        try await waitUntil { try await region.isKeyLocked("k") }
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<1_000 {
+                group.addTask { try await region.getOrCreate("k", creator: creator) }
+            }
+            for try await value in group {
+                #expect(value == "stale")
+            }
+        }
+        gate.open()
+        #expect(try await regenerating.value == "fresh")
+        #expect(log.calls == 1)
+        #expect(try await region.get("k", as: String.self) == "fresh")
+    }
+
+    @Test func cancelledWaitersLeaveAtOnceAndTheLastGetsTheValue() async throws {
+        let region = try CacheRegion(backend: MemoryBackend())
+        let gate = Gate()
+        let log = CreatorLog()
+        let creator: @Sendable () async throws -> Int = {
+            log.record()
+            await gate.wait()
+            return 7
+        }
+        let waiters = (0..<1_000).map { _ in Task { try await region.getOrCreate("k", creator: creator) } }
+        await waitUntil { region.statistics.coalescedWaiters == 999 }
+        for waiter in waiters.dropLast() {
+            waiter.cancel()
+        }
+        // Each cancelled caller finishes while the creator is still parked.
+        for waiter in waiters.dropLast() {
+            await #expect(throws: CancellationError.self) { try await waiter.value }
+        }
+        #expect(gate.parked == 1)
+        gate.open()
+        #expect(try await waiters.last!.value == 7)
+        #expect(log.calls == 1)
+        #expect(try await region.get("k", as: Int.self) == 7)
+    }
+
+    @Test func valueIsStoredEvenWhenEveryWaiterLeft() async throws {
+        let region = try CacheRegion(backend: MemoryBackend())
+        let gate = Gate()
+        let waiter = Task {
+            try await region.getOrCreate("k") {
+                await gate.wait()
+                return "kept"
+            }
+        }
+        await waitUntil { gate.parked == 1 }
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        gate.open()
+        try await waitUntil { try await !region.isKeyLocked("k") }
+        #expect(try await region.get("k", as: String.self) == "kept")
+    }
+
+    @Test func alreadyCancelledCallerDoesNotWait() async throws {
+        let region = try CacheRegion(backend: MemoryBackend())
+        let gate = Gate()
+        let first = Task {
+            try await region.getOrCreate("k") {
+                await gate.wait()
+                return 1
+            }
+        }
+        await waitUntil { gate.parked == 1 }
+        let late = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await region.getOrCreate("k") { 2 }
+        }
+        await #expect(throws: CancellationError.self) { try await late.value }
+        gate.open()
+        #expect(try await first.value == 1)
+    }
+
+    @Test func creatorErrorReachesEveryWaiterAndIsNotCached() async throws {
+        let region = try CacheRegion(backend: MemoryBackend())
+        let gate = Gate()
+        let log = CreatorLog()
+        let failing: @Sendable () async throws -> Int = {
+            log.record()
+            await gate.wait()
+            throw CreatorFailure(attempt: log.calls)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    await #expect(throws: CreatorFailure(attempt: 1)) {
+                        try await region.getOrCreate("k", creator: failing)
+                    }
+                }
+            }
+            await waitUntil { region.statistics.coalescedWaiters == 99 }
+            gate.open()
+            try await group.waitForAll()
+        }
+        #expect(log.calls == 1)
+        #expect(try await region.get("k", as: Int.self) == nil)
+        #expect(try await region.getOrCreate("k") { 5 } == 5)
+    }
+
+    @Test func creatorMayAskForOtherKeys() async throws {
+        let region = try CacheRegion(backend: MemoryBackend())
+        let value = try await region.getOrCreate("outer") {
+            let inner = try await region.getOrCreate("inner") { 20 }
+            let many = try await region.getOrCreateMulti(["a", "b"]) { keys in keys.map { _ in 1 } }
+            return inner + many.reduce(0, +)
+        }
+        #expect(value == 22)
+    }
+
+    @Test func creatorAskingForItsOwnKeyGetsAClearError() async throws {
+        let region = try CacheRegion(backend: MemoryBackend())
+        let error = await #expect(throws: CacheError.self) {
+            try await region.getOrCreate("self") {
+                try await region.getOrCreate("self") { 1 }
+            }
+        }
+        #expect(error?.code == .recursiveCreation)
+        #expect(error?.message.contains("'self'") == true)
+        // The failed flight is gone: the key works again.
+        #expect(try await region.getOrCreate("self") { 2 } == 2)
+    }
+
+    @Test func recursionThroughAnotherKeyIsDetected() async throws {
+        let region = try CacheRegion(backend: MemoryBackend())
+        let error = await #expect(throws: CacheError.self) {
+            try await region.getOrCreate("a") {
+                try await region.getOrCreate("b") {
+                    try await region.getOrCreate("a") { 1 }
+                }
+            }
+        }
+        #expect(error?.code == .recursiveCreation)
+    }
+
+    @Test func waiterOfAnotherTypeGetsTypeMismatch() async throws {
+        let region = try CacheRegion(backend: MemoryBackend())
+        let gate = Gate()
+        let creating = Task {
+            try await region.getOrCreate("k") {
+                await gate.wait()
+                return 1
+            }
+        }
+        await waitUntil { gate.parked == 1 }
+        let mismatched = Task { try await region.getOrCreate("k") { "text" } }
+        await waitUntil { region.statistics.coalescedWaiters == 1 }
+        gate.open()
+        #expect(try await creating.value == 1)
+        let error = await #expect(throws: CacheError.self) { try await mismatched.value }
+        #expect(error?.code == .typeMismatch)
+    }
+}
