@@ -1,5 +1,5 @@
 import DogpileCache
-import Synchronization
+
 
 /// A ``CacheClock`` that moves only when a test moves it, so expiration and age can be tested
 /// without sleeping.
@@ -10,11 +10,11 @@ import Synchronization
 /// clock.advance(by: .seconds(11))   // values created before are now stale
 /// ```
 public final class ManualCacheClock: CacheClock {
-    private let current: Mutex<Double>
+    private let current: LockedValue<Double>
 
     /// Creates a clock reading `now` seconds since 1970 (default: 1,000,000).
     public init(now: Double = 1_000_000) {
-        current = Mutex(now)
+        current = LockedValue(now)
     }
 
     /// The time the clock was set or advanced to.

@@ -1,9 +1,8 @@
 import DogpileCache
-import Synchronization
 
 /// A gate a creator parks on until the test opens it: makes races deterministic without sleeping.
 final class Gate: Sendable {
-    private let state = Mutex<(isOpen: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = LockedValue<(isOpen: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     /// Suspends until ``open()`` is called (returns at once if already open).
     func wait() async {
@@ -33,7 +32,7 @@ final class Gate: Sendable {
 
 /// Counts creator calls and remembers the keys each multi call received.
 final class CreatorLog: Sendable {
-    private let state = Mutex<[[String]]>([])
+    private let state = LockedValue<[[String]]>([])
 
     func record(_ keys: [String] = []) {
         state.withLock { $0.append(keys) }

@@ -1,4 +1,4 @@
-import Synchronization
+
 
 /// An in-process backend that keeps values as they are: no copy, no encoding.
 ///
@@ -10,11 +10,11 @@ import Synchronization
 /// Because values are not copied, a reference-type payload changed after it was cached changes the
 /// cached value too; cache value types.
 public final class MemoryBackend: AsyncCacheBackend {
-    private let store: Mutex<MemoryStore>
+    private let store: LockedValue<MemoryStore>
 
     /// Creates an unbounded memory backend.
     public init() {
-        store = Mutex(MemoryStore(maxEntries: nil))
+        store = LockedValue(MemoryStore(maxEntries: nil))
     }
 
     /// Creates a memory backend holding at most `maxEntries` values.
@@ -24,7 +24,7 @@ public final class MemoryBackend: AsyncCacheBackend {
         guard maxEntries >= 1 else {
             throw CacheError(.invalidConfiguration, "MemoryBackend maxEntries must be at least 1, got \(maxEntries)")
         }
-        store = Mutex(MemoryStore(maxEntries: maxEntries))
+        store = LockedValue(MemoryStore(maxEntries: maxEntries))
     }
 
     /// The bound given at creation, or `nil` when unbounded.

@@ -1,11 +1,11 @@
-import Synchronization
+
 
 /// One creation in progress for one key: the value every concurrent caller of that key shares.
 ///
 /// Waiting is cancellable: a cancelled waiter leaves at once with `CancellationError`, and the
 /// creation goes on for the others.
 final class CacheFlight: Sendable {
-    private let machine = Mutex(FlightStateMachine<CheckedContinuation<any Sendable, any Error>>())
+    private let machine = LockedValue(FlightStateMachine<CheckedContinuation<any Sendable, any Error>>())
 
     /// The flights the current task is creating values for, so that a creator asking for its own key
     /// gets an error instead of waiting on itself.

@@ -25,7 +25,7 @@ public actor CacheRegion {
     /// The logger for debug lines about misses, stale values, creations and backend errors.
     public nonisolated let logger: Logger
 
-    nonisolated let settingsStore: Mutex<RegionSettings>
+    nonisolated let settingsStore: LockedValue<RegionSettings>
     nonisolated let counters = RegionCounters()
     /// Counts finished flights. A caller whose backend read began before the count changed re-reads
     /// before creating, because a flight may have stored the value after that read.
@@ -52,7 +52,7 @@ public actor CacheRegion {
         self.keyMangler = keyMangler
         self.clock = clock
         self.logger = logger
-        self.settingsStore = Mutex(RegionSettings())
+        self.settingsStore = LockedValue(RegionSettings())
     }
 
     /// Creates a region and configures it in one step.
@@ -79,7 +79,7 @@ public actor CacheRegion {
         self.keyMangler = keyMangler
         self.clock = clock
         self.logger = logger
-        self.settingsStore = Mutex(settings)
+        self.settingsStore = LockedValue(settings)
     }
 
     /// Gives the region its backend and policies.

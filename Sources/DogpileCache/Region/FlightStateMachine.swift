@@ -54,3 +54,5 @@ struct FlightStateMachine<Continuation> {
         return Array(waiters.values)
     }
 }
+
+extension FlightStateMachine: Sendable where Continuation: Sendable {}
