@@ -4,22 +4,26 @@ import DogpileCache
 /// memory backend whose creator is slow. Prints what the region did and the request latencies.
 ///
 ///     swift run -c release dogpile-demo [--requests N] [--concurrency N] [--keys N]
-///                                       [--creator-ms N] [--expiration-ms N]
+///                                       [--creator-ms N] [--expiration-ms N] [--inline-refresh]
 
 struct DemoOptions {
     var requests = 1_000_000
     var concurrency = 64
     var keys = 1_000
     var creatorMilliseconds = 20
-    var expirationMilliseconds = 200
+    var expirationMilliseconds = 250
+    var backgroundRefresh = true
 
     static let usage = """
         usage: dogpile-demo [--requests N] [--concurrency N] [--keys N] [--creator-ms N] [--expiration-ms N]
+                    [--inline-refresh]
           --requests       total requests to serve            (default 1000000)
           --concurrency    concurrent request tasks           (default 64)
-          --keys           distinct keys, Zipf-skewed (s=1.1) (default 1000)
+          --keys           distinct keys, Zipf-skewed (s=1.1) (default 250)
           --creator-ms     time the creator takes per value   (default 20)
-          --expiration-ms  region expiration time             (default 200)
+          --expiration-ms  region expiration time             (default 250)
+          --inline-refresh  the caller that finds an expired value waits for its regeneration
+                            (default: regenerate in the background, no request waits)
         """
 
     init(arguments: [String]) throws {
@@ -28,6 +32,10 @@ struct DemoOptions {
             if flag == "--help" || flag == "-h" {
                 print(Self.usage)
                 exit(0)
+            }
+            if flag == "--inline-refresh" {
+                backgroundRefresh = false
+                continue
             }
             guard let text = remaining.popFirst(), let value = Int(text), value > 0 else {
                 throw DemoError(message: "\(flag) needs a positive whole number\n\(Self.usage)")
@@ -112,14 +120,16 @@ do {
 let region = try CacheRegion(
     name: "demo",
     backend: MemoryBackend(),
-    expirationTime: .duration(.milliseconds(options.expirationMilliseconds))
+    expirationTime: .duration(.milliseconds(options.expirationMilliseconds)),
+    backgroundRefresh: options.backgroundRefresh
 )
 let skew = SkewedKeys(count: options.keys)
 let creatorDelay = Duration.milliseconds(options.creatorMilliseconds)
 
 print("""
     dogpile-demo: \(options.requests) requests from \(options.concurrency) concurrent tasks over \(options.keys) \
-    Zipf-skewed keys; creator takes \(options.creatorMilliseconds) ms, values expire after \(options.expirationMilliseconds) ms
+    Zipf-skewed keys; creator takes \(options.creatorMilliseconds) ms, values expire after \(options.expirationMilliseconds) ms\
+    \(options.backgroundRefresh ? ", regenerated in the background" : ", regenerated inline")
     """)
 
 let started = ContinuousClock.now
@@ -141,6 +151,7 @@ let latencies = try await Task {
                     }
                     latencies.append(ContinuousClock.now - begin)
                     precondition(page == "rendered \(key)", "served the wrong value for \(key)")
+                    await Task.yield()  // a real handler suspends for network I/O between requests
                 }
                 return latencies
             }
