@@ -1,0 +1,28 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "DogpileBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "swift-dogpile-cache", path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "RegionBenchmarks",
+            dependencies: [
+                .product(name: "DogpileCache", package: "swift-dogpile-cache"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RegionBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "HitProfile",
+            dependencies: [.product(name: "DogpileCache", package: "swift-dogpile-cache")],
+            path: "Benchmarks/HitProfile"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
