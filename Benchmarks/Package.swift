@@ -21,7 +21,7 @@ let package = Package(
         .executableTarget(
             name: "HitProfile",
             dependencies: [.product(name: "DogpileCache", package: "swift-dogpile-cache")],
-            path: "Benchmarks/HitProfile"
+            path: "Profiles/HitProfile"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -8,7 +8,7 @@
 /// them by default, and real backends override them to batch.
 public protocol AsyncCacheBackend: Sendable {
     /// The value stored under `key`, or `nil` when there is none.
-    func get(_ key: String) async throws -> CachedValue?
+    nonisolated(nonsending) func get(_ key: String) async throws -> CachedValue?
     /// The values stored under `keys`, in the same order, `nil` where there is none.
     /// An empty `keys` returns `[]`.
     func getMulti(_ keys: [String]) async throws -> [CachedValue?]

@@ -6,8 +6,10 @@ public struct CachedValue: Sendable {
     /// The format version this release writes. Values carrying another version are misses.
     public static let currentVersion = 1
 
-    /// The cached value itself.
-    public var payload: any Sendable
+    /// The payload in a box typed by its dynamic type, so that reading it back as that type is a
+    /// class check rather than a full dynamic cast.
+    @usableFromInline
+    var box: PayloadBox
     /// When the value was created, in wall-clock seconds since 1970 (see ``CacheClock``).
     public var creationTime: Double
     /// The format version the value was written with.
@@ -15,15 +17,64 @@ public struct CachedValue: Sendable {
 
     /// Wraps a payload created at `creationTime`, in the current format version.
     public init(payload: any Sendable, creationTime: Double, version: Int = CachedValue.currentVersion) {
-        self.payload = payload
+        self.box = Self.makeBox(payload)
         self.creationTime = creationTime
         self.version = version
+    }
+
+    /// Wraps a payload of a statically known type.
+    init<Value: Sendable>(typed payload: Value, creationTime: Double) {
+        self.box = TypedPayloadBox(payload)
+        self.creationTime = creationTime
+        self.version = CachedValue.currentVersion
+    }
+
+    /// The cached value itself.
+    public var payload: any Sendable {
+        get { box.anyValue }
+        set { box = Self.makeBox(newValue) }
+    }
+
+    /// The payload as a `Value`, or `nil` when it is not one.
+    @inlinable
+    public func payload<Value: Sendable>(as type: Value.Type) -> Value? {
+        if let typed = box as? TypedPayloadBox<Value> {
+            return typed.value
+        }
+        return box.anyValue as? Value
     }
 
     /// How old the value is at `now`, in seconds.
     public func age(at now: Double) -> Double {
         now - creationTime
     }
+
+    private static func makeBox<Value: Sendable>(_ payload: Value) -> PayloadBox {
+        TypedPayloadBox(payload)
+    }
+}
+
+/// A payload of some type; see ``TypedPayloadBox``.
+@usableFromInline
+class PayloadBox: @unchecked Sendable {
+    // @unchecked: the base class has no stored state; the only subclass stores a Sendable `let`.
+    @usableFromInline
+    var anyValue: any Sendable { fatalError("PayloadBox is abstract") }
+}
+
+/// A payload of type `Value`.
+@usableFromInline
+final class TypedPayloadBox<Value: Sendable>: PayloadBox, @unchecked Sendable {
+    // @unchecked: `value` is an immutable Sendable value.
+    @usableFromInline
+    let value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
+
+    @usableFromInline
+    override var anyValue: any Sendable { value }
 }
 
 /// A cached value read with its metadata, as returned by ``CacheRegion/valueMetadata(_:as:expirationTime:ignoreExpiration:)``.

@@ -38,7 +38,7 @@ public final class MemoryBackend: AsyncCacheBackend {
     }
 
     /// The value stored under `key`, or `nil`.
-    public func get(_ key: String) async throws -> CachedValue? {
+    public nonisolated(nonsending) func get(_ key: String) async throws -> CachedValue? {
         store.withLock { $0.value(for: key) }
     }
 

@@ -11,6 +11,9 @@ struct MemoryStore {
         var referenced: Bool
     }
 
+    /// Put in freed slots so they do not keep payloads alive.
+    static let emptyValue = CachedValue(payload: (), creationTime: 0)
+
     private var index: [String: Int] = [:]
     private var slots: [Slot] = []
     private var freeSlots: [Int] = []
@@ -54,7 +57,7 @@ struct MemoryStore {
     mutating func removeValue(for key: String) {
         guard let slot = index.removeValue(forKey: key) else { return }
         slots[slot].key = nil
-        slots[slot].value.payload = ()
+        slots[slot].value = MemoryStore.emptyValue
         freeSlots.append(slot)
     }
 

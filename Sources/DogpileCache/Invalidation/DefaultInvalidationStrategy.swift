@@ -5,8 +5,9 @@ import Synchronization
 ///
 /// As in dogpile.cache, only the most recent invalidation counts: a soft invalidation after a hard
 /// one makes all older values stale rather than missing. A value is invalidated when it was created
-/// strictly before the invalidation. The time is kept to the microsecond in one atomic word, so
-/// reads never take a lock.
+/// strictly before the invalidation. The time is kept in one atomic word, so reads never take a lock,
+/// rounded up to the microsecond: a value created before the invalidation is always invalidated, and
+/// one created in the same microsecond just after it may be too (costing one extra creation).
 public final class DefaultInvalidationStrategy: RegionInvalidationStrategy {
     /// `microseconds << 1 | hardBit`; zero means never invalidated.
     private let state = Atomic<Int64>(0)
@@ -16,7 +17,7 @@ public final class DefaultInvalidationStrategy: RegionInvalidationStrategy {
 
     /// Records an invalidation at `time`, replacing any earlier one.
     public func invalidate(hard: Bool, at time: Double) async throws {
-        let microseconds = Int64((max(time, 0) * 1_000_000).rounded(.down))
+        let microseconds = Int64((max(time, 0) * 1_000_000).rounded(.up))
         state.store(microseconds << 1 | (hard ? 1 : 0), ordering: .releasing)
     }
 

@@ -22,7 +22,7 @@ extension CacheRegion {
         expirationTime: CacheExpiration? = nil,
         ignoreExpiration: Bool = false
     ) async throws -> [Value?] {
-        let settings = try settings()
+        let settings = try configuration()
         guard !keys.isEmpty else { return [] }
         let expiration = try (expirationTime ?? settings.expiration).validated()
         let stored = try await readMulti(keys.map(mangle), settings: settings)
@@ -40,7 +40,7 @@ extension CacheRegion {
         expirationTime: CacheExpiration? = nil,
         ignoreExpiration: Bool = false
     ) async throws -> CacheValueMetadata<Value>? {
-        let settings = try settings()
+        let settings = try configuration()
         let expiration = try (expirationTime ?? settings.expiration).validated()
         guard let stored = try await read(mangle(key), settings: settings) else {
             counters.misses.increment()
@@ -58,10 +58,10 @@ extension CacheRegion {
     /// Explicit writes always throw backend errors, whatever the ``BackendErrorPolicy``: a caller
     /// that writes needs to know the write failed.
     public nonisolated func set<Value: Sendable>(_ key: String, _ value: Value) async throws {
-        let settings = try settings()
+        let settings = try configuration()
         let backendKey = mangle(key)
         do {
-            try await settings.backend!.set(backendKey, CachedValue(payload: value, creationTime: clock.now()))
+            try await settings.backend.set(backendKey, CachedValue(typed: value, creationTime: clock.now()))
         } catch {
             try handleBackendError(error, operation: "set", key: backendKey, settings: settings, always: true)
         }
@@ -69,12 +69,12 @@ extension CacheRegion {
 
     /// Stores every value with one backend call, all stamped with the same time.
     public nonisolated func setMulti<Value: Sendable>(_ values: [String: Value]) async throws {
-        let settings = try settings()
+        let settings = try configuration()
         guard !values.isEmpty else { return }
         let now = clock.now()
-        let entries = values.map { (key: mangle($0.key), value: CachedValue(payload: $0.value, creationTime: now)) }
+        let entries = values.map { (key: mangle($0.key), value: CachedValue(typed: $0.value, creationTime: now)) }
         do {
-            try await settings.backend!.setMulti(entries)
+            try await settings.backend.setMulti(entries)
         } catch {
             try handleBackendError(error, operation: "setMulti", key: entries.map(\.key).joined(separator: " "), settings: settings, always: true)
         }
@@ -82,10 +82,10 @@ extension CacheRegion {
 
     /// Removes the value under `key`. Removing a missing key is not an error.
     public nonisolated func delete(_ key: String) async throws {
-        let settings = try settings()
+        let settings = try configuration()
         let backendKey = mangle(key)
         do {
-            try await settings.backend!.delete(backendKey)
+            try await settings.backend.delete(backendKey)
         } catch {
             try handleBackendError(error, operation: "delete", key: backendKey, settings: settings, always: true)
         }
@@ -93,11 +93,11 @@ extension CacheRegion {
 
     /// Removes the values under `keys` with one backend call.
     public nonisolated func deleteMulti(_ keys: [String]) async throws {
-        let settings = try settings()
+        let settings = try configuration()
         guard !keys.isEmpty else { return }
         let backendKeys = keys.map(mangle)
         do {
-            try await settings.backend!.deleteMulti(backendKeys)
+            try await settings.backend.deleteMulti(backendKeys)
         } catch {
             try handleBackendError(error, operation: "deleteMulti", key: backendKeys.joined(separator: " "), settings: settings, always: true)
         }
@@ -111,9 +111,9 @@ extension CacheRegion {
         expiration: CacheExpiration,
         ignoreExpiration: Bool,
         now: Double,
-        settings: RegionSettings
+        settings: RegionConfiguration
     ) -> Value? {
-        guard let stored, let payload = stored.payload as? Value,
+        guard let stored, let payload = stored.payload(as: Value.self),
             ignoreExpiration || settings.freshness(of: stored, expiration: expiration, now: now) == .fresh
         else {
             counters.misses.increment()

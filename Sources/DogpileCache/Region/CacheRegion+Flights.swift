@@ -15,7 +15,7 @@ extension CacheRegion {
         var pending: [PendingKey<Value>]
         /// ``CacheRegion/finishedFlights`` before the caller's backend read.
         var flightsSeen: UInt64
-        var settings: RegionSettings
+        var settings: RegionConfiguration
         var expiration: CacheExpiration
         var shouldCache: (@Sendable (Value) -> Bool)?
         /// Creates values for the given keys, in order.
@@ -124,7 +124,7 @@ extension CacheRegion {
         do {
             for index in started.indices.sorted(by: { started[$0].key.backendKey < started[$1].key.backendKey }) {
                 let key = started[index].key
-                guard let mutex = settings.backend!.mutex(for: key.backendKey) else { continue }
+                guard let mutex = settings.backend.mutex(for: key.backendKey) else { continue }
                 usesMutex = true
                 do {
                     if try await mutex.acquire(wait: key.stale == nil) {
@@ -143,7 +143,7 @@ extension CacheRegion {
                 let stored = try await readMulti(needed.map { started[$0].key.backendKey }, settings: settings)
                 let now = clock.now()
                 for (index, value) in zip(needed, stored) {
-                    if let value, let payload = value.payload as? Value,
+                    if let value, let payload = value.payload(as: Value.self),
                         settings.freshness(of: value, expiration: batch.expiration, now: now) == .fresh
                     {
                         results[index] = .success(payload)
@@ -204,7 +204,7 @@ extension CacheRegion {
         let now = clock.now()
         var entries: [(key: String, value: CachedValue)] = []
         for (flight, value) in zip(flights, values) where batch.shouldCache?(value) ?? true {
-            entries.append((flight.key.backendKey, CachedValue(payload: value, creationTime: now)))
+            entries.append((flight.key.backendKey, CachedValue(typed: value, creationTime: now)))
         }
         try await store(entries, settings: batch.settings)
         return values

@@ -17,35 +17,74 @@ extension CacheRegion {
     /// - Throws: The creator's error, `CancellationError`, `regionNotConfigured`, `recursiveCreation`,
     ///   `typeMismatch` when a concurrent caller is creating a value of another type for this key, and
     ///   backend errors when the region propagates them.
-    public nonisolated func getOrCreate<Value: Sendable>(
+    @inlinable
+    public nonisolated(nonsending) func getOrCreate<Value: Sendable>(
         _ key: String,
         as type: Value.Type = Value.self,
         expirationTime: CacheExpiration? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         creator: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        let settings = try settings()
-        let expiration = try (expirationTime ?? settings.expiration).validated()
+        // Inlined into the caller, so the hit path is specialized for `Value`.
+        let lookup = try await lookUp(key, expirationTime: expirationTime)
+        if lookup.freshness == .fresh, let value = lookup.stored?.payload(as: Value.self) {
+            recordHit()
+            return value
+        }
+        return try await createOrJoin(key, lookup, shouldCache: shouldCache, creator: creator)
+    }
+
+    /// What ``lookUp(_:expirationTime:)`` found for one key.
+    @usableFromInline
+    struct KeyLookup: Sendable {
+        let configuration: RegionConfiguration
+        let expiration: CacheExpiration
+        let backendKey: String
+        /// ``CacheRegion/finishedFlights`` before the backend read.
+        let flightsSeen: UInt64
+        @usableFromInline let stored: CachedValue?
+        /// How usable `stored` is; `.unusable` when nothing is stored.
+        @usableFromInline let freshness: Freshness
+    }
+
+    /// Reads `key` for get-or-create and judges what is stored.
+    @usableFromInline
+    nonisolated(nonsending) func lookUp(_ key: String, expirationTime: CacheExpiration?) async throws -> KeyLookup {
+        let configuration = try configuration()
+        let expiration = try (expirationTime ?? configuration.expiration).validated()
         let backendKey = mangle(key)
         let flightsSeen = finishedFlights.load(ordering: .acquiring)
-        let stored = try await read(backendKey, settings: settings)
-        var stale: Value?
-        if let stored, let payload = stored.payload as? Value {
-            switch settings.freshness(of: stored, expiration: expiration, now: clock.now()) {
-            case .fresh:
-                counters.hits.increment()
-                return payload
-            case .stale:
-                stale = payload
-            case .unusable:
-                break
-            }
-        }
-        let batch = CreationBatch(
-            pending: [PendingKey(key: key, backendKey: backendKey, stale: stale)],
-            flightsSeen: flightsSeen,
-            settings: settings,
+        let stored = try await read(backendKey, settings: configuration)
+        let freshness = stored.map { configuration.freshness(of: $0, expiration: expiration, now: clock.now()) } ?? .unusable
+        return KeyLookup(
+            configuration: configuration,
             expiration: expiration,
+            backendKey: backendKey,
+            flightsSeen: flightsSeen,
+            stored: stored,
+            freshness: freshness
+        )
+    }
+
+    @usableFromInline
+    nonisolated func recordHit() {
+        counters.hits.increment()
+    }
+
+    /// The slow path of get-or-create: joins or starts the flight for a missing or stale key.
+    @usableFromInline
+    nonisolated func createOrJoin<Value: Sendable>(
+        _ key: String,
+        _ lookup: KeyLookup,
+        shouldCache: (@Sendable (Value) -> Bool)?,
+        creator: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        let stale = lookup.freshness == .stale ? lookup.stored?.payload(as: Value.self) : nil
+        let batch = CreationBatch(
+            pending: [PendingKey(key: key, backendKey: lookup.backendKey, stale: stale)],
+            flightsSeen: lookup.flightsSeen,
+            settings: lookup.configuration,
+            expiration: lookup.expiration,
             shouldCache: shouldCache,
             create: { _ in [try await creator()] }
         )
@@ -70,7 +109,7 @@ extension CacheRegion {
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         creator: @escaping @Sendable ([String]) async throws -> [Value]
     ) async throws -> [Value] {
-        let settings = try settings()
+        let settings = try configuration()
         let expiration = try (expirationTime ?? settings.expiration).validated()
         guard !keys.isEmpty else { return [] }
 
@@ -93,7 +132,7 @@ extension CacheRegion {
         var pendingSlots: [Int] = []
         for (slot, entry) in uniqueKeys.enumerated() {
             var stale: Value?
-            if let value = stored[slot], let payload = value.payload as? Value {
+            if let value = stored[slot], let payload = value.payload(as: Value.self) {
                 switch settings.freshness(of: value, expiration: expiration, now: now) {
                 case .fresh:
                     counters.hits.increment()

@@ -25,7 +25,13 @@ public actor CacheRegion {
     /// The logger for debug lines about misses, stale values, creations and backend errors.
     public nonisolated let logger: Logger
 
-    nonisolated let settingsStore: LockedValue<RegionSettings>
+    /// The configuration in force, loaded without a lock on every operation. Unretained: every
+    /// configuration ever installed stays alive in ``installed`` for the region's lifetime.
+    nonisolated let current = Atomic<Unmanaged<RegionConfiguration>?>(nil)
+    /// Every configuration installed, oldest first; keeps ``current``'s target alive.
+    private var installed: [RegionConfiguration]
+    /// The invalidation strategy until one is configured.
+    private nonisolated let defaultInvalidation: DefaultInvalidationStrategy
     nonisolated let counters = RegionCounters()
     /// Counts finished flights. A caller whose backend read began before the count changed re-reads
     /// before creating, because a flight may have stored the value after that read.
@@ -52,7 +58,8 @@ public actor CacheRegion {
         self.keyMangler = keyMangler
         self.clock = clock
         self.logger = logger
-        self.settingsStore = LockedValue(RegionSettings())
+        self.defaultInvalidation = DefaultInvalidationStrategy()
+        self.installed = []
     }
 
     /// Creates a region and configures it in one step.
@@ -69,17 +76,21 @@ public actor CacheRegion {
         backgroundRefresh: Bool = false,
         backendErrors: BackendErrorPolicy = .failOpen
     ) throws {
-        var settings = RegionSettings()
-        settings.backend = backend
-        settings.expiration = try expirationTime.validated()
-        settings.invalidation = invalidationStrategy ?? settings.invalidation
-        settings.backgroundRefresh = backgroundRefresh
-        settings.backendErrors = backendErrors
+        let defaultInvalidation = DefaultInvalidationStrategy()
+        let configuration = RegionConfiguration(
+            backend: backend,
+            expiration: try expirationTime.validated(),
+            invalidation: invalidationStrategy ?? defaultInvalidation,
+            backgroundRefresh: backgroundRefresh,
+            backendErrors: backendErrors
+        )
         self.name = name
         self.keyMangler = keyMangler
         self.clock = clock
         self.logger = logger
-        self.settingsStore = LockedValue(settings)
+        self.defaultInvalidation = defaultInvalidation
+        self.installed = [configuration]
+        current.store(Unmanaged.passUnretained(configuration), ordering: .releasing)
     }
 
     /// Gives the region its backend and policies.
@@ -105,31 +116,40 @@ public actor CacheRegion {
         backendErrors: BackendErrorPolicy = .failOpen
     ) throws {
         let expiration = try expirationTime.validated()
-        try settingsStore.withLock { settings in
-            if let current = settings.backend, !replaceExistingBackend {
-                throw CacheError(
-                    .regionAlreadyConfigured,
-                    "region '\(name)' is already configured with backend \(type(of: current)); pass replaceExistingBackend: true to replace it"
-                )
-            }
-            settings.backend = backend
-            settings.expiration = expiration
-            settings.invalidation = invalidationStrategy ?? settings.invalidation
-            settings.backgroundRefresh = backgroundRefresh
-            settings.backendErrors = backendErrors
+        let previous = installed.last
+        if let previous, !replaceExistingBackend {
+            throw CacheError(
+                .regionAlreadyConfigured,
+                "region '\(name)' is already configured with backend \(type(of: previous.backend)); pass replaceExistingBackend: true to replace it"
+            )
         }
+        install(
+            RegionConfiguration(
+                backend: backend,
+                expiration: expiration,
+                invalidation: invalidationStrategy ?? previous?.invalidation ?? defaultInvalidation,
+                backgroundRefresh: backgroundRefresh,
+                backendErrors: backendErrors
+            )
+        )
+    }
+
+    /// Makes `configuration` the one in force, keeping it alive for the region's lifetime.
+    private func install(_ configuration: RegionConfiguration) {
+        installed.append(configuration)
+        current.store(Unmanaged.passUnretained(configuration), ordering: .releasing)
     }
 
     /// Whether a backend has been configured.
     public nonisolated var isConfigured: Bool {
-        settingsStore.withLock { $0.backend != nil }
+        current.load(ordering: .acquiring) != nil
     }
 
     /// The backend the region talks to.
     ///
     /// - Throws: `regionNotConfigured` before the region is configured.
     public nonisolated var backend: any AsyncCacheBackend {
-        get throws { try settings().backend! }
+        get throws { try configuration().backend }
     }
 
     /// The backend that stores the values, beneath any proxies the region talks through.
@@ -139,9 +159,9 @@ public actor CacheRegion {
         get throws { try backend }
     }
 
-    /// The region's expiration time.
+    /// The region's expiration time (`.never` until configured).
     public nonisolated var expirationTime: CacheExpiration {
-        settingsStore.withLock { $0.expiration }
+        (try? configuration().expiration) ?? .never
     }
 
     /// Counters of hits, misses, creations, stale values served, coalesced waiters and backend errors.
@@ -156,7 +176,7 @@ public actor CacheRegion {
     ///   value, even when the region has no expiration time.
     /// - Throws: What a custom ``RegionInvalidationStrategy`` throws; the default never throws.
     public nonisolated func invalidate(hard: Bool = true) async throws {
-        let strategy = settingsStore.withLock { $0.invalidation }
+        let strategy = (try? configuration().invalidation) ?? defaultInvalidation
         try await strategy.invalidate(hard: hard, at: clock.now())
     }
 
@@ -167,19 +187,18 @@ public actor CacheRegion {
         if flights[backendKey] != nil {
             return true
         }
-        guard let mutex = try settings().backend?.mutex(for: backendKey) else { return false }
+        guard let mutex = try configuration().backend.mutex(for: backendKey) else { return false }
         return try await mutex.isLocked()
     }
 
     // MARK: - Internals shared by the operations
 
-    /// The current settings; throws `regionNotConfigured` when there is no backend.
-    nonisolated func settings() throws -> RegionSettings {
-        let settings = settingsStore.withLock { $0 }
-        guard settings.backend != nil else {
+    /// The configuration in force; throws `regionNotConfigured` before `configure`.
+    nonisolated func configuration() throws -> RegionConfiguration {
+        guard let configuration = current.load(ordering: .acquiring) else {
             throw CacheError(.regionNotConfigured, "region '\(name)' has no backend; call configure(backend:) first")
         }
-        return settings
+        return configuration.takeUnretainedValue()
     }
 
     /// The key as the backend sees it.
@@ -193,7 +212,7 @@ public actor CacheRegion {
         _ error: any Error,
         operation: StaticString,
         key: @autoclosure () -> String,
-        settings: RegionSettings,
+        settings: RegionConfiguration,
         always: Bool = false
     ) throws {
         if error is CancellationError {
@@ -207,9 +226,9 @@ public actor CacheRegion {
     }
 
     /// Reads one key; a failure is a miss unless errors propagate.
-    nonisolated func read(_ backendKey: String, settings: RegionSettings) async throws -> CachedValue? {
+    nonisolated(nonsending) func read(_ backendKey: String, settings: RegionConfiguration) async throws -> CachedValue? {
         do {
-            return try await settings.backend!.get(backendKey)
+            return try await settings.backend.get(backendKey)
         } catch {
             try handleBackendError(error, operation: "get", key: backendKey, settings: settings)
             return nil
@@ -217,9 +236,9 @@ public actor CacheRegion {
     }
 
     /// Reads many keys in one backend call; a failure is all misses unless errors propagate.
-    nonisolated func readMulti(_ backendKeys: [String], settings: RegionSettings) async throws -> [CachedValue?] {
+    nonisolated func readMulti(_ backendKeys: [String], settings: RegionConfiguration) async throws -> [CachedValue?] {
         do {
-            let values = try await settings.backend!.getMulti(backendKeys)
+            let values = try await settings.backend.getMulti(backendKeys)
             guard values.count == backendKeys.count else {
                 throw CacheError(.backendUnavailable, "backend returned \(values.count) values for \(backendKeys.count) keys")
             }
@@ -231,13 +250,13 @@ public actor CacheRegion {
     }
 
     /// Stores created values; a failure is logged and counted unless errors propagate.
-    nonisolated func store(_ entries: [(key: String, value: CachedValue)], settings: RegionSettings) async throws {
+    nonisolated func store(_ entries: [(key: String, value: CachedValue)], settings: RegionConfiguration) async throws {
         guard !entries.isEmpty else { return }
         do {
             if entries.count == 1 {
-                try await settings.backend!.set(entries[0].key, entries[0].value)
+                try await settings.backend.set(entries[0].key, entries[0].value)
             } else {
-                try await settings.backend!.setMulti(entries)
+                try await settings.backend.setMulti(entries)
             }
         } catch {
             try handleBackendError(error, operation: "set", key: entries.map(\.key).joined(separator: " "), settings: settings)
