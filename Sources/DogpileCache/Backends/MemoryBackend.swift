@@ -39,6 +39,11 @@ public final class MemoryBackend: AsyncCacheBackend {
 
     /// The value stored under `key`, or `nil`.
     public nonisolated(nonsending) func get(_ key: String) async throws -> CachedValue? {
+        storedValue(for: key)
+    }
+
+    /// The value stored under `key`, read without suspending; the region's hit path uses it.
+    func storedValue(for key: String) -> CachedValue? {
         store.withLock { $0.value(for: key) }
     }
 

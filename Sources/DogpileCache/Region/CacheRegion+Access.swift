@@ -26,7 +26,7 @@ extension CacheRegion {
         guard !keys.isEmpty else { return [] }
         let expiration = try (expirationTime ?? settings.expiration).validated()
         let stored = try await readMulti(keys.map(mangle), settings: settings)
-        let now = clock.now()
+        let now = clock.coarseNow()
         return stored.map { value in
             usablePayload(value, as: type, expiration: expiration, ignoreExpiration: ignoreExpiration, now: now, settings: settings)
         }

@@ -141,7 +141,7 @@ extension CacheRegion {
             var needed = started.indices.filter { results[$0] == nil }
             if mustReread || usesMutex, !needed.isEmpty {
                 let stored = try await readMulti(needed.map { started[$0].key.backendKey }, settings: settings)
-                let now = clock.now()
+                let now = clock.coarseNow()
                 for (index, value) in zip(needed, stored) {
                     if let value, let payload = value.payload(as: Value.self),
                         settings.freshness(of: value, expiration: batch.expiration, now: now) == .fresh

@@ -25,45 +25,32 @@ extension CacheRegion {
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         creator: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        // Inlined into the caller, so the hit path is specialized for `Value`.
-        let lookup = try await lookUp(key, expirationTime: expirationTime)
-        if lookup.freshness == .fresh, let value = lookup.stored?.payload(as: Value.self) {
+        // Inlined into the caller and specialized for `Value`: a fresh value in a memory backend is
+        // returned without an async call or a dynamic cast.
+        if let box = try freshPayloadInMemory(key, expirationTime: expirationTime),
+            let value = (box as? TypedPayloadBox<Value>)?.value
+        {
             recordHit()
             return value
         }
-        return try await createOrJoin(key, lookup, shouldCache: shouldCache, creator: creator)
-    }
-
-    /// What ``lookUp(_:expirationTime:)`` found for one key.
-    @usableFromInline
-    struct KeyLookup: Sendable {
-        let configuration: RegionConfiguration
-        let expiration: CacheExpiration
-        let backendKey: String
-        /// ``CacheRegion/finishedFlights`` before the backend read.
-        let flightsSeen: UInt64
-        @usableFromInline let stored: CachedValue?
-        /// How usable `stored` is; `.unusable` when nothing is stored.
-        @usableFromInline let freshness: Freshness
-    }
-
-    /// Reads `key` for get-or-create and judges what is stored.
-    @usableFromInline
-    nonisolated(nonsending) func lookUp(_ key: String, expirationTime: CacheExpiration?) async throws -> KeyLookup {
-        let configuration = try configuration()
-        let expiration = try (expirationTime ?? configuration.expiration).validated()
-        let backendKey = mangle(key)
-        let flightsSeen = finishedFlights.load(ordering: .acquiring)
-        let stored = try await read(backendKey, settings: configuration)
-        let freshness = stored.map { configuration.freshness(of: $0, expiration: expiration, now: clock.now()) } ?? .unusable
-        return KeyLookup(
-            configuration: configuration,
-            expiration: expiration,
-            backendKey: backendKey,
-            flightsSeen: flightsSeen,
-            stored: stored,
-            freshness: freshness
+        return try await getOrCreateFromBackend(
+            key, as: type, expirationTime: expirationTime, shouldCache: shouldCache, creator: creator
         )
+    }
+
+    /// The payload stored under `key` when the backend is a ``MemoryBackend`` and the value is fresh;
+    /// `nil` otherwise.
+    @usableFromInline
+    nonisolated func freshPayloadInMemory(_ key: String, expirationTime: CacheExpiration?) throws -> PayloadBox? {
+        let configuration = try configuration()
+        guard let memory = configuration.memoryBackend, let stored = memory.storedValue(for: mangle(key)) else {
+            return nil
+        }
+        let expiration = try expirationTime?.validated() ?? configuration.expiration
+        guard configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) == .fresh else {
+            return nil
+        }
+        return stored.box
     }
 
     @usableFromInline
@@ -71,20 +58,38 @@ extension CacheRegion {
         counters.hits.increment()
     }
 
-    /// The slow path of get-or-create: joins or starts the flight for a missing or stale key.
+    /// Get-or-create through the backend's async read: the hit path of other backends, and the miss
+    /// and stale paths of all.
     @usableFromInline
-    nonisolated func createOrJoin<Value: Sendable>(
+    nonisolated(nonsending) func getOrCreateFromBackend<Value: Sendable>(
         _ key: String,
-        _ lookup: KeyLookup,
+        as type: Value.Type,
+        expirationTime: CacheExpiration?,
         shouldCache: (@Sendable (Value) -> Bool)?,
         creator: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        let stale = lookup.freshness == .stale ? lookup.stored?.payload(as: Value.self) : nil
+        let configuration = try configuration()
+        let expiration = try (expirationTime ?? configuration.expiration).validated()
+        let backendKey = mangle(key)
+        let flightsSeen = finishedFlights.load(ordering: .acquiring)
+        let stored = try await read(backendKey, settings: configuration)
+        var stale: Value?
+        if let stored, let payload = stored.payload(as: Value.self) {
+            switch configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) {
+            case .fresh:
+                recordHit()
+                return payload
+            case .stale:
+                stale = payload
+            case .unusable:
+                break
+            }
+        }
         let batch = CreationBatch(
-            pending: [PendingKey(key: key, backendKey: lookup.backendKey, stale: stale)],
-            flightsSeen: lookup.flightsSeen,
-            settings: lookup.configuration,
-            expiration: lookup.expiration,
+            pending: [PendingKey(key: key, backendKey: backendKey, stale: stale)],
+            flightsSeen: flightsSeen,
+            settings: configuration,
+            expiration: expiration,
             shouldCache: shouldCache,
             create: { _ in [try await creator()] }
         )
@@ -126,7 +131,7 @@ extension CacheRegion {
 
         let flightsSeen = finishedFlights.load(ordering: .acquiring)
         let stored = try await readMulti(uniqueKeys.map(\.backendKey), settings: settings)
-        let now = clock.now()
+        let now = clock.coarseNow()
         var values = [Value?](repeating: nil, count: uniqueKeys.count)
         var pending: [PendingKey<Value>] = []
         var pendingSlots: [Int] = []

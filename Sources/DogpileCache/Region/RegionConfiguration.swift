@@ -7,6 +7,8 @@ final class RegionConfiguration: Sendable {
     let invalidation: any RegionInvalidationStrategy
     let backgroundRefresh: Bool
     let backendErrors: BackendErrorPolicy
+    /// The backend when it is a ``MemoryBackend``: read synchronously on the hit path.
+    let memoryBackend: MemoryBackend?
 
     init(
         backend: any AsyncCacheBackend,
@@ -20,10 +22,12 @@ final class RegionConfiguration: Sendable {
         self.invalidation = invalidation
         self.backgroundRefresh = backgroundRefresh
         self.backendErrors = backendErrors
+        self.memoryBackend = backend as? MemoryBackend
     }
 
-    /// Judges `value` at `now` against `expiration` and the invalidation strategy.
-    func freshness(of value: CachedValue, expiration: CacheExpiration, now: Double) -> Freshness {
+    /// Judges `value` at `now` against `expiration` and the invalidation strategy. `now` is read only
+    /// when the value can expire.
+    func freshness(of value: CachedValue, expiration: CacheExpiration, now: @autoclosure () -> Double) -> Freshness {
         guard value.version == CachedValue.currentVersion else { return .unusable }
         switch invalidation.invalidation(ofValueCreatedAt: value.creationTime) {
         case .hard:
@@ -31,7 +35,7 @@ final class RegionConfiguration: Sendable {
         case .soft:
             return .stale
         case .none:
-            if let seconds = expiration.seconds, now - value.creationTime > seconds {
+            if let seconds = expiration.seconds, now() - value.creationTime > seconds {
                 return .stale
             }
             return .fresh
