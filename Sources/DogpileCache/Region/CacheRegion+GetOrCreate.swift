@@ -42,15 +42,20 @@ extension CacheRegion {
     /// `nil` otherwise.
     @usableFromInline
     nonisolated func freshPayloadInMemory(_ key: String, expirationTime: CacheExpiration?) throws -> PayloadBox? {
-        let configuration = try configuration()
-        guard let memory = configuration.memoryBackend, let stored = memory.storedValue(for: mangle(key)) else {
-            return nil
+        guard let current = current.load(ordering: .acquiring) else {
+            throw notConfiguredError()
         }
-        let expiration = try expirationTime?.validated() ?? configuration.expiration
-        guard configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) == .fresh else {
-            return nil
+        // Borrowed without a retain: every installed configuration lives as long as the region.
+        return try current._withUnsafeGuaranteedRef { configuration in
+            guard let memory = configuration.memoryBackend, let stored = memory.storedValue(for: mangle(key)) else {
+                return nil
+            }
+            let expiration = try expirationTime?.validated() ?? configuration.expiration
+            guard configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) == .fresh else {
+                return nil
+            }
+            return stored.box
         }
-        return stored.box
     }
 
     @usableFromInline

@@ -196,9 +196,13 @@ public actor CacheRegion {
     /// The configuration in force; throws `regionNotConfigured` before `configure`.
     nonisolated func configuration() throws -> RegionConfiguration {
         guard let configuration = current.load(ordering: .acquiring) else {
-            throw CacheError(.regionNotConfigured, "region '\(name)' has no backend; call configure(backend:) first")
+            throw notConfiguredError()
         }
         return configuration.takeUnretainedValue()
+    }
+
+    nonisolated func notConfiguredError() -> CacheError {
+        CacheError(.regionNotConfigured, "region '\(name)' has no backend; call configure(backend:) first")
     }
 
     /// The key as the backend sees it.

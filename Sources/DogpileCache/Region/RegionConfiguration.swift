@@ -9,6 +9,8 @@ final class RegionConfiguration: Sendable {
     let backendErrors: BackendErrorPolicy
     /// The backend when it is a ``MemoryBackend``: read synchronously on the hit path.
     let memoryBackend: MemoryBackend?
+    /// The strategy when it is the default one: called directly rather than through the existential.
+    let defaultInvalidation: DefaultInvalidationStrategy?
 
     init(
         backend: any AsyncCacheBackend,
@@ -23,13 +25,17 @@ final class RegionConfiguration: Sendable {
         self.backgroundRefresh = backgroundRefresh
         self.backendErrors = backendErrors
         self.memoryBackend = backend as? MemoryBackend
+        self.defaultInvalidation = invalidation as? DefaultInvalidationStrategy
     }
 
     /// Judges `value` at `now` against `expiration` and the invalidation strategy. `now` is read only
     /// when the value can expire.
     func freshness(of value: CachedValue, expiration: CacheExpiration, now: @autoclosure () -> Double) -> Freshness {
         guard value.version == CachedValue.currentVersion else { return .unusable }
-        switch invalidation.invalidation(ofValueCreatedAt: value.creationTime) {
+        let invalidation =
+            defaultInvalidation?.invalidation(ofValueCreatedAt: value.creationTime)
+            ?? self.invalidation.invalidation(ofValueCreatedAt: value.creationTime)
+        switch invalidation {
         case .hard:
             return .unusable
         case .soft:

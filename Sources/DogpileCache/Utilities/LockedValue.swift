@@ -16,12 +16,15 @@ import Darwin
 package final class LockedValue<Value> {
     @usableFromInline
     let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    /// Behind a pointer rather than in a stored `var`, so access needs no dynamic exclusivity check:
+    /// the mutex already makes it exclusive.
     @usableFromInline
-    var value: Value
+    let value: UnsafeMutablePointer<Value>
 
     /// Creates a lock guarding `value`.
     package init(_ value: Value) {
-        self.value = value
+        self.value = .allocate(capacity: 1)
+        self.value.initialize(to: value)
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -31,6 +34,8 @@ package final class LockedValue<Value> {
         pthread_mutex_destroy(mutex)
         mutex.deinitialize(count: 1)
         mutex.deallocate()
+        value.deinitialize(count: 1)
+        value.deallocate()
     }
 
     /// Runs `body` with exclusive access to the value.
@@ -38,10 +43,10 @@ package final class LockedValue<Value> {
     package func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
+        return try body(&value.pointee)
     }
 }
 
 // @unchecked: `value` is only reached through `withLock`, which holds the mutex, and a Sendable
-// value may be handed between threads that way; `mutex` is set once in init.
+// value may be handed between threads that way; both pointers are set once in init.
 extension LockedValue: @unchecked Sendable where Value: Sendable {}
