@@ -49,7 +49,7 @@ public struct CacheExpiration: Sendable, Hashable, CustomStringConvertible {
         seconds.map { "\($0)s" } ?? "never"
     }
 
-    /// Throws `invalidExpiration` for negative or non-finite durations.
+    /// Throws `invalidConfiguration` for negative or non-finite durations.
     func validated() throws -> CacheExpiration {
         if let seconds, !(seconds.isFinite && seconds >= 0) {
             throw CacheError(.invalidConfiguration, "expiration time must be a finite, non-negative number of seconds, got \(seconds)")

@@ -1,6 +1,7 @@
 /// Plain reads and writes: no lock, no creation.
 extension CacheRegion {
-    /// The fresh value cached under `key`, or `nil` when it is missing, stale, invalidated or not a `Value`.
+    /// The fresh value cached under `key`, or `nil` when it is missing, stale, invalidated, of another
+    /// format version or not a `Value`.
     ///
     /// - Parameters:
     ///   - expirationTime: Overrides the region's expiration for this read.
@@ -113,7 +114,7 @@ extension CacheRegion {
         now: Double,
         settings: RegionConfiguration
     ) -> Value? {
-        guard let stored, let payload = stored.payload(as: Value.self),
+        guard let stored, stored.version == CachedValue.currentVersion, let payload = stored.payload(as: Value.self),
             ignoreExpiration || settings.freshness(of: stored, expiration: expiration, now: now) == .fresh
         else {
             counters.misses.increment()

@@ -4,8 +4,7 @@ import Synchronization
 /// A cache region: a backend, an expiration policy and the dogpile lock that makes concurrent
 /// callers of one missing key share a single creation.
 ///
-/// Build a region at start-up and configure it later (functions can be wrapped in between), or do
-/// both at once:
+/// Build a region at start-up and configure it later, or do both at once:
 ///
 /// ```swift
 /// let region = CacheRegion(name: "users")
@@ -152,7 +151,8 @@ public actor CacheRegion {
         get throws { try configuration().backend }
     }
 
-    /// The backend that stores the values, beneath any proxies the region talks through.
+    /// The innermost backend, which stores the values: the same as ``backend`` while the region
+    /// talks to its backend directly.
     ///
     /// - Throws: `regionNotConfigured` before the region is configured.
     public nonisolated var actualBackend: any AsyncCacheBackend {
