@@ -23,6 +23,18 @@ import Testing
         #expect(try await region.get("k", as: String.self) == "now a string")
     }
 
+    @Test func hitAsASupertypeOfTheStoredValue() async throws {
+        class Animal: @unchecked Sendable {}
+        final class Dog: Animal, @unchecked Sendable {}
+        let region = try CacheRegion(backend: MemoryBackend())
+        let dog = Dog()
+        try await region.set("pet", dog)
+        let animal = try await region.getOrCreate("pet", as: Animal.self) { Animal() }
+        #expect(animal === dog)
+        #expect(region.statistics.creations == 0)
+        #expect(region.statistics.hits == 1)
+    }
+
     @Test func multiOperationsKeepOrder() async throws {
         let region = try CacheRegion(backend: MemoryBackend())
         #expect(try await region.getMulti([], as: Int.self).isEmpty)
@@ -53,5 +65,27 @@ import Testing
         #expect(statistics.creations == 1)
         #expect(statistics.backendErrors == 0)
         #expect(statistics.description.contains("hits=1"))
+    }
+}
+
+@Suite struct FormatVersionTests {
+    @Test func valueOfAnotherFormatVersionIsAMissForEveryRead() async throws {
+        let backend = MemoryBackend()
+        let region = try CacheRegion(backend: backend)
+        try await backend.set("k", CachedValue(payload: "old format", creationTime: 1, version: CachedValue.currentVersion + 1))
+        #expect(try await region.get("k", as: String.self) == nil)
+        #expect(try await region.get("k", as: String.self, ignoreExpiration: true) == nil)
+        #expect(try await region.getMulti(["k"], as: String.self) == [nil])
+        #expect(try await region.getOrCreate("k") { "regenerated" } == "regenerated")
+        #expect(try await backend.get("k")?.version == CachedValue.currentVersion)
+    }
+
+    @Test func payloadReadsBackByExactTypeAndBySupertype() {
+        class Animal: @unchecked Sendable {}
+        final class Dog: Animal, @unchecked Sendable {}
+        let value = CachedValue(payload: Dog(), creationTime: 0)
+        #expect(value.payload(as: Dog.self) != nil)
+        #expect(value.payload(as: Animal.self) != nil)
+        #expect(value.payload(as: String.self) == nil)
     }
 }
