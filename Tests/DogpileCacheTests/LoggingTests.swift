@@ -1,0 +1,65 @@
+import DogpileCache
+import DogpileCacheTesting
+import Logging
+import Testing
+
+/// Collects log messages so tests can read what the region said.
+final class CapturedLog: Sendable {
+    private let lines = LockedValue<[String]>([])
+
+    var messages: [String] { lines.withLock { $0 } }
+
+    func logger() -> Logger {
+        var logger = Logger(label: "dogpile.cache") { _ in Handler(log: self) }
+        logger.logLevel = .debug
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .debug
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let details = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            let line = ([event.message.description] + details).joined(separator: " ")
+            log.lines.withLock { $0.append(line) }
+        }
+    }
+}
+
+@Suite struct LoggingTests {
+    @Test func debugLinesForMissCreationStaleAndBackendErrors() async throws {
+        let log = CapturedLog()
+        let clock = ManualCacheClock()
+        let gate = Gate()
+        let region = try CacheRegion(
+            backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock, logger: log.logger()
+        )
+        _ = try await region.getOrCreate("k") { "v" }
+        #expect(log.messages.contains("no value present for key key=k"))
+        #expect(log.messages.contains { $0.hasPrefix("value generated keys=k seconds=") })
+
+        clock.advance(by: 11)
+        let regenerating = Task {
+            try await region.getOrCreate("k") {
+                await gate.wait()
+                return "v2"
+            }
+        }
+        try await waitUntil { try await region.isKeyLocked("k") }
+        _ = try await region.getOrCreate("k") { "unused" }
+        #expect(log.messages.contains { $0.hasPrefix("serving stale value key=k") })
+        gate.open()
+        _ = try await regenerating.value
+
+        let failing = try CacheRegion(backend: FailingBackend(), logger: log.logger())
+        _ = try await failing.getOrCreate("broken") { 1 }
+        #expect(log.messages.contains { $0.hasPrefix("backend error error=InjectedFailure() key=broken operation=get") })
+    }
+}
