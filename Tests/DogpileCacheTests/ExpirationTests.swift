@@ -90,13 +90,7 @@ import Testing
 
         // Stale, not missing: a concurrent caller is served the old value while one regenerates.
         let gate = Gate()
-        let regenerating = Task {
-            try await region.getOrCreate("k") {
-                await gate.wait()
-                return "new"
-            }
-        }
-        try await waitUntil { try await region.isKeyLocked("k") }
+        let regenerating = try await startParkedCreation(in: region, key: "k", gate: gate, returning: "new")
         #expect(try await region.getOrCreate("k") { "unused" } == "old")
         gate.open()
         #expect(try await regenerating.value == "new")
@@ -110,13 +104,7 @@ import Testing
         try await region.invalidate(hard: true)
         try await region.invalidate(hard: false)
         let gate = Gate()
-        let regenerating = Task {
-            try await region.getOrCreate("k") {
-                await gate.wait()
-                return "new"
-            }
-        }
-        try await waitUntil { try await region.isKeyLocked("k") }
+        let regenerating = try await startParkedCreation(in: region, key: "k", gate: gate, returning: "new")
         // Soft now: the old value is served, not waited for.
         #expect(try await region.getOrCreate("k") { "unused" } == "old")
         gate.open()

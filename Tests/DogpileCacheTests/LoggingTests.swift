@@ -46,13 +46,7 @@ final class CapturedLog: Sendable {
         #expect(log.messages.contains { $0.hasPrefix("value generated keys=k seconds=") })
 
         clock.advance(by: 11)
-        let regenerating = Task {
-            try await region.getOrCreate("k") {
-                await gate.wait()
-                return "v2"
-            }
-        }
-        try await waitUntil { try await region.isKeyLocked("k") }
+        let regenerating = try await startParkedCreation(in: region, key: "k", gate: gate, returning: "v2")
         _ = try await region.getOrCreate("k") { "unused" }
         #expect(log.messages.contains { $0.hasPrefix("serving stale value key=k") })
         gate.open()

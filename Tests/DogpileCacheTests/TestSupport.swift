@@ -49,6 +49,24 @@ func waitUntil(_ condition: () async throws -> Bool) async rethrows {
     }
 }
 
+/// Starts a get-or-create of `key` whose creator parks on `gate` and returns `value`, and returns once
+/// that creation is in flight.
+func startParkedCreation<Value: Sendable>(
+    in region: CacheRegion,
+    key: String,
+    gate: Gate,
+    returning value: Value
+) async throws -> Task<Value, any Error> {
+    let task = Task {
+        try await region.getOrCreate(key) {
+            await gate.wait()
+            return value
+        }
+    }
+    try await waitUntil { try await region.isKeyLocked(key) }
+    return task
+}
+
 struct InjectedFailure: Error, Equatable {}
 
 /// A backend whose every operation throws.
