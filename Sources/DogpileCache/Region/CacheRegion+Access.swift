@@ -23,13 +23,13 @@ extension CacheRegion {
         expirationTime: CacheExpiration? = nil,
         ignoreExpiration: Bool = false
     ) async throws -> [Value?] {
-        let settings = try configuration()
+        let configuration = try self.configuration()
         guard !keys.isEmpty else { return [] }
-        let expiration = try (expirationTime ?? settings.expiration).validated()
-        let stored = try await readMulti(keys.map(mangle), settings: settings)
+        let expiration = try (expirationTime ?? configuration.expiration).validated()
+        let stored = try await readMulti(keys.map(mangle), configuration: configuration)
         let now = clock.coarseNow()
         return stored.map { value in
-            usablePayload(value, as: type, expiration: expiration, ignoreExpiration: ignoreExpiration, now: now, settings: settings)
+            usablePayload(value, as: type, expiration: expiration, ignoreExpiration: ignoreExpiration, now: now, configuration: configuration)
         }
     }
 
@@ -41,14 +41,14 @@ extension CacheRegion {
         expirationTime: CacheExpiration? = nil,
         ignoreExpiration: Bool = false
     ) async throws -> CacheValueMetadata<Value>? {
-        let settings = try configuration()
-        let expiration = try (expirationTime ?? settings.expiration).validated()
-        guard let stored = try await read(mangle(key), settings: settings) else {
+        let configuration = try self.configuration()
+        let expiration = try (expirationTime ?? configuration.expiration).validated()
+        guard let stored = try await read(mangle(key), configuration: configuration) else {
             counters.misses.increment()
             return nil
         }
         let now = clock.now()
-        guard let payload = usablePayload(stored, as: type, expiration: expiration, ignoreExpiration: ignoreExpiration, now: now, settings: settings) else {
+        guard let payload = usablePayload(stored, as: type, expiration: expiration, ignoreExpiration: ignoreExpiration, now: now, configuration: configuration) else {
             return nil
         }
         return CacheValueMetadata(payload: payload, creationTime: stored.creationTime, age: stored.age(at: now))
@@ -59,48 +59,48 @@ extension CacheRegion {
     /// Explicit writes always throw backend errors, whatever the ``BackendErrorPolicy``: a caller
     /// that writes needs to know the write failed.
     public nonisolated func set<Value: Sendable>(_ key: String, _ value: Value) async throws {
-        let settings = try configuration()
+        let configuration = try self.configuration()
         let backendKey = mangle(key)
         do {
-            try await settings.backend.set(backendKey, CachedValue(typed: value, creationTime: clock.now()))
+            try await configuration.backend.set(backendKey, CachedValue(typed: value, creationTime: clock.now()))
         } catch {
-            try handleBackendError(error, operation: "set", key: backendKey, settings: settings, always: true)
+            try handleBackendError(error, operation: "set", key: backendKey, configuration: configuration, always: true)
         }
     }
 
     /// Stores every value with one backend call, all stamped with the same time.
     public nonisolated func setMulti<Value: Sendable>(_ values: [String: Value]) async throws {
-        let settings = try configuration()
+        let configuration = try self.configuration()
         guard !values.isEmpty else { return }
         let now = clock.now()
         let entries = values.map { (key: mangle($0.key), value: CachedValue(typed: $0.value, creationTime: now)) }
         do {
-            try await settings.backend.setMulti(entries)
+            try await configuration.backend.setMulti(entries)
         } catch {
-            try handleBackendError(error, operation: "setMulti", key: entries.map(\.key).joined(separator: " "), settings: settings, always: true)
+            try handleBackendError(error, operation: "setMulti", key: entries.map(\.key).joined(separator: " "), configuration: configuration, always: true)
         }
     }
 
     /// Removes the value under `key`. Removing a missing key is not an error.
     public nonisolated func delete(_ key: String) async throws {
-        let settings = try configuration()
+        let configuration = try self.configuration()
         let backendKey = mangle(key)
         do {
-            try await settings.backend.delete(backendKey)
+            try await configuration.backend.delete(backendKey)
         } catch {
-            try handleBackendError(error, operation: "delete", key: backendKey, settings: settings, always: true)
+            try handleBackendError(error, operation: "delete", key: backendKey, configuration: configuration, always: true)
         }
     }
 
     /// Removes the values under `keys` with one backend call.
     public nonisolated func deleteMulti(_ keys: [String]) async throws {
-        let settings = try configuration()
+        let configuration = try self.configuration()
         guard !keys.isEmpty else { return }
         let backendKeys = keys.map(mangle)
         do {
-            try await settings.backend.deleteMulti(backendKeys)
+            try await configuration.backend.deleteMulti(backendKeys)
         } catch {
-            try handleBackendError(error, operation: "deleteMulti", key: backendKeys.joined(separator: " "), settings: settings, always: true)
+            try handleBackendError(error, operation: "deleteMulti", key: backendKeys.joined(separator: " "), configuration: configuration, always: true)
         }
     }
 
@@ -112,10 +112,10 @@ extension CacheRegion {
         expiration: CacheExpiration,
         ignoreExpiration: Bool,
         now: Double,
-        settings: RegionConfiguration
+        configuration: RegionConfiguration
     ) -> Value? {
         guard let stored, stored.version == CachedValue.currentVersion, let payload = stored.payload(as: Value.self),
-            ignoreExpiration || settings.freshness(of: stored, expiration: expiration, now: now) == .fresh
+            ignoreExpiration || configuration.freshness(of: stored, expiration: expiration, now: now) == .fresh
         else {
             counters.misses.increment()
             return nil

@@ -15,7 +15,7 @@ extension CacheRegion {
         var pending: [PendingKey<Value>]
         /// ``CacheRegion/finishedFlights`` before the caller's backend read.
         var flightsSeen: UInt64
-        var settings: RegionConfiguration
+        var configuration: RegionConfiguration
         var expiration: CacheExpiration
         var shouldCache: (@Sendable (Value) -> Bool)?
         /// Creates values for the given keys, in order.
@@ -65,7 +65,7 @@ extension CacheRegion {
             let flight = CacheFlight()
             flights[key.backendKey] = flight
             started.append(StartedFlight(key: key, flight: flight))
-            if let stale = key.stale, batch.settings.backgroundRefresh {
+            if let stale = key.stale, batch.configuration.backgroundRefresh {
                 serveStale(key, reason: "it is being regenerated in the background")
                 outcomes.append(.value(stale))
             } else {
@@ -117,14 +117,14 @@ extension CacheRegion {
         _ batch: CreationBatch<Value>,
         mustReread: Bool
     ) async -> [Result<any Sendable, any Error>] {
-        let settings = batch.settings
+        let configuration = batch.configuration
         var results = [Result<any Sendable, any Error>?](repeating: nil, count: started.count)
         var held: [any CacheMutex] = []
         var usesMutex = false
         do {
             for index in started.indices.sorted(by: { started[$0].key.backendKey < started[$1].key.backendKey }) {
                 let key = started[index].key
-                guard let mutex = settings.backend.mutex(for: key.backendKey) else { continue }
+                guard let mutex = configuration.backend.mutex(for: key.backendKey) else { continue }
                 usesMutex = true
                 do {
                     if try await mutex.acquire(wait: key.stale == nil) {
@@ -134,17 +134,17 @@ extension CacheRegion {
                         results[index] = .success(stale)
                     }
                 } catch {
-                    try handleBackendError(error, operation: "mutex acquire", key: key.backendKey, settings: settings)
+                    try handleBackendError(error, operation: "mutex acquire", key: key.backendKey, configuration: configuration)
                 }
             }
 
             var needed = started.indices.filter { results[$0] == nil }
             if mustReread || usesMutex, !needed.isEmpty {
-                let stored = try await readMulti(needed.map { started[$0].key.backendKey }, settings: settings)
+                let stored = try await readMulti(needed.map { started[$0].key.backendKey }, configuration: configuration)
                 let now = clock.coarseNow()
                 for (index, value) in zip(needed, stored) {
                     if let value, let payload = value.payload(as: Value.self),
-                        settings.freshness(of: value, expiration: batch.expiration, now: now) == .fresh
+                        configuration.freshness(of: value, expiration: batch.expiration, now: now) == .fresh
                     {
                         results[index] = .success(payload)
                     }
@@ -206,7 +206,7 @@ extension CacheRegion {
         for (flight, value) in zip(flights, values) where batch.shouldCache?(value) ?? true {
             entries.append((flight.key.backendKey, CachedValue(typed: value, creationTime: now)))
         }
-        try await store(entries, settings: batch.settings)
+        try await store(entries, configuration: batch.configuration)
         return values
     }
 }

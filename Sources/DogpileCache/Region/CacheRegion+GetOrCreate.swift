@@ -73,11 +73,11 @@ extension CacheRegion {
         shouldCache: (@Sendable (Value) -> Bool)?,
         creator: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        let configuration = try configuration()
+        let configuration = try self.configuration()
         let expiration = try (expirationTime ?? configuration.expiration).validated()
         let backendKey = mangle(key)
         let flightsSeen = finishedFlights.load(ordering: .acquiring)
-        let stored = try await read(backendKey, settings: configuration)
+        let stored = try await read(backendKey, configuration: configuration)
         var stale: Value?
         if let stored, let payload = stored.payload(as: Value.self) {
             switch configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) {
@@ -93,7 +93,7 @@ extension CacheRegion {
         let batch = CreationBatch(
             pending: [PendingKey(key: key, backendKey: backendKey, stale: stale)],
             flightsSeen: flightsSeen,
-            settings: configuration,
+            configuration: configuration,
             expiration: expiration,
             shouldCache: shouldCache,
             create: { _ in [try await creator()] }
@@ -119,8 +119,8 @@ extension CacheRegion {
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         creator: @escaping @Sendable ([String]) async throws -> [Value]
     ) async throws -> [Value] {
-        let settings = try configuration()
-        let expiration = try (expirationTime ?? settings.expiration).validated()
+        let configuration = try self.configuration()
+        let expiration = try (expirationTime ?? configuration.expiration).validated()
         guard !keys.isEmpty else { return [] }
 
         // One entry per backend key, in first-seen order.
@@ -135,7 +135,7 @@ extension CacheRegion {
         }
 
         let flightsSeen = finishedFlights.load(ordering: .acquiring)
-        let stored = try await readMulti(uniqueKeys.map(\.backendKey), settings: settings)
+        let stored = try await readMulti(uniqueKeys.map(\.backendKey), configuration: configuration)
         let now = clock.coarseNow()
         var values = [Value?](repeating: nil, count: uniqueKeys.count)
         var pending: [PendingKey<Value>] = []
@@ -143,7 +143,7 @@ extension CacheRegion {
         for (slot, entry) in uniqueKeys.enumerated() {
             var stale: Value?
             if let value = stored[slot], let payload = value.payload(as: Value.self) {
-                switch settings.freshness(of: value, expiration: expiration, now: now) {
+                switch configuration.freshness(of: value, expiration: expiration, now: now) {
                 case .fresh:
                     counters.hits.increment()
                     values[slot] = payload
@@ -161,7 +161,7 @@ extension CacheRegion {
             let batch = CreationBatch(
                 pending: pending,
                 flightsSeen: flightsSeen,
-                settings: settings,
+                configuration: configuration,
                 expiration: expiration,
                 shouldCache: shouldCache,
                 create: creator

@@ -216,7 +216,7 @@ public actor CacheRegion {
         _ error: any Error,
         operation: StaticString,
         key: @autoclosure () -> String,
-        settings: RegionConfiguration,
+        configuration: RegionConfiguration,
         always: Bool = false
     ) throws {
         if error is CancellationError {
@@ -224,46 +224,46 @@ public actor CacheRegion {
         }
         counters.backendErrors.increment()
         logger.debug("backend error", metadata: ["operation": "\(operation)", "key": "\(key())", "error": "\(error)"])
-        if always || settings.backendErrors == .propagate {
+        if always || configuration.backendErrors == .propagate {
             throw error
         }
     }
 
     /// Reads one key; a failure is a miss unless errors propagate.
-    nonisolated(nonsending) func read(_ backendKey: String, settings: RegionConfiguration) async throws -> CachedValue? {
+    nonisolated(nonsending) func read(_ backendKey: String, configuration: RegionConfiguration) async throws -> CachedValue? {
         do {
-            return try await settings.backend.get(backendKey)
+            return try await configuration.backend.get(backendKey)
         } catch {
-            try handleBackendError(error, operation: "get", key: backendKey, settings: settings)
+            try handleBackendError(error, operation: "get", key: backendKey, configuration: configuration)
             return nil
         }
     }
 
     /// Reads many keys in one backend call; a failure is all misses unless errors propagate.
-    nonisolated func readMulti(_ backendKeys: [String], settings: RegionConfiguration) async throws -> [CachedValue?] {
+    nonisolated func readMulti(_ backendKeys: [String], configuration: RegionConfiguration) async throws -> [CachedValue?] {
         do {
-            let values = try await settings.backend.getMulti(backendKeys)
+            let values = try await configuration.backend.getMulti(backendKeys)
             guard values.count == backendKeys.count else {
                 throw CacheError(.backendUnavailable, "backend returned \(values.count) values for \(backendKeys.count) keys")
             }
             return values
         } catch {
-            try handleBackendError(error, operation: "getMulti", key: backendKeys.joined(separator: " "), settings: settings)
+            try handleBackendError(error, operation: "getMulti", key: backendKeys.joined(separator: " "), configuration: configuration)
             return Array(repeating: nil, count: backendKeys.count)
         }
     }
 
     /// Stores created values; a failure is logged and counted unless errors propagate.
-    nonisolated func store(_ entries: [(key: String, value: CachedValue)], settings: RegionConfiguration) async throws {
+    nonisolated func store(_ entries: [(key: String, value: CachedValue)], configuration: RegionConfiguration) async throws {
         guard !entries.isEmpty else { return }
         do {
             if entries.count == 1 {
-                try await settings.backend.set(entries[0].key, entries[0].value)
+                try await configuration.backend.set(entries[0].key, entries[0].value)
             } else {
-                try await settings.backend.setMulti(entries)
+                try await configuration.backend.setMulti(entries)
             }
         } catch {
-            try handleBackendError(error, operation: "set", key: entries.map(\.key).joined(separator: " "), settings: settings)
+            try handleBackendError(error, operation: "set", key: entries.map(\.key).joined(separator: " "), configuration: configuration)
         }
     }
 }
