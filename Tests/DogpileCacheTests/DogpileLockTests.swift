@@ -234,3 +234,54 @@ import Testing
         #expect(error?.code == .typeMismatch)
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct CreatorCycleTests {
+    @Test func twoCallersWhoseCreatorsNeedEachOtherDoNotHang() async throws {
+        let region = try CacheRegion(backend: MemoryBackend())
+        let bothStarted = Gate()
+        let started = CreatorLog()
+        @Sendable func creator(_ own: String, needs other: String) -> @Sendable () async throws -> String {
+            {
+                started.record([own])
+                if started.calls == 2 { bothStarted.open() }
+                await bothStarted.wait()
+                let dependency = try await region.getOrCreate(other, creator: creator(other, needs: own))
+                return "\(own) after \(dependency)"
+            }
+        }
+        let first = Task { try await region.getOrCreate("a", creator: creator("a", needs: "b")) }
+        let second = Task { try await region.getOrCreate("b", creator: creator("b", needs: "a")) }
+        // One creator is refused; the error reaches both callers instead of a hang.
+        for task in [first, second] {
+            let error = await #expect(throws: CacheError.self) { try await task.value }
+            #expect(error?.code == .recursiveCreation)
+        }
+        #expect(try await region.getOrCreate("a") { "a alone" } == "a alone")
+    }
+
+    @Test func aCreatorServedAStaleValueIsNotACycle() async throws {
+        let clock = ManualCacheClock()
+        let region = try CacheRegion(
+            backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock, backgroundRefresh: true
+        )
+        try await region.set("b", "old b")
+        clock.advance(by: 11)
+        let gate = Gate()
+        // a's creator is served b's stale value and starts b's refresh in the background; b's refresh
+        // then waits for a, which waits for nothing: no cycle, both finish.
+        let a = Task {
+            try await region.getOrCreate("a") {
+                let b = try await region.getOrCreate("b") {
+                    "new b with \(try await region.getOrCreate("a") { "unused" })"
+                }
+                await gate.wait()
+                return "a with \(b)"
+            }
+        }
+        await waitUntil { region.statistics.coalescedWaiters == 1 }  // b's refresh waits for a
+        gate.open()
+        #expect(try await a.value == "a with old b")
+        try await waitUntil { try await !region.isKeyLocked("b") }
+        #expect(try await region.get("b", as: String.self) == "new b with a with old b")
+    }
+}

@@ -48,7 +48,7 @@ final class CapturedLog: Sendable {
         clock.advance(by: 11)
         let regenerating = try await startParkedCreation(in: region, key: "k", gate: gate, returning: "v2")
         _ = try await region.getOrCreate("k") { "unused" }
-        #expect(log.messages.contains { $0.hasPrefix("serving stale value key=k") })
+        #expect(log.messages.contains { $0.hasPrefix("serving stale value while it is regenerated key=k") })
         gate.open()
         _ = try await regenerating.value
 

@@ -9,7 +9,7 @@ import Testing
     @Test func unboundedKeepsEverything() {
         var store = MemoryStore(maxEntries: nil)
         for index in 0..<1000 {
-            store.setValue(value(index), for: "k\(index)")
+            _ = store.setValue(value(index), for: "k\(index)")
         }
         #expect(store.count == 1000)
         #expect(store.value(for: "k0")?.payload as? Int == 0)
@@ -18,11 +18,11 @@ import Testing
 
     @Test func boundEvictsAnEntryNotReadSinceTheHandPassed() {
         var store = MemoryStore(maxEntries: 3)
-        store.setValue(value(1), for: "a")
-        store.setValue(value(2), for: "b")
-        store.setValue(value(3), for: "c")
+        _ = store.setValue(value(1), for: "a")
+        _ = store.setValue(value(2), for: "b")
+        _ = store.setValue(value(3), for: "c")
         _ = store.value(for: "a")  // a gets a second chance
-        store.setValue(value(4), for: "d")
+        _ = store.setValue(value(4), for: "d")
         #expect(store.count == 3)
         #expect(store.value(for: "a")?.payload as? Int == 1)
         #expect(store.value(for: "b") == nil)
@@ -32,20 +32,20 @@ import Testing
 
     @Test func boundHoldsWhenEveryEntryWasRead() {
         var store = MemoryStore(maxEntries: 2)
-        store.setValue(value(1), for: "a")
-        store.setValue(value(2), for: "b")
+        _ = store.setValue(value(1), for: "a")
+        _ = store.setValue(value(2), for: "b")
         _ = store.value(for: "a")
         _ = store.value(for: "b")
-        store.setValue(value(3), for: "c")
+        _ = store.setValue(value(3), for: "c")
         #expect(store.count == 2)
         #expect(store.value(for: "c")?.payload as? Int == 3)
     }
 
     @Test func replacingAKeyDoesNotEvict() {
         var store = MemoryStore(maxEntries: 2)
-        store.setValue(value(1), for: "a")
-        store.setValue(value(2), for: "b")
-        store.setValue(value(3), for: "a")
+        _ = store.setValue(value(1), for: "a")
+        _ = store.setValue(value(2), for: "b")
+        _ = store.setValue(value(3), for: "a")
         #expect(store.count == 2)
         #expect(store.value(for: "a")?.payload as? Int == 3)
         #expect(store.value(for: "b")?.payload as? Int == 2)
@@ -53,23 +53,23 @@ import Testing
 
     @Test func deletedSlotsAreReused() {
         var store = MemoryStore(maxEntries: 2)
-        store.setValue(value(1), for: "a")
-        store.setValue(value(2), for: "b")
-        store.removeValue(for: "a")
-        store.setValue(value(3), for: "c")
+        _ = store.setValue(value(1), for: "a")
+        _ = store.setValue(value(2), for: "b")
+        _ = store.removeValue(for: "a")
+        _ = store.setValue(value(3), for: "c")
         #expect(store.count == 2)
         #expect(store.value(for: "b")?.payload as? Int == 2)
         #expect(store.value(for: "c")?.payload as? Int == 3)
-        store.removeValue(for: "missing")
+        _ = store.removeValue(for: "missing")
         #expect(store.count == 2)
     }
 
     @Test func boundNeverExceededUnderChurn() {
         var store = MemoryStore(maxEntries: 10)
         for index in 0..<10_000 {
-            store.setValue(value(index), for: "k\(index % 37)")
+            _ = store.setValue(value(index), for: "k\(index % 37)")
             if index % 3 == 0 { _ = store.value(for: "k\(index % 11)") }
-            if index % 7 == 0 { store.removeValue(for: "k\(index % 13)") }
+            if index % 7 == 0 { _ = store.removeValue(for: "k\(index % 13)") }
             #expect(store.count <= 10)
         }
     }

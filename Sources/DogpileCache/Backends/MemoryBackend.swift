@@ -54,29 +54,26 @@ public final class MemoryBackend: AsyncCacheBackend {
 
     /// Stores `value` under `key`.
     public func set(_ key: String, _ value: CachedValue) async throws {
-        store.withLock { $0.setValue(value, for: key) }
+        // The displaced value is released here, after the lock: a payload's deinit may call back in.
+        _ = store.withLock { $0.setValue(value, for: key) }
     }
 
     /// Stores every entry under one lock.
     public func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
-        store.withLock { store in
-            for entry in entries {
-                store.setValue(entry.value, for: entry.key)
-            }
+        _ = store.withLock { store in
+            entries.map { store.setValue($0.value, for: $0.key) }
         }
     }
 
     /// Removes `key` if present.
     public func delete(_ key: String) async throws {
-        store.withLock { $0.removeValue(for: key) }
+        _ = store.withLock { $0.removeValue(for: key) }
     }
 
     /// Removes every key in `keys` under one lock.
     public func deleteMulti(_ keys: [String]) async throws {
-        store.withLock { store in
-            for key in keys {
-                store.removeValue(for: key)
-            }
+        _ = store.withLock { store in
+            keys.map { store.removeValue(for: $0) }
         }
     }
 }

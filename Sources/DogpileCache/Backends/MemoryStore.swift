@@ -34,14 +34,19 @@ struct MemoryStore {
         return slots[slot].value
     }
 
-    mutating func setValue(_ value: CachedValue, for key: String) {
+    /// Stores `value` and returns the value it displaced (replaced or evicted), so the caller can
+    /// release it after unlocking: releasing a payload may run its `deinit`.
+    mutating func setValue(_ value: CachedValue, for key: String) -> CachedValue? {
         if let slot = index[key] {
-            slots[slot].value = value
-            slots[slot].referenced = true
-            return
+            defer {
+                slots[slot].value = value
+                slots[slot].referenced = true
+            }
+            return slots[slot].value
         }
+        var evicted: CachedValue?
         if let maxEntries, index.count >= maxEntries {
-            evictOne()
+            evicted = evictOne()
         }
         let slot: Int
         if let free = freeSlots.popLast() {
@@ -52,18 +57,23 @@ struct MemoryStore {
             slots.append(Slot(key: key, value: value, referenced: false))
         }
         index[key] = slot
+        return evicted
     }
 
-    mutating func removeValue(for key: String) {
-        guard let slot = index.removeValue(forKey: key) else { return }
+    /// Removes `key` and returns its value, for the caller to release after unlocking.
+    mutating func removeValue(for key: String) -> CachedValue? {
+        guard let slot = index.removeValue(forKey: key) else { return nil }
+        let removed = slots[slot].value
         slots[slot].key = nil
         slots[slot].value = MemoryStore.emptyValue
         freeSlots.append(slot)
+        return removed
     }
 
     /// Advances the clock hand to the first occupied slot not read since the hand last passed it,
-    /// and frees that slot. Terminates within two sweeps, since the first sweep clears every flag.
-    private mutating func evictOne() {
+    /// and frees that slot, returning its value. Terminates within two sweeps, since the first sweep
+    /// clears every flag.
+    private mutating func evictOne() -> CachedValue? {
         while true {
             if hand >= slots.count { hand = 0 }
             let slot = hand
@@ -72,8 +82,7 @@ struct MemoryStore {
             if slots[slot].referenced {
                 slots[slot].referenced = false
             } else {
-                removeValue(for: key)
-                return
+                return removeValue(for: key)
             }
         }
     }

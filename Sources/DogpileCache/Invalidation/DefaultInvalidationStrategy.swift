@@ -16,8 +16,13 @@ public final class DefaultInvalidationStrategy: RegionInvalidationStrategy {
     public init() {}
 
     /// Records an invalidation at `time`, replacing any earlier one.
+    ///
+    /// - Throws: `invalidConfiguration` when `time` is not a time from 1970 to the year 100,000.
     public func invalidate(hard: Bool, at time: Double) async throws {
-        let microseconds = Int64((max(time, 0) * 1_000_000).rounded(.up))
+        guard time.isFinite, time >= 0, time < 3e12 else {
+            throw CacheError(.invalidConfiguration, "invalidation time \(time) is not a wall-clock time in seconds since 1970")
+        }
+        let microseconds = Int64((time * 1_000_000).rounded(.up))
         state.store(microseconds << 1 | (hard ? 1 : 0), ordering: .releasing)
     }
 

@@ -1,5 +1,3 @@
-
-
 /// One creation in progress for one key: the value every concurrent caller of that key shares.
 ///
 /// Waiting is cancellable: a cancelled waiter leaves at once with `CancellationError`, and the
@@ -7,19 +5,21 @@
 final class CacheFlight: Sendable {
     private let machine = LockedValue(FlightStateMachine<CheckedContinuation<any Sendable, any Error>>())
 
-    /// The flights the current task is creating values for, so that a creator asking for its own key
-    /// gets an error instead of waiting on itself.
-    /// Held strongly, so that no other flight can take a finished flight's identity.
-    @TaskLocal static var creating: [CacheFlight] = []
+    /// When the flight started (region clock): the creation time its value is stored with, so that a
+    /// hard invalidation made while the creator runs also invalidates what it returns.
+    let startTime: Double
 
-    /// Whether the current task is running this flight's creator (directly or through child tasks).
-    var isCreatedByCurrentTask: Bool {
-        CacheFlight.creating.contains { $0 === self }
+    init(startTime: Double) {
+        self.startTime = startTime
     }
 
-    /// Runs `body` marked as the creator of `flights`.
+    /// The flights whose creator the current task is running; empty outside creators. Held strongly,
+    /// so that no other flight can take a finished flight's identity.
+    @TaskLocal static var creating: [CacheFlight] = []
+
+    /// Runs `body` as the creator of `flights`.
     static func runAsCreator<T>(of flights: [CacheFlight], _ body: () async throws -> T) async throws -> T {
-        try await $creating.withValue(creating + flights) {
+        try await $creating.withValue(flights) {
             try await body()
         }
     }

@@ -35,26 +35,29 @@ extension CacheRegion {
     ///
     /// Synchronous on the actor, so looking up and registering flights cannot interleave with
     /// another caller. Returns one outcome per pending key, in order.
+    ///
+    /// - Throws: `recursiveCreation`, before registering anything, when the caller is a creator and
+    ///   waiting would close a cycle of creators waiting on each other.
     func joinOrStartFlights<Value: Sendable>(_ batch: CreationBatch<Value>) throws -> [FlightOutcome<Value>] {
+        let creators = CacheFlight.creating.map(ObjectIdentifier.init)
         for key in batch.pending where key.stale == nil {
-            if let flight = flights[key.backendKey], flight.isCreatedByCurrentTask {
+            if let flight = currentFlight(for: key.backendKey, batch.configuration),
+                waitGraph.wouldDeadlock(waitingOn: ObjectIdentifier(flight), from: creators)
+            {
                 throw CacheError(
                     .recursiveCreation,
-                    "the creator for key '\(key.key)' asked for the same key; it would wait on itself forever"
+                    "the creator of a value asked for key '\(key.key)', whose creation is waiting on that creator; it would wait forever"
                 )
             }
         }
+        let startTime = clock.now()
         var outcomes: [FlightOutcome<Value>] = []
         outcomes.reserveCapacity(batch.pending.count)
         var started: [StartedFlight<Value>] = []
         for key in batch.pending {
-            if key.stale == nil {
-                counters.misses.increment()
-                logger.debug("no value present for key", metadata: ["key": "\(key.key)"])
-            }
-            if let flight = flights[key.backendKey] {
+            if let flight = currentFlight(for: key.backendKey, batch.configuration) {
                 if let stale = key.stale {
-                    serveStale(key, reason: "another caller is regenerating it")
+                    counters.staleServed.increment()
                     outcomes.append(.value(stale))
                 } else {
                     counters.coalescedWaiters.increment()
@@ -62,14 +65,19 @@ extension CacheRegion {
                 }
                 continue
             }
-            let flight = CacheFlight()
+            let flight = CacheFlight(startTime: startTime)
             flights[key.backendKey] = flight
             started.append(StartedFlight(key: key, flight: flight))
             if let stale = key.stale, batch.configuration.backgroundRefresh {
-                serveStale(key, reason: "it is being regenerated in the background")
+                counters.staleServed.increment()
                 outcomes.append(.value(stale))
             } else {
                 outcomes.append(.wait(flight))
+            }
+        }
+        if !creators.isEmpty {
+            for case .wait(let flight) in outcomes {
+                waitGraph.addWait(on: ObjectIdentifier(flight), from: creators)
             }
         }
         if !started.isEmpty {
@@ -82,15 +90,17 @@ extension CacheRegion {
         return outcomes
     }
 
+    /// The flight creating `backendKey`, unless it started before a hard invalidation: its value
+    /// would be a miss on arrival, so callers start a new flight instead.
+    private func currentFlight(for backendKey: String, _ configuration: RegionConfiguration) -> CacheFlight? {
+        guard let flight = flights[backendKey] else { return nil }
+        return configuration.invalidation(ofValueCreatedAt: flight.startTime) == .hard ? nil : flight
+    }
+
     /// A flight registered by ``joinOrStartFlights(_:)`` for one key.
     struct StartedFlight<Value: Sendable>: Sendable {
         var key: PendingKey<Value>
         var flight: CacheFlight
-    }
-
-    private func serveStale<Value>(_ key: PendingKey<Value>, reason: String) {
-        counters.staleServed.increment()
-        logger.debug("serving stale value", metadata: ["key": "\(key.key)", "reason": "\(reason)"])
     }
 
     /// Removes finished flights from the map, then hands each its result, so that a caller arriving
@@ -101,10 +111,48 @@ extension CacheRegion {
         }
         finishedFlights.add(1, ordering: .releasing)
         for (entry, result) in zip(started, results) {
-            if case .failure(let error) = result {
-                logger.debug("creation failed", metadata: ["key": "\(entry.key.key)", "error": "\(error)"])
-            }
             entry.flight.complete(with: result)
+        }
+    }
+
+    /// Forgets a wait recorded by ``joinOrStartFlights(_:)``.
+    private func stopWaiting(on flight: CacheFlight, from creators: [ObjectIdentifier]) {
+        waitGraph.removeWait(on: ObjectIdentifier(flight), from: creators)
+    }
+
+    /// The value an outcome stands for, waiting for its flight if need be.
+    nonisolated func value<Value: Sendable>(of outcome: FlightOutcome<Value>, key: String) async throws -> Value {
+        switch outcome {
+        case .value(let stale):
+            logger.debug("serving stale value while it is regenerated", metadata: ["key": "\(key)"])
+            return stale
+        case .wait(let flight):
+            let creators = CacheFlight.creating.map(ObjectIdentifier.init)
+            let result: Result<any Sendable, any Error>
+            do {
+                result = .success(try await flight.wait())
+            } catch {
+                result = .failure(error)
+            }
+            if !creators.isEmpty {
+                await stopWaiting(on: flight, from: creators)
+            }
+            let payload = try result.get()
+            guard let value = payload as? Value else {
+                throw CacheError(
+                    .typeMismatch,
+                    "the value created for key '\(key)' is a \(type(of: payload)), not the requested \(Value.self)"
+                )
+            }
+            return value
+        }
+    }
+
+    /// Counts and logs keys read as missing.
+    nonisolated func recordMisses<Value>(_ pending: [PendingKey<Value>]) {
+        for key in pending where key.stale == nil {
+            counters.misses.increment()
+            logger.debug("no value present for key", metadata: ["key": "\(key.key)"])
         }
     }
 
@@ -131,7 +179,10 @@ extension CacheRegion {
                         held.append(mutex)
                     } else if let stale = key.stale {
                         // Another process is regenerating this stale value: serve it instead.
+                        counters.staleServed.increment()
                         results[index] = .success(stale)
+                    } else {
+                        logger.debug("backend mutex not acquired; creating without it", metadata: ["key": "\(key.key)"])
                     }
                 } catch {
                     try handleBackendError(error, operation: "mutex acquire", key: key.backendKey, configuration: configuration)
@@ -177,6 +228,11 @@ extension CacheRegion {
                 counters.backendErrors.increment()
             }
         }
+        for (entry, result) in zip(started, results) {
+            if case .failure(let error) = result {
+                logger.debug("creation failed", metadata: ["key": "\(entry.key.key)", "error": "\(error)"])
+            }
+        }
         return results.map { $0! }
     }
 
@@ -201,10 +257,9 @@ extension CacheRegion {
             "value generated",
             metadata: ["keys": "\(keys.joined(separator: " ").prefix(300))", "seconds": "\((ContinuousClock.now - started).seconds)"]
         )
-        let now = clock.now()
         var entries: [(key: String, value: CachedValue)] = []
         for (flight, value) in zip(flights, values) where batch.shouldCache?(value) ?? true {
-            entries.append((flight.key.backendKey, CachedValue(typed: value, creationTime: now)))
+            entries.append((flight.key.backendKey, CachedValue(typed: value, creationTime: flight.flight.startTime)))
         }
         try await store(entries, configuration: batch.configuration)
         return values

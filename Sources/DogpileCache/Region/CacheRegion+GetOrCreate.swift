@@ -90,8 +90,10 @@ extension CacheRegion {
                 break
             }
         }
+        let pending = [PendingKey(key: key, backendKey: backendKey, stale: stale)]
+        recordMisses(pending)
         let batch = CreationBatch(
-            pending: [PendingKey(key: key, backendKey: backendKey, stale: stale)],
+            pending: pending,
             flightsSeen: flightsSeen,
             configuration: configuration,
             expiration: expiration,
@@ -158,6 +160,7 @@ extension CacheRegion {
             pendingSlots.append(slot)
         }
         if !pending.isEmpty {
+            recordMisses(pending)
             let batch = CreationBatch(
                 pending: pending,
                 flightsSeen: flightsSeen,
@@ -172,22 +175,5 @@ extension CacheRegion {
             }
         }
         return slots.map { values[$0]! }
-    }
-
-    /// The value an outcome stands for, waiting for its flight if need be.
-    private nonisolated func value<Value: Sendable>(of outcome: FlightOutcome<Value>, key: String) async throws -> Value {
-        switch outcome {
-        case .value(let value):
-            return value
-        case .wait(let flight):
-            let payload = try await flight.wait()
-            guard let value = payload as? Value else {
-                throw CacheError(
-                    .typeMismatch,
-                    "the value created for key '\(key)' is a \(type(of: payload)), not the requested \(Value.self)"
-                )
-            }
-            return value
-        }
     }
 }

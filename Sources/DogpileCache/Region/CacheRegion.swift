@@ -37,6 +37,8 @@ public actor CacheRegion {
     nonisolated let finishedFlights = Atomic<UInt64>(0)
     /// Creations in progress, by backend key: the one place that decides who creates.
     var flights: [String: CacheFlight] = [:]
+    /// Which creators wait on which flights, to refuse waits that would deadlock.
+    var waitGraph = FlightWaitGraph()
 
     /// Creates an unconfigured region. Configure it with
     /// ``configure(backend:expirationTime:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:)``

@@ -28,14 +28,17 @@ final class RegionConfiguration: Sendable {
         self.defaultInvalidation = invalidation as? DefaultInvalidationStrategy
     }
 
+    /// How the invalidation strategy judges a value created at `creationTime`.
+    func invalidation(ofValueCreatedAt creationTime: Double) -> ValueInvalidation {
+        defaultInvalidation?.invalidation(ofValueCreatedAt: creationTime)
+            ?? invalidation.invalidation(ofValueCreatedAt: creationTime)
+    }
+
     /// Judges `value` at `now` against `expiration` and the invalidation strategy. `now` is read only
     /// when the value can expire.
     func freshness(of value: CachedValue, expiration: CacheExpiration, now: @autoclosure () -> Double) -> Freshness {
         guard value.version == CachedValue.currentVersion else { return .unusable }
-        let invalidation =
-            defaultInvalidation?.invalidation(ofValueCreatedAt: value.creationTime)
-            ?? self.invalidation.invalidation(ofValueCreatedAt: value.creationTime)
-        switch invalidation {
+        switch invalidation(ofValueCreatedAt: value.creationTime) {
         case .hard:
             return .unusable
         case .soft:
