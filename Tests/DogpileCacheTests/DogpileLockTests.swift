@@ -285,3 +285,69 @@ import Testing
         #expect(try await region.get("b", as: String.self) == "new b with a with old b")
     }
 }
+
+/// A memory backend whose next read can be held after it has read, to reproduce a caller whose
+/// read is overtaken by a whole creation.
+final class HeldReadBackend: AsyncCacheBackend {
+    let storage = MemoryBackend()
+    let holdNextRead = LockedValue<Gate?>(nil)
+
+    func get(_ key: String) async throws -> CachedValue? {
+        let value = try await storage.get(key)
+        if let gate = holdNextRead.withLock({ gate in defer { gate = nil }; return gate }) {
+            await gate.wait()
+        }
+        return value
+    }
+
+    func set(_ key: String, _ value: CachedValue) async throws { try await storage.set(key, value) }
+    func delete(_ key: String) async throws { try await storage.delete(key) }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct FlightOrderingTests {
+    @Test func aReadOvertakenByACreationDoesNotCreateAgain() async throws {
+        let backend = HeldReadBackend()
+        let region = try CacheRegion(backend: backend)
+        let log = CreatorLog()
+        let creator: @Sendable () async throws -> String = {
+            log.record()
+            return "v\(log.calls)"
+        }
+        let held = Gate()
+        backend.holdNextRead.withLock { $0 = held }
+        // This caller reads "missing", then is held before it reaches the in-flight map...
+        let late = Task { try await region.getOrCreate("k", creator: creator) }
+        await waitUntil { held.parked == 1 }
+        // ...while another caller creates and stores the value and its flight finishes.
+        #expect(try await region.getOrCreate("k", creator: creator) == "v1")
+        held.open()
+        // The late caller re-reads instead of creating a second time.
+        #expect(try await late.value == "v1")
+        #expect(log.calls == 1)
+    }
+
+    @Test func hardInvalidationDuringACreationStartsANewOne() async throws {
+        let clock = ManualCacheClock()
+        let region = try CacheRegion(backend: MemoryBackend(), clock: clock)
+        let firstGate = Gate()
+        let first = try await startParkedCreation(in: region, key: "k", gate: firstGate, returning: "read before")
+        clock.advance(by: 1)
+        try await region.invalidate(hard: true)
+        // A caller arriving after the invalidation does not join the older creation.
+        let secondGate = Gate()
+        let second = Task {
+            try await region.getOrCreate("k") {
+                await secondGate.wait()
+                return "read after"
+            }
+        }
+        await waitUntil { secondGate.parked == 1 }
+        firstGate.open()
+        #expect(try await first.value == "read before")
+        // The older value, stamped with its creation's start, is a miss, not a fresh hit.
+        #expect(try await region.get("k", as: String.self) == nil)
+        secondGate.open()
+        #expect(try await second.value == "read after")
+        #expect(try await region.get("k", as: String.self) == "read after")
+    }
+}

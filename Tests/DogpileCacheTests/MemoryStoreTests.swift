@@ -80,3 +80,23 @@ import Testing
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct MemoryBackendReleaseTests {
+    /// A payload whose deinit calls back into the backend, which must not happen under its lock.
+    final class CallsBackOnRelease: Sendable {
+        let backend: MemoryBackend
+        init(_ backend: MemoryBackend) { self.backend = backend }
+        deinit { _ = backend.count }
+    }
+
+    @Test func payloadsAreReleasedOutsideTheLock() async throws {
+        let backend = try MemoryBackend(maxEntries: 1)
+        try await backend.set("a", CachedValue(payload: CallsBackOnRelease(backend), creationTime: 0))
+        try await backend.set("a", CachedValue(payload: CallsBackOnRelease(backend), creationTime: 0))  // replace
+        try await backend.set("b", CachedValue(payload: CallsBackOnRelease(backend), creationTime: 0))  // evict a
+        try await backend.delete("b")
+        try await backend.setMulti([(key: "c", value: CachedValue(payload: CallsBackOnRelease(backend), creationTime: 0))])
+        try await backend.deleteMulti(["c"])
+        #expect(backend.count == 0)
+    }
+}
