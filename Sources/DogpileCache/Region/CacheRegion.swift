@@ -100,9 +100,12 @@ public actor CacheRegion {
     ///   - backend: Where values live.
     ///   - expirationTime: How long values stay fresh; `.never` by default.
     ///   - replaceExistingBackend: Must be `true` to configure an already configured region.
-    ///     Creations in progress finish with the settings they started with.
-    ///   - invalidationStrategy: Replaces the region's strategy; by default the region keeps its own
-    ///     ``DefaultInvalidationStrategy``.
+    ///     Creations in progress finish with the settings they started with. The replaced
+    ///     configuration, backend included, stays in memory as long as the region: hits read the
+    ///     configuration without reference counting, so it is never freed under them. Replace backends
+    ///     at start-up or in tests; to swap backends over and over, make new regions.
+    ///   - invalidationStrategy: Replaces the region's strategy; by default the region keeps the one it
+    ///     has (its own ``DefaultInvalidationStrategy`` until one is given).
     ///   - backgroundRefresh: When `true`, the caller that starts regenerating a stale value is also
     ///     given the stale value at once, and the new value is stored when ready (dogpile's
     ///     `async_creation_runner`). Missing values are still awaited.
