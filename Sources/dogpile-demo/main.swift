@@ -100,7 +100,10 @@ func percentile(_ sorted: [Duration], _ fraction: Double) -> Duration {
 func milliseconds(_ duration: Duration) -> String {
     let (seconds, attoseconds) = duration.components
     let value = Double(seconds) * 1_000 + Double(attoseconds) / 1e15
-    return value < 1 ? "\((value * 1_000).rounded() / 1_000) ms" : "\((value * 100).rounded() / 100) ms"
+    if value < 1 {
+        return "\((value * 10_000).rounded() / 10) µs"
+    }
+    return "\((value * 100).rounded() / 100) ms"
 }
 
 #if canImport(Glibc)
@@ -168,7 +171,7 @@ print("""
     requests served    \(latencies.count) in \(milliseconds(elapsed))
     creator calls      \(statistics.creations)   (one per missing or expired key, never one per request)
     hits               \(statistics.hits)
-    stale served       \(statistics.staleServed)   (expired values served while one caller regenerated)
+    stale served       \(statistics.staleServed)   (expired values served while they were regenerated)
     coalesced waiters  \(statistics.coalescedWaiters)   (callers that waited for a creation already running)
     latency p50        \(milliseconds(percentile(latencies, 0.50)))
     latency p99        \(milliseconds(percentile(latencies, 0.99)))
