@@ -18,6 +18,8 @@ public struct CacheError: Error, Sendable, Equatable, CustomStringConvertible {
             case creatorResultCountMismatch
             case recursiveCreation
             case typeMismatch
+            case valueNotCreated
+            case keyCollision
         }
 
         private let base: Base
@@ -46,6 +48,12 @@ public struct CacheError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let recursiveCreation = Code(.recursiveCreation)
         /// A value in flight or in the cache is not of the type the caller asked for.
         public static let typeMismatch = Code(.typeMismatch)
+        /// A multi-key creator returned no value for a key (a dictionary-returning cached function
+        /// left the argument out); callers of other wrappers waiting on that key get this error.
+        public static let valueNotCreated = Code(.valueNotCreated)
+        /// Two cached functions of one region, made at different places in the code, would build the
+        /// same keys; give one of them a `name:` or a `namespace:`.
+        public static let keyCollision = Code(.keyCollision)
 
         /// The code's name, such as `regionNotConfigured`.
         public var description: String { base.rawValue }

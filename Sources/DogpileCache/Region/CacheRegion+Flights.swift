@@ -18,8 +18,9 @@ extension CacheRegion {
         var configuration: RegionConfiguration
         var expiration: CacheExpiration
         var shouldCache: (@Sendable (Value) -> Bool)?
-        /// Creates values for the given keys, in order.
-        var create: @Sendable ([String]) async throws -> [Value]
+        /// Creates values for the given keys, in order; `nil` where the creator made no value for a
+        /// key (that key's callers get `valueNotCreated`, and nothing is stored for it).
+        var create: @Sendable ([String]) async throws -> [Value?]
     }
 
     /// What a caller does for one key after consulting the in-flight map.
@@ -207,7 +208,13 @@ extension CacheRegion {
                 do {
                     let created = try await create(needed.map { started[$0] }, batch)
                     for (index, value) in zip(needed, created) {
-                        results[index] = .success(value)
+                        if let value {
+                            results[index] = .success(value)
+                        } else {
+                            results[index] = .failure(
+                                CacheError(.valueNotCreated, "the creator returned no value for key '\(started[index].key.key)'")
+                            )
+                        }
                     }
                 } catch {
                     for index in needed {
@@ -240,7 +247,7 @@ extension CacheRegion {
     private nonisolated func create<Value: Sendable>(
         _ flights: [StartedFlight<Value>],
         _ batch: CreationBatch<Value>
-    ) async throws -> [Value] {
+    ) async throws -> [Value?] {
         let keys = flights.map(\.key.key)
         counters.creations.increment()
         let started = ContinuousClock.now
@@ -258,8 +265,10 @@ extension CacheRegion {
             metadata: ["keys": "\(keys.joined(separator: " ").prefix(300))", "seconds": "\((ContinuousClock.now - started).seconds)"]
         )
         var entries: [(key: String, value: CachedValue)] = []
-        for (flight, value) in zip(flights, values) where batch.shouldCache?(value) ?? true {
-            entries.append((flight.key.backendKey, CachedValue(typed: value, creationTime: flight.flight.startTime)))
+        for (flight, value) in zip(flights, values) {
+            if let value, batch.shouldCache?(value) ?? true {
+                entries.append((flight.key.backendKey, CachedValue(typed: value, creationTime: flight.flight.startTime)))
+            }
         }
         try await store(entries, configuration: batch.configuration)
         return values

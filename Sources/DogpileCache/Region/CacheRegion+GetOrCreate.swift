@@ -121,6 +121,21 @@ extension CacheRegion {
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         creator: @escaping @Sendable ([String]) async throws -> [Value]
     ) async throws -> [Value] {
+        try await getOrCreateMulti(
+            keys, expirationTime: expirationTime, shouldCache: shouldCache, omitting: false, creator: creator
+        ).map { $0! }
+    }
+
+    /// ``getOrCreateMulti(_:as:expirationTime:shouldCache:creator:)`` with a creator that may return
+    /// `nil` for a key: that key is not stored, and, with `omitting`, its result is `nil` rather than a
+    /// `valueNotCreated` error.
+    nonisolated func getOrCreateMulti<Value: Sendable>(
+        _ keys: [String],
+        expirationTime: CacheExpiration?,
+        shouldCache: (@Sendable (Value) -> Bool)?,
+        omitting: Bool,
+        creator: @escaping @Sendable ([String]) async throws -> [Value?]
+    ) async throws -> [Value?] {
         let configuration = try self.configuration()
         let expiration = try (expirationTime ?? configuration.expiration).validated()
         guard !keys.isEmpty else { return [] }
@@ -171,9 +186,13 @@ extension CacheRegion {
             )
             let outcomes = try await joinOrStartFlights(batch)
             for (slot, (outcome, entry)) in zip(pendingSlots, zip(outcomes, pending)) {
-                values[slot] = try await value(of: outcome, key: entry.key)
+                do {
+                    values[slot] = try await value(of: outcome, key: entry.key)
+                } catch let error as CacheError where omitting && error.code == .valueNotCreated {
+                    values[slot] = nil
+                }
             }
         }
-        return slots.map { values[$0]! }
+        return slots.map { values[$0] }
     }
 }
