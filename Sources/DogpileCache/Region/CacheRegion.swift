@@ -23,6 +23,10 @@ public actor CacheRegion {
     public nonisolated let clock: any CacheClock
     /// The logger for debug lines about misses, stale values, creations and backend errors.
     public nonisolated let logger: Logger
+    /// Builds the keys of this region's cached functions (those not given a generator of their own).
+    public nonisolated let functionKeyGenerator: FunctionKeyGenerator
+    /// Where each cached-function identity was made, to catch two wrappers sharing keys.
+    nonisolated let functionLocations = LockedValue<[CachedFunctionIdentity: String]>([:])
 
     /// The configuration in force, loaded without a lock on every operation. Unretained: every
     /// configuration ever installed stays alive in ``installed`` for the region's lifetime.
@@ -47,16 +51,19 @@ public actor CacheRegion {
     /// - Parameters:
     ///   - name: A label for logs and configuration.
     ///   - keyMangler: Applied to every key before it reaches the backend.
+    ///   - functionKeyGenerator: Builds the keys of cached functions; see ``FunctionKeyGenerator``.
     ///   - clock: The wall clock for creation times and ages; inject `ManualCacheClock` in tests.
     ///   - logger: Receives debug lines; its label defaults to `dogpile.cache`.
     public init(
         name: String = "default",
         keyMangler: KeyMangler? = nil,
+        functionKeyGenerator: FunctionKeyGenerator = .default,
         clock: any CacheClock = SystemCacheClock(),
         logger: Logger = Logger(label: "dogpile.cache")
     ) {
         self.name = name
         self.keyMangler = keyMangler
+        self.functionKeyGenerator = functionKeyGenerator
         self.clock = clock
         self.logger = logger
         self.defaultInvalidation = DefaultInvalidationStrategy()
@@ -71,6 +78,7 @@ public actor CacheRegion {
         backend: some AsyncCacheBackend,
         expirationTime: CacheExpiration = .never,
         keyMangler: KeyMangler? = nil,
+        functionKeyGenerator: FunctionKeyGenerator = .default,
         clock: any CacheClock = SystemCacheClock(),
         logger: Logger = Logger(label: "dogpile.cache"),
         invalidationStrategy: (any RegionInvalidationStrategy)? = nil,
@@ -87,6 +95,7 @@ public actor CacheRegion {
         )
         self.name = name
         self.keyMangler = keyMangler
+        self.functionKeyGenerator = functionKeyGenerator
         self.clock = clock
         self.logger = logger
         self.defaultInvalidation = defaultInvalidation

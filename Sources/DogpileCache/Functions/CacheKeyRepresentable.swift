@@ -1,0 +1,125 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A value that can stand in a cache key as an argument of a cached function.
+///
+/// The key text must identify the value: two values that are not equal must not have the same text.
+/// The wrapper escapes spaces, `|` and `\` in it, so any text is safe. Conformances ship for strings,
+/// integers, floating point, `Bool`, `UUID` and `Optional`; raw-representable types get one by
+/// declaring it:
+///
+/// ```swift
+/// enum Plan: String, CacheKeyRepresentable { case free, pro }
+/// ```
+public protocol CacheKeyRepresentable: Sendable {
+    /// The text this value contributes to a cache key.
+    var cacheKey: String { get }
+}
+
+extension CacheKeyRepresentable where Self: RawRepresentable, RawValue: CacheKeyRepresentable {
+    /// The raw value's key text.
+    public var cacheKey: String { rawValue.cacheKey }
+}
+
+extension String: CacheKeyRepresentable {
+    /// The string itself.
+    public var cacheKey: String { self }
+}
+
+extension Substring: CacheKeyRepresentable {
+    /// The substring's text.
+    public var cacheKey: String { String(self) }
+}
+
+extension Bool: CacheKeyRepresentable {
+    /// `true` or `false`.
+    public var cacheKey: String { self ? "true" : "false" }
+}
+
+extension Int: CacheKeyRepresentable {
+    /// The decimal form.
+    public var cacheKey: String { String(self) }
+}
+
+extension Int8: CacheKeyRepresentable {
+    /// The decimal form.
+    public var cacheKey: String { String(self) }
+}
+
+extension Int16: CacheKeyRepresentable {
+    /// The decimal form.
+    public var cacheKey: String { String(self) }
+}
+
+extension Int32: CacheKeyRepresentable {
+    /// The decimal form.
+    public var cacheKey: String { String(self) }
+}
+
+extension Int64: CacheKeyRepresentable {
+    /// The decimal form.
+    public var cacheKey: String { String(self) }
+}
+
+extension UInt: CacheKeyRepresentable {
+    /// The decimal form.
+    public var cacheKey: String { String(self) }
+}
+
+extension UInt8: CacheKeyRepresentable {
+    /// The decimal form.
+    public var cacheKey: String { String(self) }
+}
+
+extension UInt16: CacheKeyRepresentable {
+    /// The decimal form.
+    public var cacheKey: String { String(self) }
+}
+
+extension UInt32: CacheKeyRepresentable {
+    /// The decimal form.
+    public var cacheKey: String { String(self) }
+}
+
+extension UInt64: CacheKeyRepresentable {
+    /// The decimal form.
+    public var cacheKey: String { String(self) }
+}
+
+extension Double: CacheKeyRepresentable {
+    /// The shortest form that reads back as the same value (`1.5`, `1e-05`, `nan`).
+    public var cacheKey: String { description }
+}
+
+extension Float: CacheKeyRepresentable {
+    /// The shortest form that reads back as the same value.
+    public var cacheKey: String { description }
+}
+
+extension UUID: CacheKeyRepresentable {
+    /// The upper-case hyphenated form.
+    public var cacheKey: String { uuidString }
+}
+
+extension Optional: CacheKeyRepresentable where Wrapped: CacheKeyRepresentable {
+    /// The wrapped value's text, or `\N` for `nil`. In default keys a `nil` stays `\N` while a
+    /// string `\N` is escaped to `\\N`, so the two never meet.
+    public var cacheKey: String {
+        switch self {
+        case .some(let wrapped): wrapped.cacheKey
+        case .none: FunctionKeyGenerator.nilArgument
+        }
+    }
+}
+
+/// Lets key builders tell a `nil` argument from a string that reads like its marker.
+protocol NilCacheKeyCheckable {
+    var isNilCacheKey: Bool { get }
+}
+
+extension Optional: NilCacheKeyCheckable {
+    var isNilCacheKey: Bool { self == nil }
+}

@@ -1,0 +1,106 @@
+/// A function whose results are cached in a region, one key per set of arguments (dogpile's
+/// `cache_on_arguments`). Made by ``CacheRegion/cacheOnArguments(name:namespace:expirationTime:shouldCache:keyGenerator:fileID:line:_:)``.
+///
+/// Call it like the function. Every call has the guarantees of
+/// ``CacheRegion/getOrCreate(_:as:expirationTime:shouldCache:creator:)``: concurrent calls with the same
+/// arguments run the function once, stale values are served while one call refreshes them, and so on.
+///
+/// ```swift
+/// let loadUser = region.cacheOnArguments(namespace: "v1") { (id: Int) async throws -> User in
+///     try await database.loadUser(id)
+/// }
+/// let user = try await loadUser(42)
+/// ```
+public struct CachedFunction<each Argument: CacheKeyRepresentable, Value: Sendable>: Sendable {
+    /// The region the results are cached in.
+    public let region: CacheRegion
+    /// The function's identity in its keys.
+    public let identity: CachedFunctionIdentity
+    private let keyPrefix: String
+    private let keyGenerator: FunctionKeyGenerator?
+    private let expirationTime: @Sendable () -> CacheExpiration?
+    private let shouldCache: (@Sendable (Value) -> Bool)?
+    private let function: @Sendable (repeat each Argument) async throws -> Value
+    private let collision: CacheError?
+
+    init(
+        region: CacheRegion,
+        identity: CachedFunctionIdentity,
+        keyGenerator: FunctionKeyGenerator?,
+        expirationTime: @escaping @Sendable () -> CacheExpiration?,
+        shouldCache: (@Sendable (Value) -> Bool)?,
+        collision: CacheError?,
+        function: @escaping @Sendable (repeat each Argument) async throws -> Value
+    ) {
+        self.region = region
+        self.identity = identity
+        self.keyPrefix = FunctionKeyGenerator.defaultPrefix(for: identity)
+        self.keyGenerator = keyGenerator
+        self.expirationTime = expirationTime
+        self.shouldCache = shouldCache
+        self.collision = collision
+        self.function = function
+    }
+
+    /// The cached result for these arguments, or the function's result, cached.
+    public func callAsFunction(_ argument: repeat each Argument) async throws -> Value {
+        let key = try key(repeat each argument)
+        let expiration = expirationTime()
+        // The function is wrapped in a closure only when the value is not already fresh in memory.
+        if let box = try region.freshPayloadInMemory(key, expirationTime: expiration),
+            let value = (box as? TypedPayloadBox<Value>)?.value
+        {
+            region.recordHit()
+            return value
+        }
+        let function = self.function
+        let arguments = (repeat each argument)
+        return try await region.getOrCreateFromBackend(
+            key,
+            as: Value.self,
+            expirationTime: expiration,
+            shouldCache: shouldCache,
+            creator: { try await function(repeat each arguments) }
+        )
+    }
+
+    /// The cache key of a call with these arguments.
+    ///
+    /// - Throws: `keyCollision` when another wrapper of the region, made elsewhere in the code, has
+    ///   the same identity.
+    public func key(_ argument: repeat each Argument) throws -> String {
+        if let collision {
+            throw collision
+        }
+        let generator = keyGenerator ?? region.functionKeyGenerator
+        return generator.key(prefix: keyPrefix, function: identity, arguments: repeat each argument)
+    }
+
+    /// Removes the cached result for these arguments.
+    public func invalidate(_ argument: repeat each Argument) async throws {
+        try await region.delete(key(repeat each argument))
+    }
+
+    /// Runs the function (without the dogpile lock), stores its result and returns it.
+    public func refresh(_ argument: repeat each Argument) async throws -> Value {
+        let key = try key(repeat each argument)
+        let value = try await function(repeat each argument)
+        try await region.set(key, value)
+        return value
+    }
+
+    /// Stores `value` as the result for these arguments, without running the function.
+    public func set(_ value: Value, _ argument: repeat each Argument) async throws {
+        try await region.set(key(repeat each argument), value)
+    }
+
+    /// The fresh cached result for these arguments, or `nil`.
+    public func get(_ argument: repeat each Argument) async throws -> Value? {
+        try await region.get(key(repeat each argument), as: Value.self, expirationTime: expirationTime())
+    }
+
+    /// Runs the function itself, without the cache.
+    public func original(_ argument: repeat each Argument) async throws -> Value {
+        try await function(repeat each argument)
+    }
+}

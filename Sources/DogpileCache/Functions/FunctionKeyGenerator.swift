@@ -1,0 +1,117 @@
+/// Which cached function a key is for: the parts of its keys that do not depend on the arguments.
+public struct CachedFunctionIdentity: Sendable, Hashable, CustomStringConvertible {
+    /// The module that made the wrapper (from `#fileID`).
+    public var module: String
+    /// The function's name: the `name:` given to the wrapper, or the declaration it was made in.
+    public var name: String
+    /// The wrapper's namespace, if any.
+    public var namespace: String?
+
+    /// Creates an identity.
+    public init(module: String, name: String, namespace: String? = nil) {
+        self.module = module
+        self.name = name
+        self.namespace = namespace
+    }
+
+    /// `module:name`, followed by `|namespace` when there is one.
+    public var description: String {
+        namespace.map { "\(module):\(name)|\($0)" } ?? "\(module):\(name)"
+    }
+}
+
+/// Builds the cache key of one call of a cached function from the function's identity and the key
+/// texts of its arguments (dogpile's `function_key_generator`).
+///
+/// The default builds `module:name|arg1 arg2`, or `module:name|namespace|arg1 arg2` with a namespace,
+/// escaping `\`, space and `|` in every part with a backslash, so that no two different calls share a
+/// key: `f("a b")` is `m:f|a\ b`, `f("a", "b")` is `m:f|a b`, and a `nil` argument is `\N`. Give a
+/// region (`functionKeyGenerator:`) or one wrapper (`keyGenerator:`) another generator to change it;
+/// a custom generator is responsible for keeping keys distinct.
+public struct FunctionKeyGenerator: Sendable {
+    private let generate: (@Sendable (CachedFunctionIdentity, [String]) -> String)?
+
+    /// Creates a generator from a function of the identity and the arguments' key texts, as
+    /// ``CacheKeyRepresentable/cacheKey`` gives them (not escaped; `nil` is `\N`).
+    public init(_ generate: @escaping @Sendable (_ function: CachedFunctionIdentity, _ arguments: [String]) -> String) {
+        self.generate = generate
+    }
+
+    private init() {
+        generate = nil
+    }
+
+    /// dogpile's format, escaped: `module:name|[namespace|]arg1 arg2`.
+    public static let `default` = FunctionKeyGenerator()
+
+    /// The key of a call with `arguments`.
+    public func key<each Argument: CacheKeyRepresentable>(
+        for function: CachedFunctionIdentity,
+        arguments argument: repeat each Argument
+    ) -> String {
+        key(prefix: Self.defaultPrefix(for: function), function: function, arguments: repeat each argument)
+    }
+
+    /// The key of a call, with the default prefix of `function` computed once by the caller.
+    func key<each Argument: CacheKeyRepresentable>(
+        prefix: String,
+        function: CachedFunctionIdentity,
+        arguments argument: repeat each Argument
+    ) -> String {
+        if let generate {
+            var texts: [String] = []
+            for argument in repeat each argument {
+                texts.append(argument.cacheKey)
+            }
+            return generate(function, texts)
+        }
+        var key = prefix
+        var first = true
+        for argument in repeat each argument {
+            if !first { key += " " }
+            first = false
+            Self.appendArgument(argument, to: &key)
+        }
+        return key
+    }
+
+    /// The key text of a `nil` argument: escaped texts never contain a backslash before `N`.
+    static let nilArgument = "\\N"
+
+    /// `module:name|` or `module:name|namespace|`, escaped.
+    static func defaultPrefix(for function: CachedFunctionIdentity) -> String {
+        var prefix = ""
+        appendEscaped(function.module, to: &prefix)
+        prefix += ":"
+        appendEscaped(function.name, to: &prefix)
+        prefix += "|"
+        if let namespace = function.namespace {
+            appendEscaped(namespace, to: &prefix)
+            prefix += "|"
+        }
+        return prefix
+    }
+
+    /// Appends an argument's key text, escaped, or ``nilArgument`` for a `nil`.
+    static func appendArgument(_ argument: some CacheKeyRepresentable, to key: inout String) {
+        if let optional = argument as? any NilCacheKeyCheckable, optional.isNilCacheKey {
+            key += nilArgument
+        } else {
+            appendEscaped(argument.cacheKey, to: &key)
+        }
+    }
+
+    /// Appends `text` with `\`, space and `|` escaped by a backslash.
+    static func appendEscaped(_ text: String, to key: inout String) {
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "|") }) {
+            key += text
+            return
+        }
+        for character in text.unicodeScalars {
+            if character == "\\" || character == " " || character == "|" {
+                key.unicodeScalars.append("\\")
+            }
+            key.unicodeScalars.append(character)
+        }
+    }
+}

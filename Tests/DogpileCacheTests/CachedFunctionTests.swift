@@ -1,0 +1,202 @@
+import DogpileCache
+import DogpileCacheTesting
+import Foundation
+import Testing
+
+enum Plan: String, CacheKeyRepresentable {
+    case free, pro
+}
+
+@Suite(.timeLimit(.minutes(1))) struct CachedFunctionTests {
+    let region = try! CacheRegion(backend: MemoryBackend())
+
+    @Test func keysForZeroOneAndThreeArguments() throws {
+        let none = region.cacheOnArguments(name: "now") { () async throws -> Int in 0 }
+        let one = region.cacheOnArguments(name: "user") { (id: Int) async throws -> Int in id }
+        let three = region.cacheOnArguments(name: "search") { (query: String, page: Int, exact: Bool) async throws -> Int in page }
+        #expect(try none.key() == "DogpileCacheTests:now|")
+        #expect(try one.key(42) == "DogpileCacheTests:user|42")
+        #expect(try three.key("swift", 2, true) == "DogpileCacheTests:search|swift 2 true")
+    }
+
+    @Test func keysWithANamespace() throws {
+        let one = region.cacheOnArguments(name: "user", namespace: "v1") { (id: Int) async throws -> Int in id }
+        let none = region.cacheOnArguments(name: "now", namespace: "v1") { () async throws -> Int in 0 }
+        #expect(try one.key(42) == "DogpileCacheTests:user|v1|42")
+        #expect(try none.key() == "DogpileCacheTests:now|v1|")
+    }
+
+    @Test func keysWithUnicodeOptionalsAndOtherTypes() throws {
+        let function = region.cacheOnArguments(name: "f") {
+            (text: String, nickname: String?, plan: Plan, ratio: Double, id: UUID) async throws -> Int in 0
+        }
+        let id = UUID(uuidString: "E621E1F8-C36C-495A-93FC-0C247A3E6E5F")!
+        #expect(try function.key("méil drôle", nil, .pro, 1.5, id) == #"DogpileCacheTests:f|méil\ drôle \N pro 1.5 E621E1F8-C36C-495A-93FC-0C247A3E6E5F"#)
+        #expect(try function.key("日本", "Bob", .free, 0.1, id) == "DogpileCacheTests:f|日本 Bob free 0.1 E621E1F8-C36C-495A-93FC-0C247A3E6E5F")
+    }
+
+    @Test func argumentTextNeverRunsIntoAnotherArgument() throws {
+        let one = region.cacheOnArguments(name: "g") { (a: String) async throws -> Int in 0 }
+        let two = region.cacheOnArguments(name: "g2") { (a: String, b: String) async throws -> Int in 0 }
+        let optional = region.cacheOnArguments(name: "h") { (a: String?) async throws -> Int in 0 }
+        #expect(try two.key("a b", "c") != two.key("a", "b c"))
+        #expect(try two.key("a b", "c") == #"DogpileCacheTests:g2|a\ b c"#)
+        #expect(try one.key("x|y") == #"DogpileCacheTests:g|x\|y"#)
+        #expect(try one.key(#"back\slash"#) == #"DogpileCacheTests:g|back\\slash"#)
+        #expect(try optional.key(nil) != optional.key(#"\N"#))
+        #expect(try optional.key(#"\N"#) == #"DogpileCacheTests:h|\\N"#)
+    }
+
+    @Test func namespacesKeepFunctionsApart() async throws {
+        let v1 = region.cacheOnArguments(name: "user", namespace: "v1") { (id: Int) async throws -> String in "v1 \(id)" }
+        let v2 = region.cacheOnArguments(name: "user", namespace: "v2") { (id: Int) async throws -> String in "v2 \(id)" }
+        #expect(try await v1(1) == "v1 1")
+        #expect(try await v2(1) == "v2 1")
+        #expect(try v1.key(1) != v2.key(1))
+    }
+
+    @Test func customKeyGeneratorPerWrapperAndPerRegion() async throws {
+        let generator = FunctionKeyGenerator { function, arguments in
+            "\(function.name):" + arguments.joined(separator: ",")
+        }
+        let perWrapper = region.cacheOnArguments(name: "sum", keyGenerator: generator) { (a: Int, b: Int) async throws -> Int in a + b }
+        #expect(try perWrapper.key(1, 2) == "sum:1,2")
+        #expect(try await perWrapper(1, 2) == 3)
+        #expect(try await region.get("sum:1,2", as: Int.self) == 3)
+
+        let customRegion = try CacheRegion(backend: MemoryBackend(), functionKeyGenerator: generator)
+        let perRegion = customRegion.cacheOnArguments(name: "product") { (a: Int, b: Int) async throws -> Int in a * b }
+        #expect(try perRegion.key(3, 4) == "product:3,4")
+    }
+
+    @Test func defaultNameIsTheDeclarationAndIsStableAcrossWrappers() throws {
+        let first = makeLoadUser(region)
+        let second = makeLoadUser(region)
+        #expect(try first.key(7) == "DogpileCacheTests:makeLoadUser(_:)|7")
+        #expect(try first.key(7) == second.key(7))
+        // Another region computes the same key for the same call (another process would too).
+        #expect(try makeLoadUser(CacheRegion()).key(7) == first.key(7))
+    }
+
+    @Test func twoWrappersMadeInOneDeclarationMustBeToldApart() async throws {
+        let first = region.cacheOnArguments { (id: Int) async throws -> String in "first \(id)" }
+        let second = region.cacheOnArguments { (id: Int) async throws -> String in "second \(id)" }
+        #expect(try await first(1) == "first 1")
+        let error = await #expect(throws: CacheError.self) { try await second(1) }
+        #expect(error?.code == .keyCollision)
+        let named = region.cacheOnArguments(namespace: "other") { (id: Int) async throws -> String in "named \(id)" }
+        #expect(try await named(1) == "named 1")
+    }
+
+    @Test func invalidateRefreshSetGetAndOriginal() async throws {
+        let calls = CreatorLog()
+        let square = region.cacheOnArguments(name: "square") { (n: Int) async throws -> Int in
+            calls.record()
+            return n * n + calls.calls * 1_000
+        }
+        #expect(try await square(3) == 1_009)
+        #expect(try await square(3) == 1_009)
+        #expect(try await square.get(3) == 1_009)
+        #expect(try await square.get(4) == nil)
+        try await square.invalidate(3)
+        #expect(try await square.get(3) == nil)
+        #expect(try await square(4) == 2_016)  // invalidate removed only its own key...
+        #expect(try await square.get(4) == 2_016)
+        #expect(try await square.refresh(4) == 3_016)  // ...refresh runs the function and stores
+        #expect(try await square(4) == 3_016)
+        try await square.set(-1, 5)
+        #expect(try await square(5) == -1)  // set: no run
+        #expect(try await square.original(5) == 4_025)
+        #expect(try await square(5) == -1)  // original does not cache
+        #expect(calls.calls == 4)
+    }
+
+    @Test func wrappersMadeBeforeConfigureThrowUntilConfigured() async throws {
+        let later = CacheRegion(name: "later")
+        let double = later.cacheOnArguments(name: "double") { (n: Int) async throws -> Int in n * 2 }
+        let error = await #expect(throws: CacheError.self) { try await double(2) }
+        #expect(error?.code == .regionNotConfigured)
+        #expect(try await double.original(2) == 4)
+        try await later.configure(backend: MemoryBackend())
+        #expect(try await double(2) == 4)
+    }
+
+    @Test func expirationAsAValueAndAsAClosureEvaluatedOnEveryCall() async throws {
+        let clock = ManualCacheClock()
+        let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1), clock: clock)
+        let calls = CreatorLog()
+        let fixed = region.cacheOnArguments(name: "fixed", expirationTime: .seconds(10)) { () async throws -> Int in
+            calls.record()
+            return calls.calls
+        }
+        let seconds = LockedValue<Double>(100)
+        let dynamic = region.cacheOnArguments(name: "dynamic", expirationTime: { .seconds(seconds.withLock { $0 }) }) {
+            () async throws -> Int in
+            calls.record()
+            return calls.calls
+        }
+        #expect(try await fixed() == 1)
+        #expect(try await dynamic() == 2)
+        clock.advance(by: 11)
+        #expect(try await fixed() == 3)
+        #expect(try await dynamic() == 2)
+        seconds.withLock { $0 = 5 }  // e.g. "until midnight" getting closer
+        #expect(try await dynamic() == 4)
+    }
+
+    @Test func thousandConcurrentCallsRunTheFunctionOnce() async throws {
+        let gate = Gate()
+        let calls = CreatorLog()
+        let slow = region.cacheOnArguments(name: "slow") { (id: Int) async throws -> String in
+            calls.record()
+            await gate.wait()
+            return "value \(id)"
+        }
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<1_000 {
+                group.addTask { try await slow(7) }
+            }
+            await waitUntil { region.statistics.coalescedWaiters == 999 }
+            gate.open()
+            for try await value in group {
+                #expect(value == "value 7")
+            }
+        }
+        #expect(calls.calls == 1)
+    }
+
+    @Test func wrapperAndPlainRegionCallsShareOneFlight() async throws {
+        let gate = Gate()
+        let calls = CreatorLog()
+        let wrapped = region.cacheOnArguments(name: "shared") { (id: Int) async throws -> String in
+            calls.record()
+            await gate.wait()
+            return "from wrapper"
+        }
+        let viaWrapper = Task { try await wrapped(1) }
+        await waitUntil { gate.parked == 1 }
+        let viaRegion = Task { try await region.getOrCreate(try wrapped.key(1)) { "from region" } }
+        await waitUntil { region.statistics.coalescedWaiters == 1 }
+        gate.open()
+        #expect(try await viaWrapper.value == "from wrapper")
+        #expect(try await viaRegion.value == "from wrapper")
+        #expect(calls.calls == 1)
+    }
+
+    @Test func shouldCacheApplies() async throws {
+        let calls = CreatorLog()
+        let maybe = region.cacheOnArguments(name: "maybe", shouldCache: { $0 >= 0 }) { (n: Int) async throws -> Int in
+            calls.record()
+            return n
+        }
+        #expect(try await maybe(-1) == -1)
+        #expect(try await maybe(-1) == -1)
+        #expect(try await maybe(1) == 1)
+        #expect(try await maybe(1) == 1)
+        #expect(calls.calls == 3)
+    }
+}
+
+func makeLoadUser(_ region: CacheRegion) -> CachedFunction<Int, String> {
+    region.cacheOnArguments { (id: Int) async throws -> String in "user \(id)" }
+}
