@@ -130,7 +130,7 @@ enum Plan: String, CacheKeyRepresentable {
             return calls.calls
         }
         let seconds = LockedValue<Double>(100)
-        let dynamic = region.cacheOnArguments(name: "dynamic", expirationTime: { .seconds(seconds.withLock { $0 }) }) {
+        let dynamic = region.cacheOnArguments(name: "dynamic", expirationTime: .computed { .seconds(seconds.withLock { $0 }) }) {
             () async throws -> Int in
             calls.record()
             return calls.calls

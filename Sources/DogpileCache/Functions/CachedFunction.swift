@@ -18,7 +18,7 @@ public struct CachedFunction<each Argument: CacheKeyRepresentable, Value: Sendab
     public let identity: CachedFunctionIdentity
     private let keyPrefix: String
     private let keyGenerator: FunctionKeyGenerator?
-    private let expirationTime: @Sendable () -> CacheExpiration?
+    private let expirationTime: CachedFunctionExpiration?
     private let shouldCache: (@Sendable (Value) -> Bool)?
     private let function: @Sendable (repeat each Argument) async throws -> Value
     private let collision: CacheError?
@@ -27,7 +27,7 @@ public struct CachedFunction<each Argument: CacheKeyRepresentable, Value: Sendab
         region: CacheRegion,
         identity: CachedFunctionIdentity,
         keyGenerator: FunctionKeyGenerator?,
-        expirationTime: @escaping @Sendable () -> CacheExpiration?,
+        expirationTime: CachedFunctionExpiration?,
         shouldCache: (@Sendable (Value) -> Bool)?,
         collision: CacheError?,
         function: @escaping @Sendable (repeat each Argument) async throws -> Value
@@ -45,7 +45,7 @@ public struct CachedFunction<each Argument: CacheKeyRepresentable, Value: Sendab
     /// The cached result for these arguments, or the function's result, cached.
     public func callAsFunction(_ argument: repeat each Argument) async throws -> Value {
         let key = try key(repeat each argument)
-        let expiration = expirationTime()
+        let expiration = expirationTime?.expiration()
         // The function is wrapped in a closure only when the value is not already fresh in memory.
         if let box = try region.freshPayloadInMemory(key, expirationTime: expiration),
             let value = (box as? TypedPayloadBox<Value>)?.value
@@ -96,7 +96,7 @@ public struct CachedFunction<each Argument: CacheKeyRepresentable, Value: Sendab
 
     /// The fresh cached result for these arguments, or `nil`.
     public func get(_ argument: repeat each Argument) async throws -> Value? {
-        try await region.get(key(repeat each argument), as: Value.self, expirationTime: expirationTime())
+        try await region.get(key(repeat each argument), as: Value.self, expirationTime: expirationTime?.expiration())
     }
 
     /// Runs the function itself, without the cache.

@@ -11,52 +11,19 @@ extension CacheRegion {
     ///     build and process. Two wrappers made in one declaration need distinct names or namespaces;
     ///     otherwise the second one's calls throw `keyCollision`.
     ///   - namespace: A further part of the key, to tell apart functions of the same name.
-    ///   - expirationTime: Overrides the region's expiration for this function's values.
+    ///   - expirationTime: Overrides the region's expiration for this function's values, fixed or
+    ///     computed on every call.
     ///   - shouldCache: Called with each new result; returning `false` returns it without storing it.
     ///   - keyGenerator: Builds this function's keys instead of the region's ``functionKeyGenerator``.
     ///   - function: The function to cache. Its arguments must be ``CacheKeyRepresentable``.
     public nonisolated func cacheOnArguments<each Argument: CacheKeyRepresentable, Value: Sendable>(
         name: String = #function,
         namespace: String? = nil,
-        expirationTime: CacheExpiration? = nil,
+        expirationTime: CachedFunctionExpiration? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         keyGenerator: FunctionKeyGenerator? = nil,
         fileID: String = #fileID,
         line: Int = #line,
-        _ function: @escaping @Sendable (repeat each Argument) async throws -> Value
-    ) -> CachedFunction<repeat each Argument, Value> {
-        makeCachedFunction(
-            name: name, namespace: namespace, expirationTime: { expirationTime }, shouldCache: shouldCache,
-            keyGenerator: keyGenerator, fileID: fileID, line: line, function
-        )
-    }
-
-    /// Wraps `function` like ``cacheOnArguments(name:namespace:expirationTime:shouldCache:keyGenerator:fileID:line:_:)``,
-    /// with an expiration computed on every call, such as "until midnight".
-    public nonisolated func cacheOnArguments<each Argument: CacheKeyRepresentable, Value: Sendable>(
-        name: String = #function,
-        namespace: String? = nil,
-        expirationTime: @escaping @Sendable () -> CacheExpiration,
-        shouldCache: (@Sendable (Value) -> Bool)? = nil,
-        keyGenerator: FunctionKeyGenerator? = nil,
-        fileID: String = #fileID,
-        line: Int = #line,
-        _ function: @escaping @Sendable (repeat each Argument) async throws -> Value
-    ) -> CachedFunction<repeat each Argument, Value> {
-        makeCachedFunction(
-            name: name, namespace: namespace, expirationTime: expirationTime, shouldCache: shouldCache,
-            keyGenerator: keyGenerator, fileID: fileID, line: line, function
-        )
-    }
-
-    private nonisolated func makeCachedFunction<each Argument: CacheKeyRepresentable, Value: Sendable>(
-        name: String,
-        namespace: String?,
-        expirationTime: @escaping @Sendable () -> CacheExpiration?,
-        shouldCache: (@Sendable (Value) -> Bool)?,
-        keyGenerator: FunctionKeyGenerator?,
-        fileID: String,
-        line: Int,
         _ function: @escaping @Sendable (repeat each Argument) async throws -> Value
     ) -> CachedFunction<repeat each Argument, Value> {
         let identity = CachedFunctionIdentity(module: Self.module(of: fileID), name: name, namespace: namespace)
