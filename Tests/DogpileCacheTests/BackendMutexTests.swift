@@ -83,10 +83,10 @@ struct LockingBackend: AsyncCacheBackend {
             return "created once"
         }
         let inFirst = Task { try await first.getOrCreate("k", creator: creator) }
-        await waitUntil { gate.parked == 1 }
+        try await waitUntil { gate.parked == 1 }
         #expect(try await second.isKeyLocked("k"))
         let inSecond = Task { try await second.getOrCreate("k", creator: creator) }
-        await waitUntil { locks.waiting("_lockk") == 1 }
+        try await waitUntil { locks.waiting("_lockk") == 1 }
         gate.open()
         #expect(try await inFirst.value == "created once")
         #expect(try await inSecond.value == "created once")

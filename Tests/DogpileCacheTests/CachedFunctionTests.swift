@@ -45,6 +45,9 @@ enum Plan: String, CacheKeyRepresentable {
         #expect(try one.key(#"back\slash"#) == #"DogpileCacheTests:g|back\\slash"#)
         #expect(try optional.key(nil) != optional.key(#"\N"#))
         #expect(try optional.key(#"\N"#) == #"DogpileCacheTests:h|\\N"#)
+        // Protocol text and control characters stay whole inside their argument; a backend that cannot
+        // take them rejects the key or mangles it (see its own tests), it is never cut short.
+        #expect(try two.key("a\r\nflush_all", "b") == "DogpileCacheTests:g2|a\r\nflush_all b")
     }
 
     @Test func namespacesKeepFunctionsApart() async throws {
@@ -156,7 +159,7 @@ enum Plan: String, CacheKeyRepresentable {
             for _ in 0..<1_000 {
                 group.addTask { try await slow(7) }
             }
-            await waitUntil { region.statistics.coalescedWaiters == 999 }
+            try await waitUntil { region.statistics.coalescedWaiters == 999 }
             gate.open()
             for try await value in group {
                 #expect(value == "value 7")
@@ -174,9 +177,9 @@ enum Plan: String, CacheKeyRepresentable {
             return "from wrapper"
         }
         let viaWrapper = Task { try await wrapped(1) }
-        await waitUntil { gate.parked == 1 }
+        try await waitUntil { gate.parked == 1 }
         let viaRegion = Task { try await region.getOrCreate(try wrapped.key(1)) { "from region" } }
-        await waitUntil { region.statistics.coalescedWaiters == 1 }
+        try await waitUntil { region.statistics.coalescedWaiters == 1 }
         gate.open()
         #expect(try await viaWrapper.value == "from wrapper")
         #expect(try await viaRegion.value == "from wrapper")

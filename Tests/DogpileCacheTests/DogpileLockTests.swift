@@ -19,7 +19,7 @@ import Testing
                 }
             }
             // Every caller but the creating one has joined the flight before it is released.
-            await waitUntil { region.statistics.coalescedWaiters == callers - 1 }
+            try await waitUntil { region.statistics.coalescedWaiters == callers - 1 }
             gate.open()
             var served = 0
             for try await value in group {
@@ -58,7 +58,7 @@ import Testing
             }
         }
         #expect(region.statistics.staleServed == 1_000)
-        await waitUntil { gate.parked == 1 }
+        try await waitUntil { gate.parked == 1 }
         #expect(log.calls == 1)
         gate.open()
         try await waitUntil { try await !region.isKeyLocked("k") }
@@ -104,7 +104,7 @@ import Testing
             return 7
         }
         let waiters = (0..<1_000).map { _ in Task { try await region.getOrCreate("k", creator: creator) } }
-        await waitUntil { region.statistics.coalescedWaiters == 999 }
+        try await waitUntil { region.statistics.coalescedWaiters == 999 }
         for waiter in waiters.dropLast() {
             waiter.cancel()
         }
@@ -128,7 +128,7 @@ import Testing
                 return "kept"
             }
         }
-        await waitUntil { gate.parked == 1 }
+        try await waitUntil { gate.parked == 1 }
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         gate.open()
@@ -145,7 +145,7 @@ import Testing
                 return 1
             }
         }
-        await waitUntil { gate.parked == 1 }
+        try await waitUntil { gate.parked == 1 }
         let late = Task {
             withUnsafeCurrentTask { $0?.cancel() }
             return try await region.getOrCreate("k") { 2 }
@@ -172,7 +172,7 @@ import Testing
                     }
                 }
             }
-            await waitUntil { region.statistics.coalescedWaiters == 99 }
+            try await waitUntil { region.statistics.coalescedWaiters == 99 }
             gate.open()
             try await group.waitForAll()
         }
@@ -225,9 +225,9 @@ import Testing
                 return 1
             }
         }
-        await waitUntil { gate.parked == 1 }
+        try await waitUntil { gate.parked == 1 }
         let mismatched = Task { try await region.getOrCreate("k") { "text" } }
-        await waitUntil { region.statistics.coalescedWaiters == 1 }
+        try await waitUntil { region.statistics.coalescedWaiters == 1 }
         gate.open()
         #expect(try await creating.value == 1)
         let error = await #expect(throws: CacheError.self) { try await mismatched.value }
@@ -278,7 +278,7 @@ import Testing
                 return "a with \(b)"
             }
         }
-        await waitUntil { region.statistics.coalescedWaiters == 1 }  // b's refresh waits for a
+        try await waitUntil { region.statistics.coalescedWaiters == 1 }  // b's refresh waits for a
         gate.open()
         #expect(try await a.value == "a with old b")
         try await waitUntil { try await !region.isKeyLocked("b") }
@@ -317,7 +317,7 @@ final class HeldReadBackend: AsyncCacheBackend {
         backend.holdNextRead.withLock { $0 = held }
         // This caller reads "missing", then is held before it reaches the in-flight map...
         let late = Task { try await region.getOrCreate("k", creator: creator) }
-        await waitUntil { held.parked == 1 }
+        try await waitUntil { held.parked == 1 }
         // ...while another caller creates and stores the value and its flight finishes.
         #expect(try await region.getOrCreate("k", creator: creator) == "v1")
         held.open()
@@ -341,7 +341,7 @@ final class HeldReadBackend: AsyncCacheBackend {
                 return "read after"
             }
         }
-        await waitUntil { secondGate.parked == 1 }
+        try await waitUntil { secondGate.parked == 1 }
         firstGate.open()
         #expect(try await first.value == "read before")
         // The older value, stamped with its creation's start, is a miss, not a fresh hit.

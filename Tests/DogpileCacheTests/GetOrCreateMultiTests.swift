@@ -37,9 +37,9 @@ import Testing
             return keys.map { "v\($0)" }
         }
         let first = Task { try await region.getOrCreateMulti(["a", "b", "c"], creator: creator) }
-        await waitUntil { gate.parked == 1 }
+        try await waitUntil { gate.parked == 1 }
         let second = Task { try await region.getOrCreateMulti(["b", "c", "d"], creator: creator) }
-        await waitUntil { gate.parked == 2 }
+        try await waitUntil { gate.parked == 2 }
         gate.open()
         #expect(try await first.value == ["va", "vb", "vc"])
         #expect(try await second.value == ["vb", "vc", "vd"])
@@ -58,7 +58,7 @@ import Testing
                 return "single a"
             }
         }
-        await waitUntil { gate.parked == 1 }
+        try await waitUntil { gate.parked == 1 }
         let multi = Task {
             try await region.getOrCreateMulti(["a", "b"]) { keys in
                 log.record(keys)
@@ -103,7 +103,7 @@ import Testing
                 return keys.map { "new \($0)" }
             }
         }
-        await waitUntil { gate.parked == 1 }
+        try await waitUntil { gate.parked == 1 }
         let values = try await region.getOrCreateMulti(["a", "b"]) { keys in keys.map { "unused \($0)" } }
         #expect(values == ["old a", "old b"])
         gate.open()

@@ -42,9 +42,11 @@ final class CreatorLog: Sendable {
     var keysPerCall: [[String]] { state.withLock { $0 } }
 }
 
-/// Waits, yielding, until `condition` holds. Bounded by the calling test's time limit.
-func waitUntil(_ condition: () async throws -> Bool) async rethrows {
+/// Waits, yielding, until `condition` holds. Throws when the test's time limit cancels it, so a
+/// condition that never comes fails the test instead of spinning forever.
+func waitUntil(_ condition: () async throws -> Bool) async throws {
     while try await !condition() {
+        try Task.checkCancellation()
         await Task.yield()
     }
 }

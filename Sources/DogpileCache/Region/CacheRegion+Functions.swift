@@ -33,17 +33,19 @@ extension CacheRegion {
             keyGenerator: keyGenerator,
             expirationTime: expirationTime,
             shouldCache: shouldCache,
-            collision: registerFunction(identity, at: "\(fileID):\(line)"),
+            collision: registerFunction(identity, multi: false, at: "\(fileID):\(line)"),
             function: function
         )
     }
 
     /// Records where the wrapper of `identity` was made; returns a `keyCollision` error when another
-    /// place in the code made one with the same identity.
-    nonisolated func registerFunction(_ identity: CachedFunctionIdentity, at location: String) -> CacheError? {
+    /// place in the code made a wrapper of the same kind with the same identity. A single and a multi
+    /// wrapper may share an identity: that is how a `user(id)` and a `users(ids)` share their keys.
+    nonisolated func registerFunction(_ identity: CachedFunctionIdentity, multi: Bool, at location: String) -> CacheError? {
         let existing = functionLocations.withLock { locations in
-            if let existing = locations[identity] { return existing }
-            locations[identity] = location
+            let entry = FunctionRegistration(identity: identity, multi: multi)
+            if let existing = locations[entry] { return existing }
+            locations[entry] = location
             return location
         }
         guard existing != location else { return nil }
@@ -53,8 +55,84 @@ extension CacheRegion {
         )
     }
 
+    /// A wrapper's identity and kind, for ``registerFunction(_:multi:at:)``.
+    struct FunctionRegistration: Hashable, Sendable {
+        var identity: CachedFunctionIdentity
+        var multi: Bool
+    }
+
     /// The module part of a `#fileID` (`Module/File.swift`).
     static func module(of fileID: String) -> String {
         String(fileID.prefix { $0 != "/" })
+    }
+}
+
+extension CacheRegion {
+    /// Wraps a function of many arguments so that each argument's result is cached under its own key.
+    ///
+    /// `function` is called with the arguments whose values are missing or stale and must return one
+    /// value per argument, in the same order. A call returns the values in argument order.
+    /// Parameters are those of ``cacheOnArguments(name:namespace:expirationTime:shouldCache:keyGenerator:fileID:line:_:)``;
+    /// keys are `module:name|[namespace|]argument`.
+    public nonisolated func cacheMultiOnArguments<Argument: CacheKeyRepresentable & Hashable, Value: Sendable>(
+        name: String = #function,
+        namespace: String? = nil,
+        expirationTime: CachedFunctionExpiration? = nil,
+        shouldCache: (@Sendable (Value) -> Bool)? = nil,
+        keyGenerator: FunctionKeyGenerator? = nil,
+        fileID: String = #fileID,
+        line: Int = #line,
+        _ function: @escaping @Sendable ([Argument]) async throws -> [Value]
+    ) -> CachedMultiFunction<Argument, Value, [Value]> {
+        let identity = CachedFunctionIdentity(module: Self.module(of: fileID), name: name, namespace: namespace)
+        return CachedMultiFunction(
+            region: self,
+            identity: identity,
+            keyGenerator: keyGenerator,
+            expirationTime: expirationTime,
+            shouldCache: shouldCache,
+            collision: registerFunction(identity, multi: true, at: "\(fileID):\(line)"),
+            omitsMissing: false,
+            create: { arguments in try await function(arguments).map(Optional.some) },
+            assemble: { _, values in values.map { $0! } }
+        )
+    }
+
+    /// Wraps a function of many arguments that returns its results keyed by argument (dogpile's
+    /// `asdict=True`).
+    ///
+    /// Arguments the function leaves out of its dictionary are not cached and are left out of the
+    /// call's result.
+    public nonisolated func cacheMultiOnArguments<Argument: CacheKeyRepresentable & Hashable, Value: Sendable>(
+        name: String = #function,
+        namespace: String? = nil,
+        expirationTime: CachedFunctionExpiration? = nil,
+        shouldCache: (@Sendable (Value) -> Bool)? = nil,
+        keyGenerator: FunctionKeyGenerator? = nil,
+        fileID: String = #fileID,
+        line: Int = #line,
+        _ function: @escaping @Sendable ([Argument]) async throws -> [Argument: Value]
+    ) -> CachedMultiFunction<Argument, Value, [Argument: Value]> {
+        let identity = CachedFunctionIdentity(module: Self.module(of: fileID), name: name, namespace: namespace)
+        return CachedMultiFunction(
+            region: self,
+            identity: identity,
+            keyGenerator: keyGenerator,
+            expirationTime: expirationTime,
+            shouldCache: shouldCache,
+            collision: registerFunction(identity, multi: true, at: "\(fileID):\(line)"),
+            omitsMissing: true,
+            create: { arguments in
+                let results = try await function(arguments)
+                return arguments.map { results[$0] }
+            },
+            assemble: { arguments, values in
+                var results: [Argument: Value] = [:]
+                for (argument, value) in zip(arguments, values) {
+                    results[argument] = value
+                }
+                return results
+            }
+        )
     }
 }

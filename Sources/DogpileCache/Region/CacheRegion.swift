@@ -26,7 +26,7 @@ public actor CacheRegion {
     /// Builds the keys of this region's cached functions (those not given a generator of their own).
     public nonisolated let functionKeyGenerator: FunctionKeyGenerator
     /// Where each cached-function identity was made, to catch two wrappers sharing keys.
-    nonisolated let functionLocations = LockedValue<[CachedFunctionIdentity: String]>([:])
+    nonisolated let functionLocations = LockedValue<[FunctionRegistration: String]>([:])
 
     /// The configuration in force, loaded without a lock on every operation. Unretained: every
     /// configuration ever installed stays alive in ``installed`` for the region's lifetime.

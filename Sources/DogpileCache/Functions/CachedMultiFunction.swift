@@ -1,0 +1,120 @@
+/// A function of many arguments at once whose result for each argument is cached under a key of its
+/// own (dogpile's `cache_multi_on_arguments`). Made by `CacheRegion.cacheMultiOnArguments`.
+///
+/// A call reads every argument's key with one backend call, then calls the function once with only
+/// the arguments whose values are missing or stale and not already being created elsewhere; every
+/// guarantee of ``CacheRegion/getOrCreateMulti(_:as:expirationTime:shouldCache:creator:)`` holds.
+///
+/// `Output` is `[Value]` (results in argument order) or `[Argument: Value]` (results keyed by
+/// argument, leaving out arguments the function returned nothing for), depending on whether the
+/// wrapped function returns an array or a dictionary.
+public struct CachedMultiFunction<Argument: CacheKeyRepresentable & Hashable, Value: Sendable, Output: Sendable>: Sendable {
+    /// The region the results are cached in.
+    public let region: CacheRegion
+    /// The function's identity in its keys.
+    public let identity: CachedFunctionIdentity
+    private let keyPrefix: String
+    private let keyGenerator: FunctionKeyGenerator?
+    private let expirationTime: CachedFunctionExpiration?
+    private let shouldCache: (@Sendable (Value) -> Bool)?
+    private let collision: CacheError?
+    /// The function, as one value (or `nil` when it returned none) per argument, in order.
+    private let create: @Sendable ([Argument]) async throws -> [Value?]
+    /// Whether arguments the function returned no value for are left out rather than an error.
+    private let omitsMissing: Bool
+    /// Builds the output from the arguments and their values.
+    private let assemble: @Sendable ([Argument], [Value?]) -> Output
+
+    init(
+        region: CacheRegion,
+        identity: CachedFunctionIdentity,
+        keyGenerator: FunctionKeyGenerator?,
+        expirationTime: CachedFunctionExpiration?,
+        shouldCache: (@Sendable (Value) -> Bool)?,
+        collision: CacheError?,
+        omitsMissing: Bool,
+        create: @escaping @Sendable ([Argument]) async throws -> [Value?],
+        assemble: @escaping @Sendable ([Argument], [Value?]) -> Output
+    ) {
+        self.region = region
+        self.identity = identity
+        self.keyPrefix = FunctionKeyGenerator.defaultPrefix(for: identity)
+        self.keyGenerator = keyGenerator
+        self.expirationTime = expirationTime
+        self.shouldCache = shouldCache
+        self.collision = collision
+        self.omitsMissing = omitsMissing
+        self.create = create
+        self.assemble = assemble
+    }
+
+    /// The cached results for `arguments`, creating the missing and stale ones with one call of the
+    /// function.
+    public func callAsFunction(_ arguments: [Argument]) async throws -> Output {
+        let keys = try keys(arguments)
+        var argumentOfKey: [String: Argument] = [:]
+        for (key, argument) in zip(keys, arguments) {
+            argumentOfKey[key] = argument
+        }
+        let create = self.create
+        let values = try await region.getOrCreateMulti(
+            keys,
+            expirationTime: expirationTime?.expiration(),
+            shouldCache: shouldCache,
+            omitting: omitsMissing
+        ) { [argumentOfKey] requested in
+            try await create(requested.map { argumentOfKey[$0]! })
+        }
+        return assemble(arguments, values)
+    }
+
+    /// The cache keys of `arguments`, in order.
+    ///
+    /// - Throws: `keyCollision` when another wrapper of the region, made elsewhere in the code, has
+    ///   the same identity.
+    public func keys(_ arguments: [Argument]) throws -> [String] {
+        if let collision {
+            throw collision
+        }
+        let generator = keyGenerator ?? region.functionKeyGenerator
+        return arguments.map { generator.key(prefix: keyPrefix, function: identity, arguments: $0) }
+    }
+
+    /// Removes the cached results for `arguments`, with one backend call.
+    public func invalidate(_ arguments: [Argument]) async throws {
+        try await region.deleteMulti(keys(arguments))
+    }
+
+    /// Runs the function with all of `arguments` (without the dogpile lock), stores every result with
+    /// one backend call and returns them.
+    public func refresh(_ arguments: [Argument]) async throws -> Output {
+        let keys = try keys(arguments)
+        let values = try await create(arguments)
+        guard values.count == arguments.count else {
+            throw CacheError(
+                .creatorResultCountMismatch,
+                "the function returned \(values.count) values for \(arguments.count) arguments"
+            )
+        }
+        var stored: [String: Value] = [:]
+        for (key, value) in zip(keys, values) {
+            stored[key] = value
+        }
+        try await region.setMulti(stored)
+        return assemble(arguments, values)
+    }
+
+    /// Stores each value as the result for its argument, without running the function.
+    public func set(_ values: [Argument: Value]) async throws {
+        var stored: [String: Value] = [:]
+        for (argument, value) in values {
+            stored[try keys([argument])[0]] = value
+        }
+        try await region.setMulti(stored)
+    }
+
+    /// The fresh cached results for `arguments`, in order, `nil` where there is none.
+    public func get(_ arguments: [Argument]) async throws -> [Value?] {
+        try await region.getMulti(keys(arguments), as: Value.self, expirationTime: expirationTime?.expiration())
+    }
+}
