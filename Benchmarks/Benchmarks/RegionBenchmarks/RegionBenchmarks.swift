@@ -42,6 +42,41 @@ let benchmarks: @Sendable () -> Void = {
     let key = "user:42"
     let value = "a cached value"
 
+    // A cached-function hit against a direct getOrCreate hit on the same key: the wrapper builds the
+    // key from its arguments on every call.
+    Benchmark("function hit: cached function, Int argument") { benchmark in
+        let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
+        let loadUser = region.cacheOnArguments(name: "loadUser") { (id: Int) async throws -> String in "user \(id)" }
+        _ = try await loadUser(42)
+        try await runConcurrently(tasks: 1, operations: benchmark.scaledIterations.count) { count in
+            for _ in 0..<count {
+                blackHole(try await loadUser(42))
+            }
+        }
+    }
+
+    Benchmark("function hit: region.getOrCreate, same key") { benchmark in
+        let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
+        let key = "RegionBenchmarks:loadUser|42"
+        try await region.set(key, "user 42")
+        try await runConcurrently(tasks: 1, operations: benchmark.scaledIterations.count) { count in
+            for _ in 0..<count {
+                blackHole(try await region.getOrCreate(key) { "user 42" })
+            }
+        }
+    }
+
+    Benchmark("function hit: region.getOrCreate, key interpolated per call") { benchmark in
+        let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
+        try await region.set("RegionBenchmarks:loadUser|42", "user 42")
+        let id = 42
+        try await runConcurrently(tasks: 1, operations: benchmark.scaledIterations.count) { count in
+            for _ in 0..<count {
+                blackHole(try await region.getOrCreate("RegionBenchmarks:loadUser|\(id)") { "user 42" })
+            }
+        }
+    }
+
     for tasks in [1, 2] {
         Benchmark("hit: Mutex<[String: String]> floor, \(tasks) task(s)") { benchmark in
             let floor = MutexDictionary([key: value])

@@ -3,7 +3,7 @@ import Synchronization
 
 // Bare loops of region hits and of the Mutex floor, for profilers (perf, valgrind) and for
 // checking parallelism outside the benchmark harness:
-//     HitProfile [iterations] [tasks] [region|floor]
+//     HitProfile [iterations] [tasks] [region|floor|function]
 let arguments = CommandLine.arguments
 let iterations = arguments.count > 1 ? Int(arguments[1])! : 1_000_000
 let tasks = arguments.count > 2 ? Int(arguments[2])! : 1
@@ -15,6 +15,7 @@ final class MutexDictionary: Sendable {
 
 let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
 let floor = MutexDictionary()
+let loadUser = region.cacheOnArguments(name: "loadUser") { (id: Int) async throws -> String in "a cached value" }
 try await Task.detached {
     try await region.set("user:42", "a cached value")
     let started = ContinuousClock.now
@@ -25,6 +26,10 @@ try await Task.detached {
                 for _ in 0..<iterations / tasks {
                     if mode == "floor" {
                         total &+= floor.storage.withLock { $0["user:42"] }!.utf8.count
+                    } else if mode == "key" {
+                        total &+= try loadUser.key(42).utf8.count
+                    } else if mode == "function" {
+                        total &+= try await loadUser(42).utf8.count
                     } else {
                         total &+= try await region.getOrCreate("user:42") { "a cached value" }.utf8.count
                     }

@@ -17,6 +17,26 @@ import Foundation
 public protocol CacheKeyRepresentable: Sendable {
     /// The text this value contributes to a cache key.
     var cacheKey: String { get }
+
+    /// Appends this value's part of a default key to `key`: ``cacheKey`` with `\`, space and `|`
+    /// escaped. Override it only to write the same text faster.
+    func appendCacheKey(to key: inout String)
+}
+
+extension CacheKeyRepresentable {
+    /// Appends ``cacheKey``, escaped.
+    @inlinable
+    public func appendCacheKey(to key: inout String) {
+        FunctionKeyGenerator.appendEscaped(cacheKey, to: &key)
+    }
+}
+
+extension BinaryInteger where Self: CacheKeyRepresentable {
+    /// Appends the decimal form, which never needs escaping.
+    @inlinable
+    public func appendCacheKey(to key: inout String) {
+        key += cacheKey
+    }
 }
 
 extension CacheKeyRepresentable where Self: RawRepresentable, RawValue: CacheKeyRepresentable {
@@ -105,21 +125,21 @@ extension UUID: CacheKeyRepresentable {
 }
 
 extension Optional: CacheKeyRepresentable where Wrapped: CacheKeyRepresentable {
-    /// The wrapped value's text, or `\N` for `nil`. In default keys a `nil` stays `\N` while a
-    /// string `\N` is escaped to `\\N`, so the two never meet.
+    /// The wrapped value's text, or `\N` for `nil`.
     public var cacheKey: String {
         switch self {
         case .some(let wrapped): wrapped.cacheKey
         case .none: FunctionKeyGenerator.nilArgument
         }
     }
-}
 
-/// Lets key builders tell a `nil` argument from a string that reads like its marker.
-protocol NilCacheKeyCheckable {
-    var isNilCacheKey: Bool { get }
-}
-
-extension Optional: NilCacheKeyCheckable {
-    var isNilCacheKey: Bool { self == nil }
+    /// Appends the wrapped value's part, or `\N` unescaped for `nil`: a string `\N` is escaped to
+    /// `\\N`, so the two never meet.
+    @inlinable
+    public func appendCacheKey(to key: inout String) {
+        switch self {
+        case .some(let wrapped): wrapped.appendCacheKey(to: &key)
+        case .none: key += FunctionKeyGenerator.nilArgument
+        }
+    }
 }

@@ -11,17 +11,18 @@
 /// }
 /// let user = try await loadUser(42)
 /// ```
-public struct CachedFunction<each Argument: CacheKeyRepresentable, Value: Sendable>: Sendable {
+public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: Sendable>: Sendable {
     /// The region the results are cached in.
     public let region: CacheRegion
     /// The function's identity in its keys.
     public let identity: CachedFunctionIdentity
-    private let keyPrefix: String
-    private let keyGenerator: FunctionKeyGenerator?
-    private let expirationTime: CachedFunctionExpiration?
-    private let shouldCache: (@Sendable (Value) -> Bool)?
-    private let function: @Sendable (repeat each Argument) async throws -> Value
-    private let collision: CacheError?
+    @usableFromInline let keyPrefix: String
+    /// The wrapper's generator, else the region's; `nil` for the default, built inline.
+    @usableFromInline let customKey: (@Sendable (CachedFunctionIdentity, [String]) -> String)?
+    @usableFromInline let expirationTime: CachedFunctionExpiration?
+    @usableFromInline let shouldCache: (@Sendable (Value) -> Bool)?
+    @usableFromInline let function: @Sendable (repeat each Argument) async throws -> Value
+    @usableFromInline let collision: CacheError?
 
     init(
         region: CacheRegion,
@@ -35,7 +36,7 @@ public struct CachedFunction<each Argument: CacheKeyRepresentable, Value: Sendab
         self.region = region
         self.identity = identity
         self.keyPrefix = FunctionKeyGenerator.defaultPrefix(for: identity)
-        self.keyGenerator = keyGenerator
+        self.customKey = (keyGenerator ?? region.functionKeyGenerator).generate
         self.expirationTime = expirationTime
         self.shouldCache = shouldCache
         self.collision = collision
@@ -43,7 +44,8 @@ public struct CachedFunction<each Argument: CacheKeyRepresentable, Value: Sendab
     }
 
     /// The cached result for these arguments, or the function's result, cached.
-    public func callAsFunction(_ argument: repeat each Argument) async throws -> Value {
+    @inlinable
+    public nonisolated(nonsending) func callAsFunction(_ argument: repeat each Argument) async throws -> Value {
         let key = try key(repeat each argument)
         let expiration = expirationTime?.expiration()
         // The function is wrapped in a closure only when the value is not already fresh in memory.
@@ -68,12 +70,19 @@ public struct CachedFunction<each Argument: CacheKeyRepresentable, Value: Sendab
     ///
     /// - Throws: `keyCollision` when another wrapper of the region, made elsewhere in the code, has
     ///   the same identity.
+    @inlinable
     public func key(_ argument: repeat each Argument) throws -> String {
         if let collision {
             throw collision
         }
-        let generator = keyGenerator ?? region.functionKeyGenerator
-        return generator.key(prefix: keyPrefix, function: identity, arguments: repeat each argument)
+        if let customKey {
+            var texts: [String] = []
+            for argument in repeat each argument {
+                texts.append(argument.cacheKey)
+            }
+            return customKey(identity, texts)
+        }
+        return FunctionKeyGenerator.defaultKey(prefix: keyPrefix, arguments: repeat each argument)
     }
 
     /// Removes the cached result for these arguments.

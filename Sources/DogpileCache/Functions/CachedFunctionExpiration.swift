@@ -6,7 +6,7 @@
 /// region.cacheOnArguments(expirationTime: .computed { .seconds(secondsUntilMidnight()) }) { … }
 /// ```
 public struct CachedFunctionExpiration: Sendable {
-    let expiration: @Sendable () -> CacheExpiration
+    @usableFromInline let expiration: @Sendable () -> CacheExpiration
 
     private init(_ expiration: @escaping @Sendable () -> CacheExpiration) {
         self.expiration = expiration

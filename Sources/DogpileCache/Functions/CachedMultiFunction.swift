@@ -8,7 +8,7 @@
 /// `Output` is `[Value]` (results in argument order) or `[Argument: Value]` (results keyed by
 /// argument, leaving out arguments the function returned nothing for), depending on whether the
 /// wrapped function returns an array or a dictionary.
-public struct CachedMultiFunction<Argument: CacheKeyRepresentable & Hashable, Value: Sendable, Output: Sendable>: Sendable {
+public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashable, Value: Sendable, Output: Sendable>: Sendable {
     /// The region the results are cached in.
     public let region: CacheRegion
     /// The function's identity in its keys.
@@ -76,8 +76,10 @@ public struct CachedMultiFunction<Argument: CacheKeyRepresentable & Hashable, Va
         if let collision {
             throw collision
         }
-        let generator = keyGenerator ?? region.functionKeyGenerator
-        return arguments.map { generator.key(prefix: keyPrefix, function: identity, arguments: $0) }
+        if let generate = (keyGenerator ?? region.functionKeyGenerator).generate {
+            return arguments.map { generate(identity, [$0.cacheKey]) }
+        }
+        return arguments.map { FunctionKeyGenerator.defaultKey(prefix: keyPrefix, arguments: $0) }
     }
 
     /// Removes the cached results for `arguments`, with one backend call.

@@ -29,7 +29,7 @@ public struct CachedFunctionIdentity: Sendable, Hashable, CustomStringConvertibl
 /// region (`functionKeyGenerator:`) or one wrapper (`keyGenerator:`) another generator to change it;
 /// a custom generator is responsible for keeping keys distinct.
 public struct FunctionKeyGenerator: Sendable {
-    private let generate: (@Sendable (CachedFunctionIdentity, [String]) -> String)?
+    @usableFromInline let generate: (@Sendable (CachedFunctionIdentity, [String]) -> String)?
 
     /// Creates a generator from a function of the identity and the arguments' key texts, as
     /// ``CacheKeyRepresentable/cacheKey`` gives them (not escaped; `nil` is `\N`).
@@ -49,15 +49,6 @@ public struct FunctionKeyGenerator: Sendable {
         for function: CachedFunctionIdentity,
         arguments argument: repeat each Argument
     ) -> String {
-        key(prefix: Self.defaultPrefix(for: function), function: function, arguments: repeat each argument)
-    }
-
-    /// The key of a call, with the default prefix of `function` computed once by the caller.
-    func key<each Argument: CacheKeyRepresentable>(
-        prefix: String,
-        function: CachedFunctionIdentity,
-        arguments argument: repeat each Argument
-    ) -> String {
         if let generate {
             var texts: [String] = []
             for argument in repeat each argument {
@@ -65,18 +56,44 @@ public struct FunctionKeyGenerator: Sendable {
             }
             return generate(function, texts)
         }
-        var key = prefix
+        return Self.defaultKey(prefix: Self.defaultPrefix(for: function), arguments: repeat each argument)
+    }
+
+    /// A default key: `prefix` (from ``defaultPrefix(for:)``) and the escaped arguments, space-separated.
+    @inlinable
+    static func defaultKey<each Argument: CacheKeyRepresentable>(prefix: String, arguments argument: repeat each Argument) -> String {
+        // The arguments first, in a string that stays inline (no allocation) while short; then the key
+        // in one allocation.
+        var arguments = ""
         var first = true
         for argument in repeat each argument {
-            if !first { key += " " }
+            if !first { arguments += " " }
             first = false
-            Self.appendArgument(argument, to: &key)
+            argument.appendCacheKey(to: &arguments)
         }
-        return key
+        return concatenate(prefix, arguments)
+    }
+
+    /// `first` followed by `second`, allocated once.
+    @usableFromInline
+    static func concatenate(_ first: String, _ second: String) -> String {
+        var first = first
+        var second = second
+        let firstCount = first.utf8.count
+        let secondCount = second.utf8.count
+        return first.withUTF8 { firstBytes in
+            second.withUTF8 { secondBytes in
+                String(unsafeUninitializedCapacity: firstCount + secondCount) { buffer in
+                    _ = buffer.initialize(fromContentsOf: firstBytes)
+                    _ = buffer[firstCount...].initialize(fromContentsOf: secondBytes)
+                    return firstCount + secondCount
+                }
+            }
+        }
     }
 
     /// The key text of a `nil` argument: escaped texts never contain a backslash before `N`.
-    static let nilArgument = "\\N"
+    @usableFromInline static let nilArgument = "\\N"
 
     /// `module:name|` or `module:name|namespace|`, escaped.
     static func defaultPrefix(for function: CachedFunctionIdentity) -> String {
@@ -92,17 +109,8 @@ public struct FunctionKeyGenerator: Sendable {
         return prefix
     }
 
-    /// Appends an argument's key text, escaped, or ``nilArgument`` for a `nil`.
-    static func appendArgument(_ argument: some CacheKeyRepresentable, to key: inout String) {
-        if let optional = argument as? any NilCacheKeyCheckable, optional.isNilCacheKey {
-            key += nilArgument
-        } else {
-            appendEscaped(argument.cacheKey, to: &key)
-        }
-    }
-
-    /// Appends `text` with `\`, space and `|` escaped by a backslash.
-    static func appendEscaped(_ text: String, to key: inout String) {
+    /// Appends `text` with `\`, space and `|` escaped by a backslash, as default keys hold every part.
+    public static func appendEscaped(_ text: String, to key: inout String) {
         if !text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "|") }) {
             key += text
             return
