@@ -84,14 +84,9 @@ extension CacheRegion {
         line: Int = #line,
         _ function: @escaping @Sendable ([Argument]) async throws -> [Value]
     ) -> CachedMultiFunction<Argument, Value, [Value]> {
-        let identity = CachedFunctionIdentity(module: Self.module(of: fileID), name: name, namespace: namespace)
-        return CachedMultiFunction(
-            region: self,
-            identity: identity,
-            keyGenerator: keyGenerator,
-            expirationTime: expirationTime,
-            shouldCache: shouldCache,
-            collision: registerFunction(identity, multi: true, at: "\(fileID):\(line)"),
+        makeMultiFunction(
+            name: name, namespace: namespace, expirationTime: expirationTime, shouldCache: shouldCache,
+            keyGenerator: keyGenerator, location: "\(fileID):\(line)", module: Self.module(of: fileID),
             omitsMissing: false,
             create: { arguments in try await function(arguments).map(Optional.some) },
             assemble: { _, values in values.map { $0! } }
@@ -113,14 +108,9 @@ extension CacheRegion {
         line: Int = #line,
         _ function: @escaping @Sendable ([Argument]) async throws -> [Argument: Value]
     ) -> CachedMultiFunction<Argument, Value, [Argument: Value]> {
-        let identity = CachedFunctionIdentity(module: Self.module(of: fileID), name: name, namespace: namespace)
-        return CachedMultiFunction(
-            region: self,
-            identity: identity,
-            keyGenerator: keyGenerator,
-            expirationTime: expirationTime,
-            shouldCache: shouldCache,
-            collision: registerFunction(identity, multi: true, at: "\(fileID):\(line)"),
+        makeMultiFunction(
+            name: name, namespace: namespace, expirationTime: expirationTime, shouldCache: shouldCache,
+            keyGenerator: keyGenerator, location: "\(fileID):\(line)", module: Self.module(of: fileID),
             omitsMissing: true,
             create: { arguments in
                 let results = try await function(arguments)
@@ -133,6 +123,32 @@ extension CacheRegion {
                 }
                 return results
             }
+        )
+    }
+
+    private nonisolated func makeMultiFunction<Argument: CacheKeyRepresentable & Hashable, Value: Sendable, Output: Sendable>(
+        name: String,
+        namespace: String?,
+        expirationTime: CachedFunctionExpiration?,
+        shouldCache: (@Sendable (Value) -> Bool)?,
+        keyGenerator: FunctionKeyGenerator?,
+        location: String,
+        module: String,
+        omitsMissing: Bool,
+        create: @escaping @Sendable ([Argument]) async throws -> [Value?],
+        assemble: @escaping @Sendable ([Argument], [Value?]) -> Output
+    ) -> CachedMultiFunction<Argument, Value, Output> {
+        let identity = CachedFunctionIdentity(module: module, name: name, namespace: namespace)
+        return CachedMultiFunction(
+            region: self,
+            identity: identity,
+            keyGenerator: keyGenerator,
+            expirationTime: expirationTime,
+            shouldCache: shouldCache,
+            collision: registerFunction(identity, multi: true, at: location),
+            omitsMissing: omitsMissing,
+            create: create,
+            assemble: assemble
         )
     }
 }
