@@ -72,23 +72,63 @@ enum Plan: String, CacheKeyRepresentable {
         #expect(try perRegion.key(3, 4) == "product:3,4")
     }
 
-    @Test func defaultNameIsTheDeclarationAndIsStableAcrossWrappers() throws {
+    @Test func theSameWrapperMadeAgainHasTheSameKeys() throws {
         let first = makeLoadUser(region)
         let second = makeLoadUser(region)
-        #expect(try first.key(7) == "DogpileCacheTests:makeLoadUser(_:)|7")
+        #expect(try first.key(7) == "DogpileCacheTests:loadUser|7")
         #expect(try first.key(7) == second.key(7))
         // Another region computes the same key for the same call (another process would too).
         #expect(try makeLoadUser(CacheRegion()).key(7) == first.key(7))
     }
 
-    @Test func twoWrappersMadeInOneDeclarationMustBeToldApart() async throws {
-        let first = region.cacheOnArguments { (id: Int) async throws -> String in "first \(id)" }
-        let second = region.cacheOnArguments { (id: Int) async throws -> String in "second \(id)" }
+    @Test func wrappersThatWouldShareKeysAreToldApart() async throws {
+        let first = region.cacheOnArguments(name: "pick") { (id: Int) async throws -> String in "first \(id)" }
+        let second = region.cacheOnArguments(name: "pick") { (id: Int) async throws -> String in "second \(id)" }
         #expect(try await first(1) == "first 1")
         let error = await #expect(throws: CacheError.self) { try await second(1) }
         #expect(error?.code == .keyCollision)
-        let named = region.cacheOnArguments(namespace: "other") { (id: Int) async throws -> String in "named \(id)" }
+        let named = region.cacheOnArguments(name: "pick", namespace: "other") { (id: Int) async throws -> String in "named \(id)" }
         #expect(try await named(1) == "named 1")
+    }
+
+    @Test func wrappersMadeAtOnePlaceForOtherTypesAreToldApart() async throws {
+        @Sendable func make<Value: Sendable>(_ value: Value) -> CachedFunction<Int, Value> {
+            region.cacheOnArguments(name: "generic") { (_: Int) async throws -> Value in value }
+        }
+        let strings = make("text")
+        let numbers = make(42)
+        #expect(try await strings(1) == "text")
+        let error = await #expect(throws: CacheError.self) { try await numbers(1) }
+        #expect(error?.code == .keyCollision)
+    }
+
+    @Test func nestedOptionalsAndTheNilMarkerHaveDistinctKeys() throws {
+        let nested = region.cacheOnArguments(name: "nested") { (a: Int??) async throws -> Int in 0 }
+        let keys = try [nested.key(nil), nested.key(.some(nil)), nested.key(.some(.some(1)))]
+        #expect(Set(keys).count == 3)
+        #expect(keys == [#"DogpileCacheTests:nested|\N"#, #"DogpileCacheTests:nested|\S\N"#, #"DogpileCacheTests:nested|\S1"#])
+    }
+
+    @Test func customGeneratorsGetEscapedPartsThatTellNilFromItsMarker() throws {
+        let generator = FunctionKeyGenerator { function, arguments in
+            function.name + "/" + arguments.joined(separator: "/")
+        }
+        let optional = region.cacheOnArguments(name: "o", keyGenerator: generator) { (a: String?) async throws -> Int in 0 }
+        #expect(try optional.key(nil) == #"o/\N"#)
+        #expect(try optional.key(#"\N"#) == #"o/\\N"#)
+        #expect(try optional.key("a b") == #"o/a\ b"#)
+    }
+
+    @Test func refreshBeforeConfigureDoesNotRunTheFunction() async throws {
+        let later = CacheRegion(name: "later")
+        let calls = CreatorLog()
+        let counted = later.cacheOnArguments(name: "counted") { (n: Int) async throws -> Int in
+            calls.record()
+            return n
+        }
+        let error = await #expect(throws: CacheError.self) { try await counted.refresh(1) }
+        #expect(error?.code == .regionNotConfigured)
+        #expect(calls.calls == 0)
     }
 
     @Test func invalidateRefreshSetGetAndOriginal() async throws {
@@ -99,13 +139,13 @@ enum Plan: String, CacheKeyRepresentable {
         }
         #expect(try await square(3) == 1_009)
         #expect(try await square(3) == 1_009)
+        #expect(try await square(4) == 2_016)
         #expect(try await square.get(3) == 1_009)
-        #expect(try await square.get(4) == nil)
+        #expect(try await square.get(5) == nil)
         try await square.invalidate(3)
         #expect(try await square.get(3) == nil)
-        #expect(try await square(4) == 2_016)  // invalidate removed only its own key...
-        #expect(try await square.get(4) == 2_016)
-        #expect(try await square.refresh(4) == 3_016)  // ...refresh runs the function and stores
+        #expect(try await square.get(4) == 2_016)  // invalidate removed only its own key
+        #expect(try await square.refresh(4) == 3_016)  // refresh runs the function and stores
         #expect(try await square(4) == 3_016)
         try await square.set(-1, 5)
         #expect(try await square(5) == -1)  // set: no run
@@ -201,5 +241,5 @@ enum Plan: String, CacheKeyRepresentable {
 }
 
 func makeLoadUser(_ region: CacheRegion) -> CachedFunction<Int, String> {
-    region.cacheOnArguments { (id: Int) async throws -> String in "user \(id)" }
+    region.cacheOnArguments(name: "loadUser") { (id: Int) async throws -> String in "user \(id)" }
 }

@@ -66,12 +66,54 @@ import Testing
         #expect(calls.calls == 3)
     }
 
-    @Test func twoMultiWrappersMadeInOneDeclarationMustBeToldApart() async throws {
-        let first = region.cacheMultiOnArguments { (ids: [Int]) async throws -> [Int] in ids }
-        let second = region.cacheMultiOnArguments { (ids: [Int]) async throws -> [Int] in ids.map { -$0 } }
+    @Test func twoMultiWrappersThatWouldShareKeysAreToldApart() async throws {
+        let first = region.cacheMultiOnArguments(name: "same") { (ids: [Int]) async throws -> [Int] in ids }
+        let second = region.cacheMultiOnArguments(name: "same") { (ids: [Int]) async throws -> [Int] in ids.map { -$0 } }
         #expect(try await first([1]) == [1])
         let error = await #expect(throws: CacheError.self) { try await second([1]) }
         #expect(error?.code == .keyCollision)
+    }
+
+    @Test func singleAndMultiWrappersOfOtherTypesCannotShareKeys() async throws {
+        let single = region.cacheOnArguments(name: "mixed") { (id: Int) async throws -> String in "\(id)" }
+        let multi = region.cacheMultiOnArguments(name: "mixed") { (ids: [Int]) async throws -> [Int] in ids }
+        #expect(try await single(1) == "1")
+        let error = await #expect(throws: CacheError.self) { try await multi([1]) }
+        #expect(error?.code == .keyCollision)
+    }
+
+    @Test func argumentsThatACustomGeneratorGivesOneKeyAreRefused() async throws {
+        let caseless = FunctionKeyGenerator { function, arguments in function.name + "|" + arguments[0].lowercased() }
+        let calls = CreatorLog()
+        let lookUp = region.cacheMultiOnArguments(name: "caseless", keyGenerator: caseless) { (names: [String]) async throws -> [String] in
+            calls.record(names)
+            return names
+        }
+        let error = await #expect(throws: CacheError.self) { try await lookUp(["a", "A"]) }
+        #expect(error?.code == .keyCollision)
+        await #expect(throws: CacheError.self) { try await lookUp.set(["b": "x", "B": "y"]) }
+        #expect(try await lookUp(["a", "a"]) == ["a", "a"])  // the same argument twice is fine
+        #expect(calls.keysPerCall == [["a"]])
+    }
+
+    @Test func staleValuesAreServedWhileOneCallRefreshesThem() async throws {
+        let clock = ManualCacheClock()
+        let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock)
+        let gate = Gate()
+        let calls = CreatorLog()
+        let version = region.cacheMultiOnArguments(name: "version") { (ids: [Int]) async throws -> [String] in
+            calls.record()
+            if calls.calls > 1 { await gate.wait() }
+            return ids.map { "v\(calls.calls) of \($0)" }
+        }
+        #expect(try await version([1, 2]) == ["v1 of 1", "v1 of 2"])
+        clock.advance(by: 11)
+        let refreshing = Task { try await version([1, 2]) }
+        try await waitUntil { gate.parked == 1 }
+        #expect(try await version([1, 2]) == ["v1 of 1", "v1 of 2"])
+        gate.open()
+        #expect(try await refreshing.value == ["v2 of 1", "v2 of 2"])
+        #expect(calls.calls == 2)
     }
 
     @Test func wrongCountIsAClearError() async throws {

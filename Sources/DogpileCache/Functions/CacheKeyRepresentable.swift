@@ -125,7 +125,8 @@ extension UUID: CacheKeyRepresentable {
 }
 
 extension Optional: CacheKeyRepresentable where Wrapped: CacheKeyRepresentable {
-    /// The wrapped value's text, or `\N` for `nil`.
+    /// The wrapped value's text, or `\N` for `nil`. This raw text cannot tell `nil` from the string
+    /// `"\N"`; the parts ``appendCacheKey(to:)`` writes, which key builders use, can.
     public var cacheKey: String {
         switch self {
         case .some(let wrapped): wrapped.cacheKey
@@ -133,13 +134,24 @@ extension Optional: CacheKeyRepresentable where Wrapped: CacheKeyRepresentable {
         }
     }
 
-    /// Appends the wrapped value's part, or `\N` unescaped for `nil`: a string `\N` is escaped to
-    /// `\\N`, so the two never meet.
+    /// Appends `\N` for `nil`, which no escaped text can be, else the wrapped value's part; a wrapped
+    /// value that is itself optional is marked with `\S`, so `.some(nil)` differs from `nil`.
     @inlinable
     public func appendCacheKey(to key: inout String) {
         switch self {
-        case .some(let wrapped): wrapped.appendCacheKey(to: &key)
-        case .none: key += FunctionKeyGenerator.nilArgument
+        case .some(let wrapped):
+            if Wrapped.self is any OptionalMarker.Type {
+                key += "\\S"
+            }
+            wrapped.appendCacheKey(to: &key)
+        case .none:
+            key += FunctionKeyGenerator.nilArgument
         }
     }
 }
+
+/// Lets ``Optional/appendCacheKey(to:)`` tell an optional wrapped in an optional.
+@usableFromInline
+protocol OptionalMarker {}
+
+extension Optional: OptionalMarker {}

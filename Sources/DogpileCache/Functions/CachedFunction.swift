@@ -1,5 +1,5 @@
 /// A function whose results are cached in a region, one key per set of arguments (dogpile's
-/// `cache_on_arguments`). Made by ``CacheRegion/cacheOnArguments(name:namespace:expirationTime:shouldCache:keyGenerator:fileID:line:_:)``.
+/// `cache_on_arguments`). Made by ``CacheRegion/cacheOnArguments(name:namespace:expirationTime:shouldCache:keyGenerator:fileID:line:column:_:)``.
 ///
 /// Call it like the function. Every call has the guarantees of
 /// ``CacheRegion/getOrCreate(_:as:expirationTime:shouldCache:creator:)``: concurrent calls with the same
@@ -78,7 +78,7 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
         if let customKey {
             var texts: [String] = []
             for argument in repeat each argument {
-                texts.append(argument.cacheKey)
+                texts.append(FunctionKeyGenerator.escapedText(of: argument))
             }
             return customKey(identity, texts)
         }
@@ -93,6 +93,7 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
     /// Runs the function (without the dogpile lock), stores its result and returns it.
     public func refresh(_ argument: repeat each Argument) async throws -> Value {
         let key = try key(repeat each argument)
+        _ = try region.configuration()  // before running the function: a refresh that cannot store fails first
         let value = try await function(repeat each argument)
         try await region.set(key, value)
         return value

@@ -52,10 +52,7 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
     /// function.
     public func callAsFunction(_ arguments: [Argument]) async throws -> Output {
         let keys = try keys(arguments)
-        var argumentOfKey: [String: Argument] = [:]
-        for (key, argument) in zip(keys, arguments) {
-            argumentOfKey[key] = argument
-        }
+        let argumentOfKey = try argumentsByKey(keys, arguments)
         let create = self.create
         let values = try await region.getOrCreateMulti(
             keys,
@@ -77,9 +74,24 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
             throw collision
         }
         if let generate = (keyGenerator ?? region.functionKeyGenerator).generate {
-            return arguments.map { generate(identity, [$0.cacheKey]) }
+            return arguments.map { generate(identity, [FunctionKeyGenerator.escapedText(of: $0)]) }
         }
         return arguments.map { FunctionKeyGenerator.defaultKey(prefix: keyPrefix, arguments: $0) }
+    }
+
+    /// Maps each key back to its argument; throws `keyCollision` when a key generator gave two
+    /// different arguments one key.
+    private func argumentsByKey(_ keys: [String], _ arguments: [Argument]) throws -> [String: Argument] {
+        var argumentOfKey: [String: Argument] = [:]
+        for (key, argument) in zip(keys, arguments) {
+            if let existing = argumentOfKey.updateValue(argument, forKey: key), existing != argument {
+                throw CacheError(
+                    .keyCollision,
+                    "the arguments \(existing) and \(argument) of '\(identity)' have the same key '\(key)'"
+                )
+            }
+        }
+        return argumentOfKey
     }
 
     /// Removes the cached results for `arguments`, with one backend call.
@@ -91,6 +103,8 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
     /// one backend call and returns them.
     public func refresh(_ arguments: [Argument]) async throws -> Output {
         let keys = try keys(arguments)
+        _ = try argumentsByKey(keys, arguments)
+        _ = try region.configuration()  // before running the function: a refresh that cannot store fails first
         let values = try await create(arguments)
         guard values.count == arguments.count else {
             throw CacheError(
@@ -108,9 +122,12 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
 
     /// Stores each value as the result for its argument, without running the function.
     public func set(_ values: [Argument: Value]) async throws {
+        let arguments = Array(values.keys)
+        let keys = try keys(arguments)
+        _ = try argumentsByKey(keys, arguments)
         var stored: [String: Value] = [:]
-        for (argument, value) in values {
-            stored[try keys([argument])[0]] = value
+        for (key, argument) in zip(keys, arguments) {
+            stored[key] = values[argument]
         }
         try await region.setMulti(stored)
     }

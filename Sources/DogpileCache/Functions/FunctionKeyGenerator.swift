@@ -31,8 +31,9 @@ public struct CachedFunctionIdentity: Sendable, Hashable, CustomStringConvertibl
 public struct FunctionKeyGenerator: Sendable {
     @usableFromInline let generate: (@Sendable (CachedFunctionIdentity, [String]) -> String)?
 
-    /// Creates a generator from a function of the identity and the arguments' key texts, as
-    /// ``CacheKeyRepresentable/cacheKey`` gives them (not escaped; `nil` is `\N`).
+    /// Creates a generator from a function of the identity and the arguments' parts, each as in a
+    /// default key: its text with `\`, space and `|` escaped by a backslash, or `\N` for `nil`. Distinct
+    /// arguments have distinct parts; keeping whole keys distinct is the generator's job.
     public init(_ generate: @escaping @Sendable (_ function: CachedFunctionIdentity, _ arguments: [String]) -> String) {
         self.generate = generate
     }
@@ -52,7 +53,7 @@ public struct FunctionKeyGenerator: Sendable {
         if let generate {
             var texts: [String] = []
             for argument in repeat each argument {
-                texts.append(argument.cacheKey)
+                texts.append(Self.escapedText(of: argument))
             }
             return generate(function, texts)
         }
@@ -92,7 +93,16 @@ public struct FunctionKeyGenerator: Sendable {
         }
     }
 
-    /// The key text of a `nil` argument: escaped texts never contain a backslash before `N`.
+    /// An argument's part of a default key: its text escaped, or `\N` for `nil`.
+    @inlinable
+    static func escapedText(of argument: some CacheKeyRepresentable) -> String {
+        var text = ""
+        argument.appendCacheKey(to: &text)
+        return text
+    }
+
+    /// The key text of a `nil` argument: an escaped text has `\\` where it has a backslash, never a lone
+    /// `\` before `N`.
     @usableFromInline static let nilArgument = "\\N"
 
     /// `module:name|` or `module:name|namespace|`, escaped.

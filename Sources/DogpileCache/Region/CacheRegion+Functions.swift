@@ -6,10 +6,11 @@ extension CacheRegion {
     /// `regionNotConfigured` (``CachedFunction/original(_:)`` works at any time).
     ///
     /// - Parameters:
-    ///   - name: The function's name in its keys. Defaults to the declaration the wrapper is made in
-    ///     (for `let loadUser = region.cacheOnArguments { … }`, `loadUser`), which is the same in every
-    ///     build and process. Two wrappers made in one declaration need distinct names or namespaces;
-    ///     otherwise the second one's calls throw `keyCollision`.
+    ///   - name: The function's name in its keys, such as `"loadUser"`: the same in every build and
+    ///     process, so processes sharing a cache agree on keys. A second wrapper with the same module,
+    ///     name and namespace but made at another place in the code, or with other argument or value
+    ///     types, would share keys with the first: its calls throw `keyCollision`. Wrappers made in a
+    ///     loop or a factory for different functions must vary `namespace:`.
     ///   - namespace: A further part of the key, to tell apart functions of the same name.
     ///   - expirationTime: Overrides the region's expiration for this function's values, fixed or
     ///     computed on every call.
@@ -17,48 +18,74 @@ extension CacheRegion {
     ///   - keyGenerator: Builds this function's keys instead of the region's ``functionKeyGenerator``.
     ///   - function: The function to cache. Its arguments must be ``CacheKeyRepresentable``.
     public nonisolated func cacheOnArguments<each Argument: CacheKeyRepresentable, Value: Sendable>(
-        name: String = #function,
+        name: String,
         namespace: String? = nil,
         expirationTime: CachedFunctionExpiration? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         keyGenerator: FunctionKeyGenerator? = nil,
         fileID: String = #fileID,
         line: Int = #line,
+        column: Int = #column,
         _ function: @escaping @Sendable (repeat each Argument) async throws -> Value
     ) -> CachedFunction<repeat each Argument, Value> {
         let identity = CachedFunctionIdentity(module: Self.module(of: fileID), name: name, namespace: namespace)
+        var argumentTypes: [String] = []
+        for argumentType in repeat (each Argument).self {
+            argumentTypes.append("\(argumentType)")
+        }
         return CachedFunction(
             region: self,
             identity: identity,
             keyGenerator: keyGenerator,
             expirationTime: expirationTime,
             shouldCache: shouldCache,
-            collision: registerFunction(identity, multi: false, at: "\(fileID):\(line)"),
+            collision: registerFunction(
+                identity,
+                FunctionRegistration(
+                    location: "\(fileID):\(line):\(column)",
+                    multi: false,
+                    signature: "(\(argumentTypes.joined(separator: ", "))) -> \(Value.self)"
+                )
+            ),
             function: function
         )
     }
 
-    /// Records where the wrapper of `identity` was made; returns a `keyCollision` error when another
-    /// place in the code made a wrapper of the same kind with the same identity. A single and a multi
-    /// wrapper may share an identity: that is how a `user(id)` and a `users(ids)` share their keys.
-    nonisolated func registerFunction(_ identity: CachedFunctionIdentity, multi: Bool, at location: String) -> CacheError? {
-        let existing = functionLocations.withLock { locations in
-            let entry = FunctionRegistration(identity: identity, multi: multi)
-            if let existing = locations[entry] { return existing }
-            locations[entry] = location
-            return location
+    /// Records the wrapper of `identity`; returns a `keyCollision` error when it would share keys with
+    /// a different function: one made at another place in the code, or with other argument or value
+    /// types. A single and a multi wrapper of the same types may share an identity: that is how a
+    /// `user(id)` and a `users(ids)` share their keys.
+    nonisolated func registerFunction(_ identity: CachedFunctionIdentity, _ registration: FunctionRegistration) -> CacheError? {
+        let conflicting = functionRegistrations.withLock { registrations -> FunctionRegistration? in
+            let existing = registrations[identity, default: []]
+            if let conflict = existing.first(where: { !$0.canShareKeys(with: registration) }) {
+                return conflict
+            }
+            if !existing.contains(registration) {
+                registrations[identity, default: []].append(registration)
+            }
+            return nil
         }
-        guard existing != location else { return nil }
+        guard let conflicting else { return nil }
         return CacheError(
             .keyCollision,
-            "the cached functions made at \(existing) and \(location) both have the identity '\(identity)' and would share keys; give one of them a name: or a namespace:"
+            "the cached functions made at \(conflicting.location) \(conflicting.signature) and at \(registration.location) \(registration.signature) both have the identity '\(identity)' and would share keys; give one of them another name: or namespace:"
         )
     }
 
-    /// A wrapper's identity and kind, for ``registerFunction(_:multi:at:)``.
+    /// Where and for what types a cached function was made, for ``registerFunction(_:_:)``.
     struct FunctionRegistration: Hashable, Sendable {
-        var identity: CachedFunctionIdentity
+        /// `fileID:line:column`.
+        var location: String
         var multi: Bool
+        /// The argument and value types, as `(Int) -> String`.
+        var signature: String
+
+        /// Whether two wrappers may use the same keys: the same wrapper made again (in a function
+        /// called more than once), or a single and a multi wrapper of the same types.
+        func canShareKeys(with other: FunctionRegistration) -> Bool {
+            signature == other.signature && (location == other.location || multi != other.multi)
+        }
     }
 
     /// The module part of a `#fileID` (`Module/File.swift`).
@@ -72,21 +99,22 @@ extension CacheRegion {
     ///
     /// `function` is called with the arguments whose values are missing or stale and must return one
     /// value per argument, in the same order. A call returns the values in argument order.
-    /// Parameters are those of ``cacheOnArguments(name:namespace:expirationTime:shouldCache:keyGenerator:fileID:line:_:)``;
+    /// Parameters are those of ``cacheOnArguments(name:namespace:expirationTime:shouldCache:keyGenerator:fileID:line:column:_:)``;
     /// keys are `module:name|[namespace|]argument`.
     public nonisolated func cacheMultiOnArguments<Argument: CacheKeyRepresentable & Hashable, Value: Sendable>(
-        name: String = #function,
+        name: String,
         namespace: String? = nil,
         expirationTime: CachedFunctionExpiration? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         keyGenerator: FunctionKeyGenerator? = nil,
         fileID: String = #fileID,
         line: Int = #line,
+        column: Int = #column,
         _ function: @escaping @Sendable ([Argument]) async throws -> [Value]
     ) -> CachedMultiFunction<Argument, Value, [Value]> {
         makeMultiFunction(
             name: name, namespace: namespace, expirationTime: expirationTime, shouldCache: shouldCache,
-            keyGenerator: keyGenerator, location: "\(fileID):\(line)", module: Self.module(of: fileID),
+            keyGenerator: keyGenerator, location: "\(fileID):\(line):\(column)", module: Self.module(of: fileID),
             omitsMissing: false,
             create: { arguments in try await function(arguments).map(Optional.some) },
             assemble: { _, values in values.map { $0! } }
@@ -99,18 +127,19 @@ extension CacheRegion {
     /// Arguments the function leaves out of its dictionary are not cached and are left out of the
     /// call's result.
     public nonisolated func cacheMultiOnArguments<Argument: CacheKeyRepresentable & Hashable, Value: Sendable>(
-        name: String = #function,
+        name: String,
         namespace: String? = nil,
         expirationTime: CachedFunctionExpiration? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         keyGenerator: FunctionKeyGenerator? = nil,
         fileID: String = #fileID,
         line: Int = #line,
+        column: Int = #column,
         _ function: @escaping @Sendable ([Argument]) async throws -> [Argument: Value]
     ) -> CachedMultiFunction<Argument, Value, [Argument: Value]> {
         makeMultiFunction(
             name: name, namespace: namespace, expirationTime: expirationTime, shouldCache: shouldCache,
-            keyGenerator: keyGenerator, location: "\(fileID):\(line)", module: Self.module(of: fileID),
+            keyGenerator: keyGenerator, location: "\(fileID):\(line):\(column)", module: Self.module(of: fileID),
             omitsMissing: true,
             create: { arguments in
                 let results = try await function(arguments)
@@ -145,7 +174,10 @@ extension CacheRegion {
             keyGenerator: keyGenerator,
             expirationTime: expirationTime,
             shouldCache: shouldCache,
-            collision: registerFunction(identity, multi: true, at: location),
+            collision: registerFunction(
+                identity,
+                FunctionRegistration(location: location, multi: true, signature: "(\(Argument.self)) -> \(Value.self)")
+            ),
             omitsMissing: omitsMissing,
             create: create,
             assemble: assemble

@@ -25,8 +25,8 @@ public actor CacheRegion {
     public nonisolated let logger: Logger
     /// Builds the keys of this region's cached functions (those not given a generator of their own).
     public nonisolated let functionKeyGenerator: FunctionKeyGenerator
-    /// Where each cached-function identity was made, to catch two wrappers sharing keys.
-    nonisolated let functionLocations = LockedValue<[FunctionRegistration: String]>([:])
+    /// The cached functions made for each identity, to catch two functions sharing keys.
+    nonisolated let functionRegistrations = LockedValue<[CachedFunctionIdentity: [FunctionRegistration]]>([:])
 
     /// The configuration in force, loaded without a lock on every operation. Unretained: every
     /// configuration ever installed stays alive in ``installed`` for the region's lifetime.
