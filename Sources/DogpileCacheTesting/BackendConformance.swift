@@ -2,7 +2,7 @@ import DogpileCache
 
 /// Checks that every ``AsyncCacheBackend`` and proxy must pass, independent of any test framework.
 ///
-/// Run them all with ``run(makeBackend:)``, which throws one ``BackendConformanceFailure`` listing every
+/// Run them all with ``run(storesValues:makeBackend:)``, which throws one ``BackendConformanceFailure`` listing every
 /// failed check, or one by one with Swift Testing's arguments:
 ///
 /// ```swift

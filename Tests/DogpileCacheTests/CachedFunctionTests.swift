@@ -226,6 +226,43 @@ enum Plan: String, CacheKeyRepresentable {
         #expect(calls.calls == 1)
     }
 
+    @Test func errorsReachEveryCallerAndAreNotCached() async throws {
+        let gate = Gate()
+        let calls = CreatorLog()
+        let flaky = region.cacheOnArguments(name: "flaky") { (id: Int) async throws -> Int in
+            calls.record()
+            if calls.calls == 1 {
+                await gate.wait()
+                throw CreatorFailure(attempt: 1)
+            }
+            return id
+        }
+        let first = Task { try await flaky(1) }
+        let second = Task { try await flaky(1) }
+        try await waitUntil { region.statistics.coalescedWaiters == 1 }
+        gate.open()
+        await #expect(throws: CreatorFailure(attempt: 1)) { try await first.value }
+        await #expect(throws: CreatorFailure(attempt: 1)) { try await second.value }
+        #expect(try await flaky(1) == 1)
+        #expect(calls.calls == 2)
+    }
+
+    @Test func aCancelledCallerLeavesAndTheOtherGetsTheValue() async throws {
+        let gate = Gate()
+        let slow = region.cacheOnArguments(name: "cancellable") { (id: Int) async throws -> Int in
+            await gate.wait()
+            return id * 10
+        }
+        let leaving = Task { try await slow(3) }
+        let staying = Task { try await slow(3) }
+        try await waitUntil { region.statistics.coalescedWaiters == 1 }
+        leaving.cancel()
+        await #expect(throws: CancellationError.self) { try await leaving.value }
+        gate.open()
+        #expect(try await staying.value == 30)
+        #expect(try await slow.get(3) == 30)
+    }
+
     @Test func shouldCacheApplies() async throws {
         let calls = CreatorLog()
         let maybe = region.cacheOnArguments(name: "maybe", shouldCache: { $0 >= 0 }) { (n: Int) async throws -> Int in

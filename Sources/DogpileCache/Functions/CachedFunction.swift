@@ -6,7 +6,7 @@
 /// arguments run the function once, stale values are served while one call refreshes them, and so on.
 ///
 /// ```swift
-/// let loadUser = region.cacheOnArguments(namespace: "v1") { (id: Int) async throws -> User in
+/// let loadUser = region.cacheOnArguments(name: "loadUser", namespace: "v1") { (id: Int) async throws -> User in
 ///     try await database.loadUser(id)
 /// }
 /// let user = try await loadUser(42)

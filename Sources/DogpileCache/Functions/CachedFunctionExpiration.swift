@@ -2,8 +2,8 @@
 /// (dogpile's callable `expiration_time`, for "until midnight" and the like).
 ///
 /// ```swift
-/// region.cacheOnArguments(expirationTime: .minutes(5)) { … }
-/// region.cacheOnArguments(expirationTime: .computed { .seconds(secondsUntilMidnight()) }) { … }
+/// region.cacheOnArguments(name: "prices", expirationTime: .minutes(5)) { … }
+/// region.cacheOnArguments(name: "report", expirationTime: .computed { .seconds(secondsUntilMidnight()) }) { … }
 /// ```
 public struct CachedFunctionExpiration: Sendable {
     @usableFromInline let expiration: @Sendable () -> CacheExpiration

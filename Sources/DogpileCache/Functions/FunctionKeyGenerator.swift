@@ -2,7 +2,7 @@
 public struct CachedFunctionIdentity: Sendable, Hashable, CustomStringConvertible {
     /// The module that made the wrapper (from `#fileID`).
     public var module: String
-    /// The function's name: the `name:` given to the wrapper, or the declaration it was made in.
+    /// The function's name: the `name:` given to the wrapper.
     public var name: String
     /// The wrapper's namespace, if any.
     public var namespace: String?
