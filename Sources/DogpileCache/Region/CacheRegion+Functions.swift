@@ -16,6 +16,9 @@ extension CacheRegion {
     ///     computed on every call.
     ///   - shouldCache: Called with each new result; returning `false` returns it without storing it.
     ///   - keyGenerator: Builds this function's keys instead of the region's ``functionKeyGenerator``.
+    ///   - fileID: Where the wrapper is made, for its module and collision checks; leave the default.
+    ///   - line: Where the wrapper is made; leave the default.
+    ///   - column: Where the wrapper is made; leave the default.
     ///   - function: The function to cache. Its arguments must be ``CacheKeyRepresentable``.
     public nonisolated func cacheOnArguments<each Argument: CacheKeyRepresentable, Value: Sendable>(
         name: String,

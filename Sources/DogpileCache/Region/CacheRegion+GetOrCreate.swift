@@ -10,6 +10,8 @@ extension CacheRegion {
     /// - A cancelled caller stops waiting at once; the creation goes on and its value is stored.
     ///
     /// - Parameters:
+    ///   - key: The key, before the region's key mangler.
+    ///   - type: The value's type, when Swift cannot infer it.
     ///   - expirationTime: Overrides the region's expiration for this call.
     ///   - shouldCache: Called with a new value; returning `false` returns it without storing it.
     ///   - creator: Makes the value. It may call the region for other keys; asking for its own key
