@@ -4,6 +4,8 @@ extension CacheRegion {
     /// format version or not a `Value`.
     ///
     /// - Parameters:
+    ///   - key: The key, before the region's key mangler.
+    ///   - type: The value's type, when Swift cannot infer it.
     ///   - expirationTime: Overrides the region's expiration for this read.
     ///   - ignoreExpiration: Returns whatever is stored, skipping the expiration and invalidation checks.
     public nonisolated func get<Value: Sendable>(
