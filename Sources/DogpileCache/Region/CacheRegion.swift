@@ -45,7 +45,7 @@ public actor CacheRegion {
     var waitGraph = FlightWaitGraph()
 
     /// Creates an unconfigured region. Configure it with
-    /// ``configure(backend:expirationTime:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:)``
+    /// ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:)``
     /// before use; until then operations throw `regionNotConfigured`.
     ///
     /// - Parameters:
@@ -77,6 +77,7 @@ public actor CacheRegion {
         name: String = "default",
         backend: some AsyncCacheBackend,
         expirationTime: CacheExpiration = .never,
+        wrap proxies: [any ProxyBackend] = [],
         keyMangler: KeyMangler? = nil,
         functionKeyGenerator: FunctionKeyGenerator = .default,
         clock: any CacheClock = SystemCacheClock(),
@@ -87,7 +88,7 @@ public actor CacheRegion {
     ) throws {
         let defaultInvalidation = DefaultInvalidationStrategy()
         let configuration = RegionConfiguration(
-            backend: backend,
+            backend: DogpileCache.wrap(backend, in: proxies),
             expiration: try expirationTime.validated(),
             invalidation: invalidationStrategy ?? defaultInvalidation,
             backgroundRefresh: backgroundRefresh,
@@ -108,6 +109,8 @@ public actor CacheRegion {
     /// - Parameters:
     ///   - backend: Where values live.
     ///   - expirationTime: How long values stay fresh; `.never` by default.
+    ///   - proxies: Proxies to put in front of the backend, the first outermost:
+    ///     region → `proxies[0]` → `proxies[1]` → … → `backend`.
     ///   - replaceExistingBackend: Must be `true` to configure an already configured region.
     ///     Creations in progress finish with the settings they started with. The replaced
     ///     configuration, backend included, stays in memory as long as the region: hits read the
@@ -123,6 +126,7 @@ public actor CacheRegion {
     public func configure(
         backend: some AsyncCacheBackend,
         expirationTime: CacheExpiration = .never,
+        wrap proxies: [any ProxyBackend] = [],
         replaceExistingBackend: Bool = false,
         invalidationStrategy: (any RegionInvalidationStrategy)? = nil,
         backgroundRefresh: Bool = false,
@@ -138,7 +142,7 @@ public actor CacheRegion {
         }
         install(
             RegionConfiguration(
-                backend: backend,
+                backend: DogpileCache.wrap(backend, in: proxies),
                 expiration: expiration,
                 invalidation: invalidationStrategy ?? previous?.invalidation ?? defaultInvalidation,
                 backgroundRefresh: backgroundRefresh,
@@ -165,12 +169,29 @@ public actor CacheRegion {
         get throws { try configuration().backend }
     }
 
-    /// The innermost backend, which stores the values: the same as ``backend`` while the region
-    /// talks to its backend directly.
+    /// The backend that stores the values, beneath every proxy the region talks through.
     ///
     /// - Throws: `regionNotConfigured` before the region is configured.
     public nonisolated var actualBackend: any AsyncCacheBackend {
-        get throws { try backend }
+        get throws { innermostBackend(of: try backend) }
+    }
+
+    /// Puts `proxy` in front of the region's backend, as the new outermost proxy.
+    ///
+    /// Creations in progress finish with the backend they started with.
+    ///
+    /// - Throws: `regionNotConfigured` before the region is configured.
+    public func wrap(_ proxy: some ProxyBackend) throws {
+        let configuration = try configuration()
+        install(
+            RegionConfiguration(
+                backend: proxy.wrapping(configuration.backend),
+                expiration: configuration.expiration,
+                invalidation: configuration.invalidation,
+                backgroundRefresh: configuration.backgroundRefresh,
+                backendErrors: configuration.backendErrors
+            )
+        )
     }
 
     /// The region's expiration time (`.never` until configured).

@@ -1,0 +1,83 @@
+/// A backend that wraps another one and forwards every operation it does not override (dogpile's
+/// `ProxyBackend`).
+///
+/// Write a proxy as a value holding its own arguments and state plus the backend it forwards to,
+/// override the operations it changes, and let the rest pass through:
+///
+/// ```swift
+/// struct CountingSets: ProxyBackend {
+///     var proxied: any AsyncCacheBackend = NullBackend()  // set when the proxy is wrapped around a backend
+///     let sets: ManagedCounter
+///
+///     func set(_ key: String, _ value: CachedValue) async throws {
+///         sets.increment()
+///         try await proxied.set(key, value)
+///     }
+/// }
+///
+/// try await region.configure(backend: MemoryBackend(), wrap: [CountingSets(sets: counter)])
+/// ```
+///
+/// `configure(wrap: [a, b])` makes `a` the outermost proxy: region → a → b → backend.
+public protocol ProxyBackend: AsyncCacheBackend {
+    /// The backend (or next proxy) this proxy forwards to.
+    var proxied: any AsyncCacheBackend { get set }
+}
+
+extension ProxyBackend {
+    /// This proxy in front of `backend`: a copy with ``proxied`` set to it.
+    public func wrapping(_ backend: any AsyncCacheBackend) -> Self {
+        var wrapped = self
+        wrapped.proxied = backend
+        return wrapped
+    }
+
+    /// Forwards to ``proxied``.
+    public nonisolated(nonsending) func get(_ key: String) async throws -> CachedValue? {
+        try await proxied.get(key)
+    }
+
+    /// Forwards to ``proxied``.
+    public func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
+        try await proxied.getMulti(keys)
+    }
+
+    /// Forwards to ``proxied``.
+    public func set(_ key: String, _ value: CachedValue) async throws {
+        try await proxied.set(key, value)
+    }
+
+    /// Forwards to ``proxied``.
+    public func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
+        try await proxied.setMulti(entries)
+    }
+
+    /// Forwards to ``proxied``.
+    public func delete(_ key: String) async throws {
+        try await proxied.delete(key)
+    }
+
+    /// Forwards to ``proxied``.
+    public func deleteMulti(_ keys: [String]) async throws {
+        try await proxied.deleteMulti(keys)
+    }
+
+    /// Forwards to ``proxied``.
+    public func mutex(for key: String) -> (any CacheMutex)? {
+        proxied.mutex(for: key)
+    }
+}
+
+/// The backend beneath every proxy of `backend`.
+func innermostBackend(of backend: any AsyncCacheBackend) -> any AsyncCacheBackend {
+    var current = backend
+    while let proxy = current as? any ProxyBackend {
+        current = proxy.proxied
+    }
+    return current
+}
+
+/// `backend` behind `proxies`, the first outermost.
+func wrap(_ backend: any AsyncCacheBackend, in proxies: [any ProxyBackend]) -> any AsyncCacheBackend {
+    proxies.reversed().reduce(backend) { inner, proxy in proxy.wrapping(inner) }
+}
