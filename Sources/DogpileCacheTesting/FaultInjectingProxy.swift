@@ -74,31 +74,31 @@ public struct FaultInjectingProxy: ProxyBackend {
     }
 
     /// Forwards, after the latency, unless a fault is injected.
-    public func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
+    public nonisolated(nonsending) func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
         try await faultPoint(.getMulti)
         return try await proxied.getMulti(keys)
     }
 
     /// Forwards, after the latency, unless a fault is injected.
-    public func set(_ key: String, _ value: CachedValue) async throws {
+    public nonisolated(nonsending) func set(_ key: String, _ value: CachedValue) async throws {
         try await faultPoint(.set)
         try await proxied.set(key, value)
     }
 
     /// Forwards, after the latency, unless a fault is injected.
-    public func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
+    public nonisolated(nonsending) func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
         try await faultPoint(.setMulti)
         try await proxied.setMulti(entries)
     }
 
     /// Forwards, after the latency, unless a fault is injected.
-    public func delete(_ key: String) async throws {
+    public nonisolated(nonsending) func delete(_ key: String) async throws {
         try await faultPoint(.delete)
         try await proxied.delete(key)
     }
 
     /// Forwards, after the latency, unless a fault is injected.
-    public func deleteMulti(_ keys: [String]) async throws {
+    public nonisolated(nonsending) func deleteMulti(_ keys: [String]) async throws {
         try await faultPoint(.deleteMulti)
         try await proxied.deleteMulti(keys)
     }

@@ -54,6 +54,6 @@ final class CapturedLog: Sendable {
 
         let failing = try CacheRegion(backend: FailingBackend(), logger: log.logger())
         _ = try await failing.getOrCreate("broken") { 1 }
-        #expect(log.messages.contains { $0.hasPrefix("backend error error=InjectedFailure() key=broken operation=getMulti") })
+        #expect(log.messages.contains { $0.hasPrefix("backend error error=InjectedFailure() key=broken operation=get") })
     }
 }

@@ -66,7 +66,7 @@ struct CountingSets: ProxyBackend {
         )
         try await region.set("k", 1)
         _ = try await region.getOrCreate("k") { 2 }
-        #expect(journal.keysPerCall.map { $0[0] } == ["A set k", "B set k", "A getMulti k", "B getMulti k"])
+        #expect(journal.keysPerCall.map { $0[0] } == ["A set k", "B set k", "A get k", "B get k"])
         #expect(try region.actualBackend as? MemoryBackend === backend)
         #expect(try region.backend is RecordingProxy)
     }

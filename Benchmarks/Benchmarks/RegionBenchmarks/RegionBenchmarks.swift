@@ -77,6 +77,45 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Proxies: a chain of three pass-through proxies against the bare backend, and through a region.
+    struct PassThrough: ProxyBackend {
+        var proxied: any AsyncCacheBackend = NullBackend()
+    }
+    let storedValue = CachedValue(payload: value, creationTime: 0)
+
+    Benchmark("proxy: MemoryBackend.get, bare") { benchmark in
+        let backend: any AsyncCacheBackend = MemoryBackend()
+        try await backend.set(key, storedValue)
+        try await runConcurrently(tasks: 1, operations: benchmark.scaledIterations.count) { count in
+            for _ in 0..<count {
+                blackHole(try await backend.get(key))
+            }
+        }
+    }
+
+    Benchmark("proxy: MemoryBackend.get through 3 pass-through proxies") { benchmark in
+        let memory = MemoryBackend()
+        let backend: any AsyncCacheBackend = PassThrough(proxied: PassThrough(proxied: PassThrough(proxied: memory)))
+        try await backend.set(key, storedValue)
+        try await runConcurrently(tasks: 1, operations: benchmark.scaledIterations.count) { count in
+            for _ in 0..<count {
+                blackHole(try await backend.get(key))
+            }
+        }
+    }
+
+    Benchmark("proxy: region.getOrCreate hit through 3 pass-through proxies") { benchmark in
+        let region = try CacheRegion(
+            backend: MemoryBackend(), expirationTime: .hours(1), wrap: [PassThrough(), PassThrough(), PassThrough()]
+        )
+        try await region.set(key, value)
+        try await runConcurrently(tasks: 1, operations: benchmark.scaledIterations.count) { count in
+            for _ in 0..<count {
+                blackHole(try await region.getOrCreate(key) { "a cached value" })
+            }
+        }
+    }
+
     for tasks in [1, 2] {
         Benchmark("hit: Mutex<[String: String]> floor, \(tasks) task(s)") { benchmark in
             let floor = MutexDictionary([key: value])

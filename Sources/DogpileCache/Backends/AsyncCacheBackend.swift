@@ -11,15 +11,15 @@ public protocol AsyncCacheBackend: Sendable {
     nonisolated(nonsending) func get(_ key: String) async throws -> CachedValue?
     /// The values stored under `keys`, in the same order, `nil` where there is none.
     /// An empty `keys` returns `[]`.
-    func getMulti(_ keys: [String]) async throws -> [CachedValue?]
+    nonisolated(nonsending) func getMulti(_ keys: [String]) async throws -> [CachedValue?]
     /// Stores `value` under `key`, replacing what was there.
-    func set(_ key: String, _ value: CachedValue) async throws
+    nonisolated(nonsending) func set(_ key: String, _ value: CachedValue) async throws
     /// Stores every entry; later entries win for repeated keys. An empty list does nothing.
-    func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws
+    nonisolated(nonsending) func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws
     /// Removes `key`. Removing a missing key is not an error.
-    func delete(_ key: String) async throws
+    nonisolated(nonsending) func delete(_ key: String) async throws
     /// Removes every key in `keys`. Missing keys are not an error.
-    func deleteMulti(_ keys: [String]) async throws
+    nonisolated(nonsending) func deleteMulti(_ keys: [String]) async throws
     /// A lock for `key` shared across processes, or `nil` (the default) to rely on the region's
     /// in-process single flight.
     func mutex(for key: String) -> (any CacheMutex)?
@@ -27,7 +27,7 @@ public protocol AsyncCacheBackend: Sendable {
 
 extension AsyncCacheBackend {
     /// Reads each key with ``get(_:)``, one after another.
-    public func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
+    public nonisolated(nonsending) func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
         var values: [CachedValue?] = []
         values.reserveCapacity(keys.count)
         for key in keys {
@@ -37,14 +37,14 @@ extension AsyncCacheBackend {
     }
 
     /// Stores each entry with ``set(_:_:)``, one after another.
-    public func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
+    public nonisolated(nonsending) func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
         for entry in entries {
             try await set(entry.key, entry.value)
         }
     }
 
     /// Removes each key with ``delete(_:)``, one after another.
-    public func deleteMulti(_ keys: [String]) async throws {
+    public nonisolated(nonsending) func deleteMulti(_ keys: [String]) async throws {
         for key in keys {
             try await delete(key)
         }

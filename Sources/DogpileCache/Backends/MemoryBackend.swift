@@ -48,30 +48,30 @@ public final class MemoryBackend: AsyncCacheBackend {
     }
 
     /// The values stored under `keys`, in order, read under one lock.
-    public func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
+    public nonisolated(nonsending) func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
         store.withLock { store in keys.map { store.value(for: $0) } }
     }
 
     /// Stores `value` under `key`.
-    public func set(_ key: String, _ value: CachedValue) async throws {
+    public nonisolated(nonsending) func set(_ key: String, _ value: CachedValue) async throws {
         // The displaced value is released here, after the lock: a payload's deinit may call back in.
         _ = store.withLock { $0.setValue(value, for: key) }
     }
 
     /// Stores every entry under one lock.
-    public func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
+    public nonisolated(nonsending) func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
         _ = store.withLock { store in
             entries.map { store.setValue($0.value, for: $0.key) }
         }
     }
 
     /// Removes `key` if present.
-    public func delete(_ key: String) async throws {
+    public nonisolated(nonsending) func delete(_ key: String) async throws {
         _ = store.withLock { $0.removeValue(for: key) }
     }
 
     /// Removes every key in `keys` under one lock.
-    public func deleteMulti(_ keys: [String]) async throws {
+    public nonisolated(nonsending) func deleteMulti(_ keys: [String]) async throws {
         _ = store.withLock { store in
             keys.map { store.removeValue(for: $0) }
         }

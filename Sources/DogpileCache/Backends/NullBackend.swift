@@ -7,17 +7,17 @@ public struct NullBackend: AsyncCacheBackend {
     public init() {}
 
     /// Always `nil`.
-    public func get(_ key: String) async throws -> CachedValue? { nil }
+    public nonisolated(nonsending) func get(_ key: String) async throws -> CachedValue? { nil }
     /// Always `nil` for every key.
-    public func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
+    public nonisolated(nonsending) func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
         Array(repeating: nil, count: keys.count)
     }
     /// Does nothing.
-    public func set(_ key: String, _ value: CachedValue) async throws {}
+    public nonisolated(nonsending) func set(_ key: String, _ value: CachedValue) async throws {}
     /// Does nothing.
-    public func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {}
+    public nonisolated(nonsending) func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {}
     /// Does nothing.
-    public func delete(_ key: String) async throws {}
+    public nonisolated(nonsending) func delete(_ key: String) async throws {}
     /// Does nothing.
-    public func deleteMulti(_ keys: [String]) async throws {}
+    public nonisolated(nonsending) func deleteMulti(_ keys: [String]) async throws {}
 }

@@ -31,29 +31,29 @@ public struct LoggingProxy: ProxyBackend {
     }
 
     /// Logs and forwards.
-    public func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
+    public nonisolated(nonsending) func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
         try await logged("getMulti", keys: keys) { try await proxied.getMulti(keys) } outcome: { values in
             "\(values.compactMap { $0 }.count) of \(values.count) found"
         }
     }
 
     /// Logs and forwards.
-    public func set(_ key: String, _ value: CachedValue) async throws {
+    public nonisolated(nonsending) func set(_ key: String, _ value: CachedValue) async throws {
         try await logged("set", keys: [key]) { try await proxied.set(key, value) }
     }
 
     /// Logs and forwards.
-    public func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
+    public nonisolated(nonsending) func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
         try await logged("setMulti", keys: entries.map(\.key)) { try await proxied.setMulti(entries) }
     }
 
     /// Logs and forwards.
-    public func delete(_ key: String) async throws {
+    public nonisolated(nonsending) func delete(_ key: String) async throws {
         try await logged("delete", keys: [key]) { try await proxied.delete(key) }
     }
 
     /// Logs and forwards.
-    public func deleteMulti(_ keys: [String]) async throws {
+    public nonisolated(nonsending) func deleteMulti(_ keys: [String]) async throws {
         try await logged("deleteMulti", keys: keys) { try await proxied.deleteMulti(keys) }
     }
 

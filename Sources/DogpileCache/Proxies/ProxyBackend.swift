@@ -38,27 +38,27 @@ extension ProxyBackend {
     }
 
     /// Forwards to ``proxied``.
-    public func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
+    public nonisolated(nonsending) func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
         try await proxied.getMulti(keys)
     }
 
     /// Forwards to ``proxied``.
-    public func set(_ key: String, _ value: CachedValue) async throws {
+    public nonisolated(nonsending) func set(_ key: String, _ value: CachedValue) async throws {
         try await proxied.set(key, value)
     }
 
     /// Forwards to ``proxied``.
-    public func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
+    public nonisolated(nonsending) func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
         try await proxied.setMulti(entries)
     }
 
     /// Forwards to ``proxied``.
-    public func delete(_ key: String) async throws {
+    public nonisolated(nonsending) func delete(_ key: String) async throws {
         try await proxied.delete(key)
     }
 
     /// Forwards to ``proxied``.
-    public func deleteMulti(_ keys: [String]) async throws {
+    public nonisolated(nonsending) func deleteMulti(_ keys: [String]) async throws {
         try await proxied.deleteMulti(keys)
     }
 

@@ -43,27 +43,27 @@ public struct RetryProxy: ProxyBackend {
     }
 
     /// Forwards, retrying failures.
-    public func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
+    public nonisolated(nonsending) func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
         try await retrying { try await proxied.getMulti(keys) }
     }
 
     /// Forwards, retrying failures.
-    public func set(_ key: String, _ value: CachedValue) async throws {
+    public nonisolated(nonsending) func set(_ key: String, _ value: CachedValue) async throws {
         try await retrying { try await proxied.set(key, value) }
     }
 
     /// Forwards, retrying failures.
-    public func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
+    public nonisolated(nonsending) func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
         try await retrying { try await proxied.setMulti(entries) }
     }
 
     /// Forwards, retrying failures.
-    public func delete(_ key: String) async throws {
+    public nonisolated(nonsending) func delete(_ key: String) async throws {
         try await retrying { try await proxied.delete(key) }
     }
 
     /// Forwards, retrying failures.
-    public func deleteMulti(_ keys: [String]) async throws {
+    public nonisolated(nonsending) func deleteMulti(_ keys: [String]) async throws {
         try await retrying { try await proxied.deleteMulti(keys) }
     }
 

@@ -65,8 +65,8 @@ extension CacheRegion {
         counters.hits.increment()
     }
 
-    /// Get-or-create through the backend's async read: the hit path of other backends, and the miss
-    /// and stale paths of all. One key is a multi-key call of one.
+    /// Get-or-create through the backend's async read: the hit path of other backends (and of
+    /// proxies), and the miss and stale paths of all.
     @usableFromInline
     nonisolated(nonsending) func getOrCreateFromBackend<Value: Sendable>(
         _ key: String,
@@ -75,9 +75,34 @@ extension CacheRegion {
         shouldCache: (@Sendable (Value) -> Bool)?,
         creator: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        try await getOrCreateMulti(
-            [key], expirationTime: expirationTime, shouldCache: shouldCache, omitting: false
-        ) { _ in [try await creator()] }[0]!
+        let configuration = try self.configuration()
+        let expiration = try (expirationTime ?? configuration.expiration).validated()
+        let backendKey = mangle(key)
+        let flightsSeen = finishedFlights.load(ordering: .acquiring)
+        let stored = try await read(backendKey, configuration: configuration)
+        var stale: Value?
+        if let stored, let payload = stored.payload(as: Value.self) {
+            switch configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) {
+            case .fresh:
+                recordHit()
+                return payload
+            case .stale:
+                stale = payload
+            case .unusable:
+                break
+            }
+        }
+        let pending = [PendingKey(key: key, backendKey: backendKey, stale: stale)]
+        recordMisses(pending)
+        let batch = CreationBatch(
+            pending: pending,
+            flightsSeen: flightsSeen,
+            configuration: configuration,
+            expiration: expiration,
+            shouldCache: shouldCache,
+            create: { _ in [try await creator()] }
+        )
+        return try await value(of: joinOrStartFlights(batch)[0], key: key)
     }
 
     /// Returns the values for `keys` in order, creating the missing and stale ones with one call of
