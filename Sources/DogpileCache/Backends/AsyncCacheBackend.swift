@@ -23,6 +23,9 @@ public protocol AsyncCacheBackend: Sendable {
     /// A lock for `key` shared across processes, or `nil` (the default) to rely on the region's
     /// in-process single flight.
     func mutex(for key: String) -> (any CacheMutex)?
+    /// The key mangler a region uses with this backend when the region has none of its own, such as a
+    /// digest for a backend that limits key length; `nil` (the default) for none.
+    var keyMangler: KeyMangler? { get }
 }
 
 extension AsyncCacheBackend {
@@ -49,6 +52,9 @@ extension AsyncCacheBackend {
             try await delete(key)
         }
     }
+
+    /// No mangler of the backend's own.
+    public var keyMangler: KeyMangler? { nil }
 
     /// No cross-process lock: the region's in-process single flight decides who creates.
     public func mutex(for key: String) -> (any CacheMutex)? {

@@ -66,6 +66,9 @@ extension ProxyBackend {
     public func mutex(for key: String) -> (any CacheMutex)? {
         proxied.mutex(for: key)
     }
+
+    /// The mangler of ``proxied``.
+    public var keyMangler: KeyMangler? { proxied.keyMangler }
 }
 
 /// The backend beneath every proxy of `backend`.

@@ -28,7 +28,7 @@ extension CacheRegion {
         let configuration = try self.configuration()
         guard !keys.isEmpty else { return [] }
         let expiration = try (expirationTime ?? configuration.expiration).validated()
-        let stored = try await readMulti(keys.map(mangle), configuration: configuration)
+        let stored = try await readMulti(keys.map(configuration.mangle), configuration: configuration)
         let now = clock.coarseNow()
         return stored.map { value in
             usablePayload(value, as: type, expiration: expiration, ignoreExpiration: ignoreExpiration, now: now, configuration: configuration)
@@ -45,7 +45,7 @@ extension CacheRegion {
     ) async throws -> CacheValueMetadata<Value>? {
         let configuration = try self.configuration()
         let expiration = try (expirationTime ?? configuration.expiration).validated()
-        guard let stored = try await read(mangle(key), configuration: configuration) else {
+        guard let stored = try await read(configuration.mangle(key), configuration: configuration) else {
             counters.misses.increment()
             return nil
         }
@@ -62,7 +62,7 @@ extension CacheRegion {
     /// that writes needs to know the write failed.
     public nonisolated func set<Value: Sendable>(_ key: String, _ value: Value) async throws {
         let configuration = try self.configuration()
-        let backendKey = mangle(key)
+        let backendKey = configuration.mangle(key)
         do {
             try await configuration.backend.set(backendKey, CachedValue(typed: value, creationTime: clock.now()))
         } catch {
@@ -75,7 +75,7 @@ extension CacheRegion {
         let configuration = try self.configuration()
         guard !values.isEmpty else { return }
         let now = clock.now()
-        let entries = values.map { (key: mangle($0.key), value: CachedValue(typed: $0.value, creationTime: now)) }
+        let entries = values.map { (key: configuration.mangle($0.key), value: CachedValue(typed: $0.value, creationTime: now)) }
         do {
             try await configuration.backend.setMulti(entries)
         } catch {
@@ -86,7 +86,7 @@ extension CacheRegion {
     /// Removes the value under `key`. Removing a missing key is not an error.
     public nonisolated func delete(_ key: String) async throws {
         let configuration = try self.configuration()
-        let backendKey = mangle(key)
+        let backendKey = configuration.mangle(key)
         do {
             try await configuration.backend.delete(backendKey)
         } catch {
@@ -98,7 +98,7 @@ extension CacheRegion {
     public nonisolated func deleteMulti(_ keys: [String]) async throws {
         let configuration = try self.configuration()
         guard !keys.isEmpty else { return }
-        let backendKeys = keys.map(mangle)
+        let backendKeys = keys.map(configuration.mangle)
         do {
             try await configuration.backend.deleteMulti(backendKeys)
         } catch {

@@ -49,7 +49,9 @@ extension CacheRegion {
         }
         // Borrowed without a retain: every installed configuration lives as long as the region.
         return try current._withUnsafeGuaranteedRef { configuration in
-            guard let memory = configuration.memoryBackend, let stored = memory.storedValue(for: mangle(key)) else {
+            guard let memory = configuration.memoryBackend,
+                let stored = memory.storedValue(for: configuration.mangle(key))
+            else {
                 return nil
             }
             let expiration = try expirationTime?.validated() ?? configuration.expiration
@@ -77,7 +79,7 @@ extension CacheRegion {
     ) async throws -> Value {
         let configuration = try self.configuration()
         let expiration = try (expirationTime ?? configuration.expiration).validated()
-        let backendKey = mangle(key)
+        let backendKey = configuration.mangle(key)
         let flightsSeen = finishedFlights.load(ordering: .acquiring)
         let stored = try await read(backendKey, configuration: configuration)
         var stale: Value?
@@ -146,7 +148,7 @@ extension CacheRegion {
         var slotOfBackendKey: [String: Int] = [:]
         var uniqueKeys: [(key: String, backendKey: String)] = []
         let slots = keys.map { key in
-            let backendKey = mangle(key)
+            let backendKey = configuration.mangle(key)
             if let slot = slotOfBackendKey[backendKey] { return slot }
             slotOfBackendKey[backendKey] = uniqueKeys.count
             uniqueKeys.append((key, backendKey))

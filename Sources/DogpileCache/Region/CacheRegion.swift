@@ -17,7 +17,8 @@ import Synchronization
 public actor CacheRegion {
     /// The region's label, for logs and configuration; the region itself does not use it.
     public nonisolated let name: String
-    /// The function applied to every key before it reaches the backend, if any.
+    /// The function applied to every key before it reaches the backend, if any. When `nil`, the
+    /// backend's own ``AsyncCacheBackend/keyMangler`` applies.
     public nonisolated let keyMangler: KeyMangler?
     /// The clock that stamps and ages values.
     public nonisolated let clock: any CacheClock
@@ -89,6 +90,7 @@ public actor CacheRegion {
         let defaultInvalidation = DefaultInvalidationStrategy()
         let configuration = RegionConfiguration(
             backend: DogpileCache.wrap(backend, in: proxies),
+            keyMangler: keyMangler,
             expiration: try expirationTime.validated(),
             invalidation: invalidationStrategy ?? defaultInvalidation,
             backgroundRefresh: backgroundRefresh,
@@ -143,6 +145,7 @@ public actor CacheRegion {
         install(
             RegionConfiguration(
                 backend: DogpileCache.wrap(backend, in: proxies),
+                keyMangler: keyMangler,
                 expiration: expiration,
                 invalidation: invalidationStrategy ?? previous?.invalidation ?? defaultInvalidation,
                 backgroundRefresh: backgroundRefresh,
@@ -186,6 +189,7 @@ public actor CacheRegion {
         install(
             RegionConfiguration(
                 backend: proxy.wrapping(configuration.backend),
+                keyMangler: keyMangler,
                 expiration: configuration.expiration,
                 invalidation: configuration.invalidation,
                 backgroundRefresh: configuration.backgroundRefresh,
@@ -218,11 +222,12 @@ public actor CacheRegion {
     /// Whether a value for `key` is being created now, by this region or, when the backend has a
     /// ``CacheMutex``, by any process.
     public func isKeyLocked(_ key: String) async throws -> Bool {
-        let backendKey = mangle(key)
+        let configuration = try configuration()
+        let backendKey = configuration.mangle(key)
         if flights[backendKey] != nil {
             return true
         }
-        guard let mutex = try configuration().backend.mutex(for: backendKey) else { return false }
+        guard let mutex = configuration.backend.mutex(for: backendKey) else { return false }
         return try await mutex.isLocked()
     }
 
@@ -240,10 +245,6 @@ public actor CacheRegion {
         CacheError(.regionNotConfigured, "region '\(name)' has no backend; call configure(backend:) first")
     }
 
-    /// The key as the backend sees it.
-    nonisolated func mangle(_ key: String) -> String {
-        keyMangler?(key) ?? key
-    }
 
     /// Counts and logs a backend failure, then rethrows it if the policy (or `always`) says so.
     /// Cancellation is always rethrown.

@@ -3,6 +3,8 @@
 @usableFromInline
 final class RegionConfiguration: Sendable {
     let backend: any AsyncCacheBackend
+    /// The region's key mangler, else the backend's.
+    let keyMangler: KeyMangler?
     let expiration: CacheExpiration
     let invalidation: any RegionInvalidationStrategy
     let backgroundRefresh: Bool
@@ -14,18 +16,25 @@ final class RegionConfiguration: Sendable {
 
     init(
         backend: any AsyncCacheBackend,
+        keyMangler: KeyMangler?,
         expiration: CacheExpiration,
         invalidation: any RegionInvalidationStrategy,
         backgroundRefresh: Bool,
         backendErrors: BackendErrorPolicy
     ) {
         self.backend = backend
+        self.keyMangler = keyMangler ?? backend.keyMangler
         self.expiration = expiration
         self.invalidation = invalidation
         self.backgroundRefresh = backgroundRefresh
         self.backendErrors = backendErrors
         self.memoryBackend = backend as? MemoryBackend
         self.defaultInvalidation = invalidation as? DefaultInvalidationStrategy
+    }
+
+    /// The key as the backend sees it.
+    func mangle(_ key: String) -> String {
+        keyMangler?(key) ?? key
     }
 
     /// How the invalidation strategy judges a value created at `creationTime`.
