@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 swift build --scratch-path .build-docs --target DogpileCache -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$work/symbols"
-rm -f "$work"/symbols/Logging*.symbols.json
+find "$work/symbols" -type f ! -name "DogpileCache.symbols.json" ! -name "DogpileCache@*.symbols.json" -delete
 docc convert Sources/DogpileCache/Documentation.docc \
     --additional-symbol-graph-dir "$work/symbols" \
     --output-path "$work/documentation" \
