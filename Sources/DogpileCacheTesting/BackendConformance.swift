@@ -62,10 +62,10 @@ public enum BackendConformance {
         },
         Check("set then get returns the value and its metadata") { backend, stores in
             let key = uniqueKey("set")
-            try await backend.set(key, CachedValue(payload: "hello", creationTime: 1234.5))
+            try await backend.set(key, entry("hello", backend, creationTime: 1234.5))
             let value = try await backend.get(key)
             if stores {
-                try expect(value?.payload as? String == "hello", "payload was \(String(describing: value?.payload))")
+                try expect(text(value) == "hello", "payload was \(String(describing: value?.payload))")
                 try expect(value?.creationTime == 1234.5, "creation time was \(String(describing: value?.creationTime))")
                 try expect(value?.version == CachedValue.currentVersion, "version was \(String(describing: value?.version))")
             } else {
@@ -74,55 +74,55 @@ public enum BackendConformance {
         },
         Check("set replaces the previous value") { backend, stores in
             let key = uniqueKey("replace")
-            try await backend.set(key, CachedValue(payload: 1, creationTime: 1))
-            try await backend.set(key, CachedValue(payload: 2, creationTime: 2))
+            try await backend.set(key, entry("1", backend))
+            try await backend.set(key, entry("2", backend))
             let value = try await backend.get(key)
-            try expect(value?.payload as? Int == (stores ? 2 : nil), "read \(String(describing: value?.payload)) after replacing with 2")
+            try expect(text(value) == (stores ? "2" : nil), "read \(String(describing: value?.payload)) after replacing with 2")
         },
         Check("keys are independent") { backend, stores in
             let first = uniqueKey("first")
             let second = uniqueKey("second")
-            try await backend.set(first, CachedValue(payload: "one", creationTime: 1))
-            try await backend.set(second, CachedValue(payload: "two", creationTime: 1))
+            try await backend.set(first, entry("one", backend))
+            try await backend.set(second, entry("two", backend))
             try await backend.delete(first)
             try expect(try await backend.get(first) == nil, "deleted key still readable")
-            let remaining = try await backend.get(second)?.payload as? String
+            let remaining = text(try await backend.get(second))
             try expect(remaining == (stores ? "two" : nil), "deleting one key changed another: \(String(describing: remaining))")
         },
         Check("delete is idempotent and accepts missing keys") { backend, _ in
             let key = uniqueKey("delete")
             try await backend.delete(key)
-            try await backend.set(key, CachedValue(payload: "x", creationTime: 1))
+            try await backend.set(key, entry("x", backend))
             try await backend.delete(key)
             try await backend.delete(key)
             try expect(try await backend.get(key) == nil, "value survived delete")
         },
         Check("getMulti returns values in key order with nil for missing keys") { backend, stores in
             let keys = (0..<5).map { uniqueKey("multi\($0)") }
-            try await backend.set(keys[1], CachedValue(payload: "b", creationTime: 1))
-            try await backend.set(keys[3], CachedValue(payload: "d", creationTime: 1))
-            let values = try await backend.getMulti(keys).map { $0?.payload as? String }
+            try await backend.set(keys[1], entry("b", backend))
+            try await backend.set(keys[3], entry("d", backend))
+            let values = try await backend.getMulti(keys).map(text)
             let expected: [String?] = stores ? [nil, "b", nil, "d", nil] : [nil, nil, nil, nil, nil]
             try expect(values == expected, "getMulti returned \(values), expected \(expected)")
         },
         Check("getMulti with repeated keys answers each position") { backend, stores in
             let key = uniqueKey("repeat")
-            try await backend.set(key, CachedValue(payload: "r", creationTime: 1))
-            let values = try await backend.getMulti([key, key]).map { $0?.payload as? String }
+            try await backend.set(key, entry("r", backend))
+            let values = try await backend.getMulti([key, key]).map(text)
             let expected: [String?] = stores ? ["r", "r"] : [nil, nil]
             try expect(values == expected, "getMulti of a repeated key returned \(values)")
         },
         Check("setMulti stores every entry") { backend, stores in
             let keys = (0..<4).map { uniqueKey("setMulti\($0)") }
-            try await backend.setMulti(keys.enumerated().map { (key: $0.element, value: CachedValue(payload: $0.offset, creationTime: 1)) })
-            let values = try await backend.getMulti(keys).map { $0?.payload as? Int }
-            let expected: [Int?] = stores ? [0, 1, 2, 3] : [nil, nil, nil, nil]
+            try await backend.setMulti(keys.enumerated().map { (key: $0.element, value: entry("\($0.offset)", backend)) })
+            let values = try await backend.getMulti(keys).map(text)
+            let expected: [String?] = stores ? ["0", "1", "2", "3"] : [nil, nil, nil, nil]
             try expect(values == expected, "after setMulti read \(values)")
         },
         Check("deleteMulti removes every key and accepts missing ones") { backend, _ in
             let keys = (0..<3).map { uniqueKey("deleteMulti\($0)") }
-            try await backend.set(keys[0], CachedValue(payload: 0, creationTime: 1))
-            try await backend.set(keys[2], CachedValue(payload: 2, creationTime: 1))
+            try await backend.set(keys[0], entry("0", backend))
+            try await backend.set(keys[2], entry("2", backend))
             try await backend.deleteMulti(keys)
             try await backend.deleteMulti(keys)
             let values = try await backend.getMulti(keys)
@@ -138,13 +138,27 @@ public enum BackendConformance {
             let base = uniqueKey("unicode")
             let keys = [base + ":méil", base + ":meil", base + ":日本", base + ":a|b"]
             for (index, key) in keys.enumerated() {
-                try await backend.set(key, CachedValue(payload: index, creationTime: 1))
+                try await backend.set(key, entry("\(index)", backend))
             }
-            let values = try await backend.getMulti(keys).map { $0?.payload as? Int }
-            let expected: [Int?] = stores ? [0, 1, 2, 3] : [nil, nil, nil, nil]
+            let values = try await backend.getMulti(keys).map(text)
+            let expected: [String?] = stores ? ["0", "1", "2", "3"] : [nil, nil, nil, nil]
             try expect(values == expected, "similar keys read \(values)")
         },
     ]
+
+    /// A value with `text` as its payload: bytes for a backend that stores bytes, else the string.
+    private static func entry(_ text: String, _ backend: any AsyncCacheBackend, creationTime: Double = 1) -> CachedValue {
+        CachedValue(payload: backend.storesBytes ? Array(text.utf8) as any Sendable : text, creationTime: creationTime)
+    }
+
+    /// The text an ``entry(_:_:creationTime:)`` holds.
+    private static func text(_ value: CachedValue?) -> String? {
+        switch value?.payload {
+        case let bytes as [UInt8]: String(decoding: bytes, as: UTF8.self)
+        case let text as String: text
+        default: nil
+        }
+    }
 
     private static func uniqueKey(_ name: String) -> String {
         "conformance:\(name):\(UInt64.random(in: 0...UInt64.max))"

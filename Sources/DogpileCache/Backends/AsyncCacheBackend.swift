@@ -26,6 +26,10 @@ public protocol AsyncCacheBackend: Sendable {
     /// The key mangler a region uses with this backend when the region has none of its own, such as a
     /// digest for a backend that limits key length; `nil` (the default) for none.
     var keyMangler: KeyMangler? { get }
+    /// Whether the backend stores bytes rather than objects (default `false`). The region then hands
+    /// it values whose payload is a `[UInt8]` value record, encoded with its ``CacheSerializer``, and
+    /// decodes what it reads; bytes that are not a record of this format version are misses.
+    var storesBytes: Bool { get }
 }
 
 extension AsyncCacheBackend {
@@ -55,6 +59,9 @@ extension AsyncCacheBackend {
 
     /// No mangler of the backend's own.
     public var keyMangler: KeyMangler? { nil }
+
+    /// Objects, not bytes.
+    public var storesBytes: Bool { false }
 
     /// No cross-process lock: the region's in-process single flight decides who creates.
     public func mutex(for key: String) -> (any CacheMutex)? {

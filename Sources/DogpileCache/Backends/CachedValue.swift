@@ -41,7 +41,14 @@ public struct CachedValue: Sendable {
         if let typed = box as? TypedPayloadBox<Value> {
             return typed.value
         }
-        return box.anyValue as? Value
+        return box.decoded(as: type)
+    }
+
+    /// A value read from a byte-storing backend: decoded when it is asked for as a type.
+    init(record: ValueRecord, serializer: any CacheSerializer) {
+        self.box = SerializedPayloadBox(record: record, serializer: serializer)
+        self.creationTime = record.creationTime
+        self.version = CachedValue.currentVersion
     }
 
     /// How old the value is at `now`, in seconds.
@@ -60,6 +67,50 @@ class PayloadBox: @unchecked Sendable {
     // @unchecked: the base class has no stored state; the only subclass stores a Sendable `let`.
     @usableFromInline
     var anyValue: any Sendable { fatalError("PayloadBox is abstract") }
+
+    /// The payload as a `Value`, or `nil` when it is not one (or cannot be decoded as one).
+    @usableFromInline
+    func decoded<Value: Sendable>(as type: Value.Type) -> Value? {
+        anyValue as? Value
+    }
+
+    /// The record a byte-storing backend keeps for this payload.
+    func record(creationTime: Double, serializer: any CacheSerializer) throws -> ValueRecord {
+        try ValueRecord(value: anyValue, creationTime: creationTime, serializer: serializer)
+    }
+}
+
+/// A payload read from a byte-storing backend, decoded as the type it is asked for.
+final class SerializedPayloadBox: PayloadBox, @unchecked Sendable {
+    // @unchecked: both stored properties are immutable and Sendable.
+    let record: ValueRecord
+    let serializer: any CacheSerializer
+
+    init(record: ValueRecord, serializer: any CacheSerializer) {
+        self.record = record
+        self.serializer = serializer
+    }
+
+    /// The raw payload: bytes, text, or the serializer's bytes.
+    override var anyValue: any Sendable {
+        switch record.encoding {
+        case .utf8Text: String(decoding: record.payload, as: UTF8.self)
+        case .rawBytes, .serializer: record.payload
+        }
+    }
+
+    /// The record as read.
+    override func record(creationTime: Double, serializer: any CacheSerializer) throws -> ValueRecord {
+        record
+    }
+
+    override func decoded<Value: Sendable>(as type: Value.Type) -> Value? {
+        switch record.encoding {
+        case .rawBytes: record.payload as? Value
+        case .utf8Text: String(validating: record.payload, as: UTF8.self) as? Value
+        case .serializer: try? serializer.decode(record.payload, as: Value.self)
+        }
+    }
 }
 
 /// A payload of type `Value`.
@@ -75,6 +126,11 @@ final class TypedPayloadBox<Value: Sendable>: PayloadBox, @unchecked Sendable {
 
     @usableFromInline
     override var anyValue: any Sendable { value }
+
+    /// Encodes with the payload's static type.
+    override func record(creationTime: Double, serializer: any CacheSerializer) throws -> ValueRecord {
+        try ValueRecord(value: value, creationTime: creationTime, serializer: serializer)
+    }
 }
 
 /// A cached value read with its metadata, as returned by ``CacheRegion/valueMetadata(_:as:expirationTime:ignoreExpiration:)``.

@@ -69,6 +69,9 @@ extension ProxyBackend {
 
     /// The mangler of ``proxied``.
     public var keyMangler: KeyMangler? { proxied.keyMangler }
+
+    /// Whether ``proxied`` stores bytes.
+    public var storesBytes: Bool { proxied.storesBytes }
 }
 
 /// The backend beneath every proxy of `backend`.

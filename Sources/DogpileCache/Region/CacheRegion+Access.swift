@@ -64,7 +64,8 @@ extension CacheRegion {
         let configuration = try self.configuration()
         let backendKey = configuration.mangle(key)
         do {
-            try await configuration.backend.set(backendKey, CachedValue(typed: value, creationTime: clock.now()))
+            let entry = try configuration.encoded([(backendKey, CachedValue(typed: value, creationTime: clock.now()))])[0]
+            try await configuration.backend.set(entry.key, entry.value)
         } catch {
             try handleBackendError(error, operation: "set", key: backendKey, configuration: configuration, always: true)
         }
@@ -75,7 +76,9 @@ extension CacheRegion {
         let configuration = try self.configuration()
         guard !values.isEmpty else { return }
         let now = clock.now()
-        let entries = values.map { (key: configuration.mangle($0.key), value: CachedValue(typed: $0.value, creationTime: now)) }
+        let entries = try configuration.encoded(
+            values.map { (key: configuration.mangle($0.key), value: CachedValue(typed: $0.value, creationTime: now)) }
+        )
         do {
             try await configuration.backend.setMulti(entries)
         } catch {

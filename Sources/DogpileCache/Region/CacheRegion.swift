@@ -46,7 +46,7 @@ public actor CacheRegion {
     var waitGraph = FlightWaitGraph()
 
     /// Creates an unconfigured region. Configure it with
-    /// ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:)``
+    /// ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:)``
     /// before use; until then operations throw `regionNotConfigured`.
     ///
     /// - Parameters:
@@ -85,7 +85,8 @@ public actor CacheRegion {
         logger: Logger = Logger(label: "dogpile.cache"),
         invalidationStrategy: (any RegionInvalidationStrategy)? = nil,
         backgroundRefresh: Bool = false,
-        backendErrors: BackendErrorPolicy = .failOpen
+        backendErrors: BackendErrorPolicy = .failOpen,
+        serializer: any CacheSerializer = JSONCacheSerializer()
     ) throws {
         let defaultInvalidation = DefaultInvalidationStrategy()
         let configuration = RegionConfiguration(
@@ -94,7 +95,8 @@ public actor CacheRegion {
             expiration: try expirationTime.validated(),
             invalidation: invalidationStrategy ?? defaultInvalidation,
             backgroundRefresh: backgroundRefresh,
-            backendErrors: backendErrors
+            backendErrors: backendErrors,
+            serializer: serializer
         )
         self.name = name
         self.keyMangler = keyMangler
@@ -124,6 +126,8 @@ public actor CacheRegion {
     ///     given the stale value at once, and the new value is stored when ready (dogpile's
     ///     `async_creation_runner`). Missing values are still awaited.
     ///   - backendErrors: ``BackendErrorPolicy/failOpen`` (default) or ``BackendErrorPolicy/propagate``.
+    ///   - serializer: Encodes values for a backend that stores bytes; JSON through `Codable` by default.
+    ///     `[UInt8]` and `String` values are stored as they are.
     /// - Throws: `regionAlreadyConfigured`, or `invalidConfiguration` for a negative expiration.
     public func configure(
         backend: some AsyncCacheBackend,
@@ -132,7 +136,8 @@ public actor CacheRegion {
         replaceExistingBackend: Bool = false,
         invalidationStrategy: (any RegionInvalidationStrategy)? = nil,
         backgroundRefresh: Bool = false,
-        backendErrors: BackendErrorPolicy = .failOpen
+        backendErrors: BackendErrorPolicy = .failOpen,
+        serializer: any CacheSerializer = JSONCacheSerializer()
     ) throws {
         let expiration = try expirationTime.validated()
         let previous = installed.last
@@ -149,7 +154,8 @@ public actor CacheRegion {
                 expiration: expiration,
                 invalidation: invalidationStrategy ?? previous?.invalidation ?? defaultInvalidation,
                 backgroundRefresh: backgroundRefresh,
-                backendErrors: backendErrors
+                backendErrors: backendErrors,
+                serializer: serializer
             )
         )
     }
@@ -193,7 +199,8 @@ public actor CacheRegion {
                 expiration: configuration.expiration,
                 invalidation: configuration.invalidation,
                 backgroundRefresh: configuration.backgroundRefresh,
-                backendErrors: configuration.backendErrors
+                backendErrors: configuration.backendErrors,
+                serializer: configuration.serializer
             )
         )
     }
@@ -268,7 +275,7 @@ public actor CacheRegion {
     /// Reads one key; a failure is a miss unless errors propagate.
     nonisolated(nonsending) func read(_ backendKey: String, configuration: RegionConfiguration) async throws -> CachedValue? {
         do {
-            return try await configuration.backend.get(backendKey)
+            return decoded(try await configuration.backend.get(backendKey), key: backendKey, configuration: configuration)
         } catch {
             try handleBackendError(error, operation: "get", key: backendKey, configuration: configuration)
             return nil
@@ -282,16 +289,29 @@ public actor CacheRegion {
             guard values.count == backendKeys.count else {
                 throw CacheError(.backendUnavailable, "backend returned \(values.count) values for \(backendKeys.count) keys")
             }
-            return values
+            guard configuration.storesBytes else { return values }
+            return zip(values, backendKeys).map { decoded($0, key: $1, configuration: configuration) }
         } catch {
             try handleBackendError(error, operation: "getMulti", key: backendKeys.joined(separator: " "), configuration: configuration)
             return Array(repeating: nil, count: backendKeys.count)
         }
     }
 
+    /// A value as read from the backend, its record decoded when the backend stores bytes; a record
+    /// that is not one (garbled, truncated, of another format version) is a miss.
+    nonisolated func decoded(_ stored: CachedValue?, key: String, configuration: RegionConfiguration) -> CachedValue? {
+        guard configuration.storesBytes, let stored else { return stored }
+        guard let bytes = stored.payload as? [UInt8], let record = ValueRecord(bytes: bytes) else {
+            logger.debug("stored bytes are not a value record of this format version; treated as missing", metadata: ["key": "\(key)"])
+            return nil
+        }
+        return CachedValue(record: record, serializer: configuration.serializer)
+    }
+
     /// Stores created values; a failure is logged and counted unless errors propagate.
     nonisolated func store(_ entries: [(key: String, value: CachedValue)], configuration: RegionConfiguration) async throws {
         guard !entries.isEmpty else { return }
+        let entries = try configuration.encoded(entries)
         do {
             if entries.count == 1 {
                 try await configuration.backend.set(entries[0].key, entries[0].value)

@@ -1,4 +1,4 @@
-/// What ``CacheRegion/configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:)``
+/// What ``CacheRegion/configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:)``
 /// set: immutable, so every operation reads one consistent snapshot with a single atomic load.
 @usableFromInline
 final class RegionConfiguration: Sendable {
@@ -9,6 +9,10 @@ final class RegionConfiguration: Sendable {
     let invalidation: any RegionInvalidationStrategy
     let backgroundRefresh: Bool
     let backendErrors: BackendErrorPolicy
+    /// Encodes values for a backend that stores bytes.
+    let serializer: any CacheSerializer
+    /// Whether the backend stores bytes, so values are written and read as ``ValueRecord``s.
+    let storesBytes: Bool
     /// The backend when it is a ``MemoryBackend``: read synchronously on the hit path.
     let memoryBackend: MemoryBackend?
     /// The strategy when it is the default one: called directly rather than through the existential.
@@ -20,7 +24,8 @@ final class RegionConfiguration: Sendable {
         expiration: CacheExpiration,
         invalidation: any RegionInvalidationStrategy,
         backgroundRefresh: Bool,
-        backendErrors: BackendErrorPolicy
+        backendErrors: BackendErrorPolicy,
+        serializer: any CacheSerializer
     ) {
         self.backend = backend
         self.keyMangler = keyMangler ?? backend.keyMangler
@@ -28,8 +33,21 @@ final class RegionConfiguration: Sendable {
         self.invalidation = invalidation
         self.backgroundRefresh = backgroundRefresh
         self.backendErrors = backendErrors
+        self.serializer = serializer
+        self.storesBytes = backend.storesBytes
         self.memoryBackend = backend as? MemoryBackend
         self.defaultInvalidation = invalidation as? DefaultInvalidationStrategy
+    }
+
+    /// `entries` as the backend takes them: value records when it stores bytes.
+    ///
+    /// - Throws: `serializationFailed` when a value cannot be encoded.
+    func encoded(_ entries: [(key: String, value: CachedValue)]) throws -> [(key: String, value: CachedValue)] {
+        guard storesBytes else { return entries }
+        return try entries.map { entry in
+            let record = try entry.value.box.record(creationTime: entry.value.creationTime, serializer: serializer)
+            return (entry.key, CachedValue(typed: record.bytes, creationTime: entry.value.creationTime))
+        }
     }
 
     /// The key as the backend sees it.

@@ -1,0 +1,65 @@
+/// An in-process backend that stores bytes, like dogpile.cache's `memory_pickle`: every value goes
+/// through the region's serializer and is read back as a copy.
+///
+/// Use it to test the serialization path without a server, or when cached values must not share
+/// state with the objects they were made from. Bounded like ``MemoryBackend`` with `maxEntries`.
+public final class BytesMemoryBackend: AsyncCacheBackend {
+    private let storage: MemoryBackend
+
+    /// Creates an unbounded byte-storing backend.
+    public init() {
+        storage = MemoryBackend()
+    }
+
+    /// Creates a byte-storing backend holding at most `maxEntries` values.
+    ///
+    /// - Throws: `invalidConfiguration` when `maxEntries` is less than 1.
+    public init(maxEntries: Int) throws {
+        storage = try MemoryBackend(maxEntries: maxEntries)
+    }
+
+    /// `true`: the region stores value records.
+    public var storesBytes: Bool { true }
+
+    /// The number of values held now.
+    public var count: Int { storage.count }
+
+    /// The record stored under `key`, or `nil`.
+    public nonisolated(nonsending) func get(_ key: String) async throws -> CachedValue? {
+        try await storage.get(key)
+    }
+
+    /// The records stored under `keys`, in order.
+    public nonisolated(nonsending) func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
+        try await storage.getMulti(keys)
+    }
+
+    /// Stores a record.
+    ///
+    /// - Throws: `serializationFailed` when the payload is not bytes.
+    public nonisolated(nonsending) func set(_ key: String, _ value: CachedValue) async throws {
+        try await storage.set(key, Self.checked(value))
+    }
+
+    /// Stores every record.
+    public nonisolated(nonsending) func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
+        try await storage.setMulti(entries.map { (key: $0.key, value: try Self.checked($0.value)) })
+    }
+
+    /// Removes `key` if present.
+    public nonisolated(nonsending) func delete(_ key: String) async throws {
+        try await storage.delete(key)
+    }
+
+    /// Removes every key in `keys`.
+    public nonisolated(nonsending) func deleteMulti(_ keys: [String]) async throws {
+        try await storage.deleteMulti(keys)
+    }
+
+    private static func checked(_ value: CachedValue) throws -> CachedValue {
+        guard value.payload is [UInt8] else {
+            throw CacheError(.serializationFailed, "BytesMemoryBackend stores bytes, got a \(type(of: value.payload))")
+        }
+        return value
+    }
+}
