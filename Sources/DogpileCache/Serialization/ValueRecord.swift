@@ -8,7 +8,7 @@
 /// | 4 | payload encoding: `0` serializer, `1` raw bytes (`[UInt8]`), `2` UTF-8 text (`String`) |
 /// | 5-12 | creation time: the bits of an IEEE 754 `Double`, big-endian |
 /// | 13-16 | payload length, `UInt32` big-endian |
-/// | 17-20 | CRC-32 (IEEE) of the payload, big-endian |
+/// | 17-20 | CRC-32 (IEEE) of bytes 0-16 and the payload, big-endian |
 /// | 21- | payload |
 struct ValueRecord: Equatable, Sendable {
     /// How the payload bytes encode the value.
@@ -34,13 +34,14 @@ struct ValueRecord: Equatable, Sendable {
         bytes.append(encoding.rawValue)
         bytes.append(contentsOf: Self.bigEndian(creationTime.bitPattern))
         bytes.append(contentsOf: Self.bigEndian(UInt32(payload.count)))
-        bytes.append(contentsOf: Self.bigEndian(CRC32.checksum(payload)))
+        bytes.append(contentsOf: Self.bigEndian(CRC32.checksum(bytes + payload)))
         bytes.append(contentsOf: payload)
         return bytes
     }
 
     /// Reads a record, or `nil` when the bytes are not one of this format version: another magic or
-    /// version, an unknown encoding, a length that does not match, or a checksum that fails.
+    /// version, an unknown encoding, a length that does not match, or a checksum that fails (any
+    /// change to the header or the payload).
     init?(bytes: [UInt8]) {
         guard bytes.count >= Self.headerSize, Array(bytes[0..<3]) == Self.magic, bytes[3] == Self.formatVersion,
             let encoding = Encoding(rawValue: bytes[4])
@@ -48,7 +49,9 @@ struct ValueRecord: Equatable, Sendable {
         let length = Int(Self.integer(bytes[13..<17], as: UInt32.self))
         guard bytes.count - Self.headerSize == length else { return nil }
         let payload = Array(bytes[Self.headerSize...])
-        guard CRC32.checksum(payload) == Self.integer(bytes[17..<21], as: UInt32.self) else { return nil }
+        guard CRC32.checksum(Array(bytes[0..<17]) + payload) == Self.integer(bytes[17..<21], as: UInt32.self) else {
+            return nil
+        }
         let creationTime = Double(bitPattern: Self.integer(bytes[5..<13], as: UInt64.self))
         guard creationTime.isFinite else { return nil }
         self.init(encoding: encoding, creationTime: creationTime, payload: payload)

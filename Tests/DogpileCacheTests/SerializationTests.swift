@@ -1,0 +1,133 @@
+@testable import DogpileCache
+import DogpileCacheTesting
+import Testing
+
+struct Address: Codable, Equatable, Sendable {
+    var street: String
+    var zip: String?
+}
+
+struct Customer: Codable, Equatable, Sendable {
+    var id: Int
+    var name: String
+    var tags: [String]
+    var addresses: [Address]
+    var balance: Double
+}
+
+struct NotCodable: Sendable {
+    var value: Int
+}
+
+@Suite struct SerializationTests {
+    let customer = Customer(
+        id: 7, name: "Zoë", tags: ["a", "b"], addresses: [Address(street: "Main 1", zip: nil)], balance: 12.5
+    )
+
+    @Test(arguments: BackendConformance.checks)
+    func bytesMemoryBackendConforms(_ check: BackendConformance.Check) async throws {
+        try await check.run(on: BytesMemoryBackend())
+    }
+
+    @Test func theRecordLayoutIsPinned() {
+        let record = ValueRecord(encoding: .utf8Text, creationTime: 1.5, payload: Array("hi".utf8))
+        let expected: [UInt8] = [
+            0x44, 0x50, 0x43,  // magic "DPC"
+            0x01,  // format version 1
+            0x02,  // encoding: UTF-8 text
+            0x3F, 0xF8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // creation time 1.5 (IEEE 754, big-endian)
+            0x00, 0x00, 0x00, 0x02,  // payload length 2
+            0xC5, 0x65, 0x8C, 0x2C,  // CRC-32 of bytes 0-16 and the payload (zlib.crc32 agrees)
+            0x68, 0x69,  // "hi"
+        ]
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)  // the standard check value
+        #expect(record.bytes == expected)
+        #expect(ValueRecord(bytes: record.bytes) == record)
+    }
+
+    @Test func codableValuesRoundTripThroughJSON() async throws {
+        let region = try CacheRegion(backend: BytesMemoryBackend())
+        try await region.set("customer", customer)
+        #expect(try await region.get("customer", as: Customer.self) == customer)
+        #expect(try await region.getOrCreate("customer") { Customer(id: 0, name: "", tags: [], addresses: [], balance: 0) } == customer)
+        let created = try await region.getOrCreate("other") { customer }
+        #expect(created == customer)
+        #expect(try await region.get("other", as: Customer.self) == customer)
+    }
+
+    @Test func rawBytesAndTextAreStoredUnchanged() async throws {
+        let backend = BytesMemoryBackend()
+        let region = try CacheRegion(backend: backend)
+        let bytes: [UInt8] = [0, 13, 10, 0x45, 0x4E, 0x44, 13, 10, 0xFF]  // NUL, "\r\nEND\r\n", 0xFF
+        try await region.set("bytes", bytes)
+        try await region.set("text", "héllo\r\nEND\r\n")
+        #expect(try await region.get("bytes", as: [UInt8].self) == bytes)
+        #expect(try await region.get("text", as: String.self) == "héllo\r\nEND\r\n")
+        let stored = try #require(try await backend.get("bytes")?.payload as? [UInt8])
+        #expect(Array(stored[ValueRecord.headerSize...]) == bytes)
+        #expect(stored[4] == ValueRecord.Encoding.rawBytes.rawValue)
+    }
+
+    @Test func valuesAreCopies() async throws {
+        final class Box: Codable, @unchecked Sendable {
+            var count = 1
+        }
+        let region = try CacheRegion(backend: BytesMemoryBackend())
+        let box = Box()
+        try await region.set("box", box)
+        box.count = 99
+        #expect(try await region.get("box", as: Box.self)?.count == 1)
+    }
+
+    @Test func aValueThatCannotBeEncodedFailsTheCall() async throws {
+        let region = try CacheRegion(backend: BytesMemoryBackend())
+        let error = await #expect(throws: CacheError.self) { try await region.set("k", NotCodable(value: 1)) }
+        #expect(error?.code == .serializationFailed)
+        let created = await #expect(throws: CacheError.self) { try await region.getOrCreate("k") { NotCodable(value: 2) } }
+        #expect(created?.code == .serializationFailed)
+    }
+
+    @Test func undecodableOrForeignBytesAreMisses() async throws {
+        let backend = BytesMemoryBackend()
+        let region = try CacheRegion(backend: backend)
+        try await region.set("customer", customer)
+        // The same bytes asked for as another type: a miss, and getOrCreate replaces it.
+        #expect(try await region.get("customer", as: Int.self) == nil)
+        // Bytes written by another format version, garbled, or not a record at all.
+        var record = try #require(try await backend.get("customer")?.payload as? [UInt8])
+        record[3] = 2
+        try await backend.set("other version", CachedValue(payload: record, creationTime: 0))
+        record[3] = 1
+        record[record.count - 1] ^= 0x01
+        try await backend.set("garbled", CachedValue(payload: record, creationTime: 0))
+        try await backend.set("foreign", CachedValue(payload: Array("not a record".utf8), creationTime: 0))
+        for key in ["other version", "garbled", "foreign"] {
+            #expect(try await region.get(key, as: Customer.self) == nil, "\(key)")
+            #expect(try await region.getOrCreate(key) { customer } == customer, "\(key)")
+            #expect(try await region.get(key, as: Customer.self) == customer, "\(key)")
+        }
+    }
+
+    @Test func fuzzedBytesNeverCrashAndNeverDecode() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<100_000 {
+            let length = Int.random(in: 0..<64, using: &generator)
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            #expect(ValueRecord(bytes: bytes) == nil)
+        }
+        let serializer = JSONCacheSerializer()
+        for value in [try! ValueRecord(value: customer, creationTime: 5, serializer: serializer),
+                      try! ValueRecord(value: [UInt8](repeating: 7, count: 40), creationTime: 5, serializer: serializer),
+                      try! ValueRecord(value: "some text", creationTime: 5, serializer: serializer)] {
+            let bytes = value.bytes
+            for length in 0..<bytes.count {
+                #expect(ValueRecord(bytes: Array(bytes[..<length])) == nil, "truncated to \(length)")
+            }
+            for index in bytes.indices {
+                var garbled = bytes
+                garbled[index] ^= 0x5A
+                #expect(ValueRecord(bytes: garbled) == nil, "garbled at \(index)")
+            }
+        }
+    }
+}
