@@ -18,7 +18,7 @@ struct ArgumentsBackend: ProxyBackend {
             ("42", .integer(42)), ("  42 ", .integer(42)), ("-7", .integer(-7)), ("+3", .integer(3)),
             ("1.5", .decimal(1.5)), (".5", .decimal(0.5)), ("5.", .decimal(5)), ("2e3", .decimal(2000)),
             ("-1.5E-2", .decimal(-0.015)), ("true", .boolean(true)), ("TRUE", .boolean(true)),
-            ("False", .boolean(false)), ("None", .none), ("none", .string("none")), ("1.2.3", .string("1.2.3")),
+            ("False", .boolean(false)), ("None", .null), ("none", .string("none")), ("1.2.3", .string("1.2.3")),
             ("one hour", .string("one hour")), ("127.0.0.1, 10.0.0.1", .string("127.0.0.1, 10.0.0.1")), ("", .string("")),
         ]
         for (text, expected) in cases {

@@ -19,7 +19,7 @@ public struct BackendArguments: Sendable {
     /// their text.
     public func string(_ name: String) -> String? {
         switch values[name] {
-        case .none, .some(.none): nil
+        case nil, .null?: nil
         case .some(let value): value.description
         }
     }
@@ -27,7 +27,7 @@ public struct BackendArguments: Sendable {
     /// The argument as a whole number, or `nil` when absent or `None`.
     public func integer(_ name: String) throws -> Int? {
         switch values[name] {
-        case .none, .some(.none): return nil
+        case nil, .null?: return nil
         case .some(.integer(let integer)): return integer
         case .some(let other): throw invalid(name, other, "a whole number")
         }
@@ -36,7 +36,7 @@ public struct BackendArguments: Sendable {
     /// The argument as a number, or `nil` when absent or `None`.
     public func decimal(_ name: String) throws -> Double? {
         switch values[name] {
-        case .none, .some(.none): return nil
+        case nil, .null?: return nil
         case .some(.integer(let integer)): return Double(integer)
         case .some(.decimal(let decimal)): return decimal
         case .some(let other): throw invalid(name, other, "a number")
@@ -46,7 +46,7 @@ public struct BackendArguments: Sendable {
     /// The argument as `true` or `false`, or `nil` when absent or `None`.
     public func boolean(_ name: String) throws -> Bool? {
         switch values[name] {
-        case .none, .some(.none): return nil
+        case nil, .null?: return nil
         case .some(.boolean(let boolean)): return boolean
         case .some(let other): throw invalid(name, other, "true or false")
         }

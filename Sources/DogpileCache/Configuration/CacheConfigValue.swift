@@ -9,8 +9,8 @@ public enum CacheConfigValue: Sendable, Hashable, CustomStringConvertible {
     case decimal(Double)
     /// `true` or `false`, in any case.
     case boolean(Bool)
-    /// Exactly `None`.
-    case none
+    /// Exactly `None`: no value.
+    case null
 
     /// Coerces `text`, trimmed of surrounding spaces: whole numbers, then decimals, then `true`/
     /// `false` in any case, then exactly `None`; anything else stays text.
@@ -25,7 +25,7 @@ public enum CacheConfigValue: Sendable, Hashable, CustomStringConvertible {
         } else if trimmed.lowercased() == "false" {
             self = .boolean(false)
         } else if trimmed == "None" {
-            self = .none
+            self = .null
         } else {
             self = .string(trimmed)
         }
@@ -38,7 +38,7 @@ public enum CacheConfigValue: Sendable, Hashable, CustomStringConvertible {
         case .integer(let integer): String(integer)
         case .decimal(let decimal): String(decimal)
         case .boolean(let boolean): boolean ? "True" : "False"
-        case .none: "None"
+        case .null: "None"
         }
     }
 

@@ -32,7 +32,7 @@ extension CacheRegion {
         }
         let expiration: CacheExpiration
         switch value("expiration_time") {
-        case nil, .none?:
+        case nil, .null?:
             expiration = .never
         case .integer(let seconds)? where seconds >= 0:
             expiration = .seconds(Double(seconds))
@@ -45,7 +45,7 @@ extension CacheRegion {
         }
         let replace: Bool
         switch value("replace_existing_backend") {
-        case nil, .none?:
+        case nil, .null?:
             replace = false
         case .boolean(let flag)?:
             replace = flag
