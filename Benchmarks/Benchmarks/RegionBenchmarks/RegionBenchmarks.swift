@@ -31,6 +31,25 @@ func runConcurrently(
     }
 }
 
+/// A Codable value of about 1 KB in JSON.
+struct Profile: Codable, Sendable {
+    var id: Int
+    var name: String
+    var email: String
+    var tags: [String]
+    var scores: [Double]
+    var biography: String
+
+    static let sample = Profile(
+        id: 42,
+        name: "Ada Lovelace",
+        email: "ada@example.com",
+        tags: (0..<12).map { "tag-\($0)" },
+        scores: (0..<24).map { Double($0) * 1.25 },
+        biography: String(repeating: "Analytical engines weave algebraic patterns. ", count: 15)
+    )
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal],
@@ -112,6 +131,28 @@ let benchmarks: @Sendable () -> Void = {
         try await runConcurrently(tasks: 1, operations: benchmark.scaledIterations.count) { count in
             for _ in 0..<count {
                 blackHole(try await region.getOrCreate(key) { "a cached value" })
+            }
+        }
+    }
+
+    Benchmark("serializer: JSON encode + decode of a 1 KB Codable struct") { benchmark in
+        let serializer = JSONCacheSerializer()
+        let size = try serializer.encode(Profile.sample).count
+        precondition(size > 900 && size < 1200, "the sample should be about 1 KB, is \(size) bytes")
+        try await runConcurrently(tasks: 1, operations: benchmark.scaledIterations.count) { count in
+            for _ in 0..<count {
+                let bytes = try serializer.encode(Profile.sample)
+                blackHole(try serializer.decode(bytes, as: Profile.self))
+            }
+        }
+    }
+
+    Benchmark("serializer: region hit on BytesMemoryBackend, 1 KB Codable struct") { benchmark in
+        let region = try CacheRegion(backend: BytesMemoryBackend(), expirationTime: .hours(1))
+        try await region.set(key, Profile.sample)
+        try await runConcurrently(tasks: 1, operations: benchmark.scaledIterations.count) { count in
+            for _ in 0..<count {
+                blackHole(try await region.getOrCreate(key) { Profile.sample })
             }
         }
     }

@@ -83,15 +83,19 @@ extension CacheRegion {
         let flightsSeen = finishedFlights.load(ordering: .acquiring)
         let stored = try await read(backendKey, configuration: configuration)
         var stale: Value?
-        if let stored, let payload = stored.payload(as: Value.self) {
-            switch configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) {
-            case .fresh:
-                recordHit()
-                return payload
-            case .stale:
-                stale = payload
-            case .unusable:
-                break
+        if let stored {
+            if let payload = stored.payload(as: Value.self) {
+                switch configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) {
+                case .fresh:
+                    recordHit()
+                    return payload
+                case .stale:
+                    stale = payload
+                case .unusable:
+                    break
+                }
+            } else {
+                logger.debug("stored value cannot be read as \(Value.self); treated as missing", metadata: ["key": "\(key)"])
             }
         }
         let pending = [PendingKey(key: key, backendKey: backendKey, stale: stale)]
