@@ -59,7 +59,7 @@ public struct FaultInjectingProxy: ProxyBackend {
         self.proxied = backend
         self.latency = latency
         self.failing = failing
-        self.failureRate = min(max(failureRate, 0), 1)
+        self.failureRate = failureRate.isNaN ? 0 : min(max(failureRate, 0), 1)
         self.error = error
         self.state = FaultState(seed: seed)
     }

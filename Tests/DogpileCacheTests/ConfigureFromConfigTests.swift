@@ -49,11 +49,21 @@ struct ArgumentsBackend: ProxyBackend {
         #expect(remote.expirationTime == .seconds(0.5))
         let arguments = try #require(try remote.backend as? ArgumentsBackend).arguments
         #expect(arguments.string("url") == "127.0.0.1:11211, 10.0.0.1:11211")
+        #expect(arguments.string("binary") == "True")
         #expect(try arguments.boolean("binary") == true)
         #expect(try arguments.integer("lock_timeout") == nil)
         #expect(arguments.values.count == 3)
         #expect(config == before)
         #expect(try await remote.getOrCreate("k") { 1 } == 1)
+    }
+
+    @Test func textArgumentsReachFactoriesAsWritten() throws {
+        let arguments = BackendArguments(texts: ["password": " 0123 ", "pattern": "1e3", "flag": "true", "nothing": "None"])
+        #expect(arguments.string("password") == "0123")
+        #expect(arguments.string("pattern") == "1e3")
+        #expect(arguments.string("flag") == "true")
+        #expect(arguments.string("nothing") == nil)
+        #expect(try arguments.integer("password") == 123)
     }
 
     @Test func noExpirationAndNullBackend() async throws {
@@ -90,6 +100,8 @@ struct ArgumentsBackend: ProxyBackend {
         let unknown = await message(["cache.backend": "dogpile.cache.dbm"])
         #expect(unknown?.code == .backendNotFound)
         #expect(unknown?.message.contains("'dogpile.cache.dbm'") == true)
+        let zero = await message(["cache.backend": "memory", "cache.arguments.max_entries": "0"])
+        #expect(zero?.message.contains("'cache.arguments.max_entries'") == true)
         let replace = await message(["cache.backend": "memory", "cache.replace_existing_backend": "maybe"])
         #expect(replace?.message.contains("'cache.replace_existing_backend'") == true)
     }

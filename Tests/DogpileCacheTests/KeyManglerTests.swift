@@ -20,9 +20,20 @@ struct DigestingBackend: ProxyBackend {
         let mangler = KeyMangler.lengthConditional(length: 10, mangler: .sha1)
         #expect(mangler("short") == "short")
         #expect(mangler("123456789") == "123456789")
-        #expect(mangler("1234567890") == KeyMangler.sha1("1234567890"))
+        #expect(mangler("1234567890") == "#" + KeyMangler.sha1("1234567890"))
         // Length counts UTF-8 bytes: five two-byte characters reach ten.
-        #expect(mangler("ééééé") == KeyMangler.sha1("ééééé"))
+        #expect(mangler("ééééé") == "#" + KeyMangler.sha1("ééééé"))
+    }
+
+    @Test func aShortKeyCannotBeSpelledLikeAMangledLongOne() {
+        let mangler = KeyMangler.lengthConditional(length: 50, mangler: .sha1)
+        let long = String(repeating: "x", count: 60)
+        let mangledLong = mangler(long)
+        // Neither the digest itself nor its marked form, given as a short key, reaches the same key.
+        #expect(mangler(KeyMangler.sha1(long)) != mangledLong)
+        #expect(mangler(mangledLong) != mangledLong)
+        #expect(mangler("#short").hasPrefix("#"))
+        #expect(mangler("#short") != "#short")
     }
 
     @Test func prefixManglerAndComposition() {

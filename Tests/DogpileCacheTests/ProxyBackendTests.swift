@@ -105,6 +105,27 @@ struct CountingSets: ProxyBackend {
         #expect(try await one.get("k", as: Int.self) == 1)
     }
 
+    @Test func classProxiesAreRefused() async throws {
+        final class SharedProxy: ProxyBackend, @unchecked Sendable {
+            // @unchecked: test-only; the region refuses it before any use.
+            var proxied: any AsyncCacheBackend = NullBackend()
+        }
+        #expect(throws: CacheError(.invalidConfiguration, "")) {
+            _ = try CacheRegion(backend: MemoryBackend(), wrap: [SharedProxy()])
+        }
+        let region = try CacheRegion(backend: MemoryBackend())
+        await #expect(throws: CacheError(.invalidConfiguration, "")) { try await region.wrap(SharedProxy()) }
+    }
+
+    @Test func wrapKeepsEverySetting() async throws {
+        let region = try CacheRegion(backend: BytesMemoryBackend(), expirationTime: .seconds(30), backgroundRefresh: true)
+        try await region.wrap(LoggingProxy())
+        #expect(region.expirationTime == .seconds(30))
+        #expect(try region.backend.storesBytes)
+        try await region.set("k", Customer(id: 1, name: "n", tags: [], addresses: [], balance: 0))
+        #expect(try await region.get("k", as: Customer.self)?.id == 1)
+    }
+
     @Test func retryProxyRetriesTransientFailures() async throws {
         let faults = FaultInjectingProxy(failing: [.get], failureRate: 0.5, seed: 3, proxying: MemoryBackend())
         let retrying = try RetryProxy(attempts: 20, backoff: .zero, proxying: faults)

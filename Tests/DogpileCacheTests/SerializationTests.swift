@@ -87,6 +87,34 @@ struct NotCodable: Sendable {
         #expect(created?.code == .serializationFailed)
     }
 
+    @Test func aValueThatCouldBeWrittenButNotReadIsRefused() async throws {
+        struct WriteOnly: Encodable, Sendable { var value = 1 }
+        let region = try CacheRegion(backend: BytesMemoryBackend())
+        let error = await #expect(throws: CacheError.self) { try await region.set("k", WriteOnly()) }
+        #expect(error?.code == .serializationFailed)
+    }
+
+    @Test func invalidUTF8TextIsAMiss() async throws {
+        let backend = BytesMemoryBackend()
+        let region = try CacheRegion(backend: backend)
+        let record = ValueRecord(encoding: .utf8Text, creationTime: 0, payload: [0xFF, 0xFE])
+        try await backend.set("k", CachedValue(payload: record.bytes, creationTime: 0))
+        #expect(try await region.get("k", as: String.self) == nil)
+        #expect(try await region.get("k", as: String?.self) == nil)
+    }
+
+    @Test func fuzzedPayloadsInValidRecordsNeverReadAsAValue() async throws {
+        let backend = BytesMemoryBackend()
+        let region = try CacheRegion(backend: backend)
+        var generator = SystemRandomNumberGenerator()
+        for index in 0..<2_000 {
+            let payload = (0..<Int.random(in: 0..<200, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let record = ValueRecord(encoding: .serializer, creationTime: 1, payload: payload)
+            try await backend.set("fuzz\(index)", CachedValue(payload: record.bytes, creationTime: 0))
+            #expect(try await region.get("fuzz\(index)", as: Customer.self, ignoreExpiration: true) == nil)
+        }
+    }
+
     @Test func undecodableOrForeignBytesAreMisses() async throws {
         let backend = BytesMemoryBackend()
         let region = try CacheRegion(backend: backend)

@@ -106,9 +106,11 @@ final class SerializedPayloadBox: PayloadBox, @unchecked Sendable {
 
     override func decoded<Value: Sendable>(as type: Value.Type) -> Value? {
         switch record.encoding {
-        case .rawBytes: record.payload as? Value
-        case .utf8Text: String(validating: record.payload, as: UTF8.self) as? Value
-        case .serializer: try? serializer.decode(record.payload, as: Value.self)
+        case .rawBytes: return record.payload as? Value
+        case .utf8Text:
+            guard let text = String(validating: record.payload, as: UTF8.self) else { return nil }
+            return text as? Value
+        case .serializer: return try? serializer.decode(record.payload, as: Value.self)
         }
     }
 }

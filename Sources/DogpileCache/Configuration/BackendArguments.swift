@@ -4,24 +4,23 @@
 /// The typed accessors throw `invalidConfiguration` naming the full configuration key, so a user sees
 /// which line of their configuration is wrong.
 public struct BackendArguments: Sendable {
-    /// Every argument, by name.
+    /// Every argument, by name, coerced.
     public let values: [String: CacheConfigValue]
+    /// Every argument as written (trimmed), by name.
+    public let texts: [String: String]
     /// What the argument names stood behind in the configuration, such as `cache.arguments.`.
     public let keyPrefix: String
 
-    /// Creates arguments, for factories called directly.
-    public init(_ values: [String: CacheConfigValue] = [:], keyPrefix: String = "arguments.") {
-        self.values = values
+    /// Creates arguments from their texts, coercing each, for factories called directly.
+    public init(texts: [String: String] = [:], keyPrefix: String = "arguments.") {
+        self.texts = texts.mapValues { String($0.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed()) }
+        self.values = texts.mapValues(CacheConfigValue.init(coercing:))
         self.keyPrefix = keyPrefix
     }
 
-    /// The argument as text, or `nil` when absent or `None`. Numbers and booleans are accepted as
-    /// their text.
+    /// The argument as written (trimmed), or `nil` when absent or `None`: `"0123"` stays `"0123"`.
     public func string(_ name: String) -> String? {
-        switch values[name] {
-        case nil, .null?: nil
-        case .some(let value): value.description
-        }
+        values[name] == .null ? nil : texts[name]
     }
 
     /// The argument as a whole number, or `nil` when absent or `None`.

@@ -16,6 +16,9 @@ final class BackendRegistry: Sendable {
     private let factories = LockedValue<[String: BackendFactory]>([
         "memory": { arguments in
             guard let maxEntries = try arguments.integer("max_entries") else { return MemoryBackend() }
+            guard maxEntries >= 1 else {
+                throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)max_entries' must be at least 1, got \(maxEntries)")
+            }
             return try MemoryBackend(maxEntries: maxEntries)
         },
         "null": { _ in NullBackend() },

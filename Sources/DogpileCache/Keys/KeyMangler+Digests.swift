@@ -10,9 +10,12 @@ extension KeyMangler {
 
     /// Applies `mangler` to keys of `length` UTF-8 bytes or more, and leaves shorter keys as they are
     /// (dogpile's `length_conditional_mangler`, which counts characters; bytes are what backends limit).
+    ///
+    /// Mangled keys start with `#`, and short keys that start with `#` are mangled too, so a short key
+    /// can never be spelled like the mangled form of a long one.
     public static func lengthConditional(length: Int, mangler: KeyMangler) -> KeyMangler {
         KeyMangler { key in
-            key.utf8.count >= length ? mangler(key) : key
+            key.utf8.count >= length || key.hasPrefix("#") ? "#" + mangler(key) : key
         }
     }
 }

@@ -1,7 +1,8 @@
 /// A backend that wraps another one and forwards every operation it does not override (dogpile's
 /// `ProxyBackend`).
 ///
-/// Write a proxy as a value holding its own arguments and state plus the backend it forwards to,
+/// Write a proxy as a struct holding its own arguments and state plus the backend it forwards to
+/// (class proxies are refused: a region sets `proxied` on its own copy),
 /// override the operations it changes, and let the rest pass through:
 ///
 /// ```swift
@@ -84,6 +85,20 @@ func innermostBackend(of backend: any AsyncCacheBackend) -> any AsyncCacheBacken
 }
 
 /// `backend` behind `proxies`, the first outermost.
-func wrap(_ backend: any AsyncCacheBackend, in proxies: [any ProxyBackend]) -> any AsyncCacheBackend {
-    proxies.reversed().reduce(backend) { inner, proxy in proxy.wrapping(inner) }
+///
+/// - Throws: `invalidConfiguration` for a proxy that is a class: setting its `proxied` would change the
+///   one shared instance, so two regions (or two wraps) would send their traffic through each other.
+func wrap(_ backend: any AsyncCacheBackend, in proxies: [any ProxyBackend]) throws -> any AsyncCacheBackend {
+    try proxies.reversed().reduce(backend) { inner, proxy in try wrap(inner, in: proxy) }
+}
+
+/// `backend` behind `proxy`; see ``wrap(_:in:)``.
+func wrap(_ backend: any AsyncCacheBackend, in proxy: some ProxyBackend) throws -> any AsyncCacheBackend {
+    guard !(type(of: proxy) is AnyObject.Type) else {
+        throw CacheError(
+            .invalidConfiguration,
+            "proxy \(type(of: proxy)) is a class; write proxies as structs (keep shared state in a class they hold)"
+        )
+    }
+    return proxy.wrapping(backend)
 }

@@ -11,7 +11,8 @@ public struct RetryProxy: ProxyBackend {
     public var proxied: any AsyncCacheBackend
     /// How many times an operation is tried in all, at least 1 (default 3).
     public let attempts: Int
-    /// The wait after the first failure (default 10 ms); it doubles after each further failure.
+    /// The wait after the first failure (default 10 ms); it doubles after each further failure, up to
+    /// ``maximumBackoff``.
     public let backoff: Duration
     /// The longest wait between two tries (default 1 s).
     public let maximumBackoff: Duration
@@ -68,7 +69,7 @@ public struct RetryProxy: ProxyBackend {
     }
 
     private func retrying<Result>(_ operation: () async throws -> Result) async throws -> Result {
-        var wait = backoff
+        var wait = min(backoff, maximumBackoff)
         var attempt = 1
         while true {
             do {
@@ -80,7 +81,7 @@ public struct RetryProxy: ProxyBackend {
             }
             attempt += 1
             try await Task.sleep(for: wait)
-            wait = min(wait * 2, maximumBackoff)
+            wait = wait > maximumBackoff / 2 ? maximumBackoff : wait * 2
         }
     }
 }

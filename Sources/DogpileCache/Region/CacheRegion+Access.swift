@@ -63,8 +63,8 @@ extension CacheRegion {
     public nonisolated func set<Value: Sendable>(_ key: String, _ value: Value) async throws {
         let configuration = try self.configuration()
         let backendKey = configuration.mangle(key)
+        let entry = try configuration.encoded([(backendKey, CachedValue(typed: value, creationTime: clock.now()))])[0]
         do {
-            let entry = try configuration.encoded([(backendKey, CachedValue(typed: value, creationTime: clock.now()))])[0]
             try await configuration.backend.set(entry.key, entry.value)
         } catch {
             try handleBackendError(error, operation: "set", key: backendKey, configuration: configuration, always: true)

@@ -52,13 +52,19 @@ extension CacheRegion {
         case let other?:
             throw CacheError(.invalidConfiguration, "'\(prefix)replace_existing_backend' must be true or false, got '\(other)'")
         }
+        if isConfigured, !replace {
+            throw CacheError(
+                .regionAlreadyConfigured,
+                "region '\(self.name)' is already configured; set '\(prefix)replace_existing_backend' to true to replace it"
+            )
+        }
         let argumentPrefix = prefix + "arguments."
-        var arguments: [String: CacheConfigValue] = [:]
+        var arguments: [String: String] = [:]
         for (key, text) in config where key.hasPrefix(argumentPrefix) {
-            arguments[String(key.dropFirst(argumentPrefix.count))] = CacheConfigValue(coercing: text)
+            arguments[String(key.dropFirst(argumentPrefix.count))] = text
         }
         let backend = try BackendRegistry.shared.makeBackend(
-            named: name, arguments: BackendArguments(arguments, keyPrefix: argumentPrefix)
+            named: name, arguments: BackendArguments(texts: arguments, keyPrefix: argumentPrefix)
         )
         try configure(backend: backend, expirationTime: expiration, replaceExistingBackend: replace)
     }

@@ -90,7 +90,7 @@ public actor CacheRegion {
     ) throws {
         let defaultInvalidation = DefaultInvalidationStrategy()
         let configuration = RegionConfiguration(
-            backend: DogpileCache.wrap(backend, in: proxies),
+            backend: try DogpileCache.wrap(backend, in: proxies),
             keyMangler: keyMangler,
             expiration: try expirationTime.validated(),
             invalidation: invalidationStrategy ?? defaultInvalidation,
@@ -149,7 +149,7 @@ public actor CacheRegion {
         }
         install(
             RegionConfiguration(
-                backend: DogpileCache.wrap(backend, in: proxies),
+                backend: try DogpileCache.wrap(backend, in: proxies),
                 keyMangler: keyMangler,
                 expiration: expiration,
                 invalidation: invalidationStrategy ?? previous?.invalidation ?? defaultInvalidation,
@@ -189,12 +189,13 @@ public actor CacheRegion {
     ///
     /// Creations in progress finish with the backend they started with.
     ///
-    /// - Throws: `regionNotConfigured` before the region is configured.
+    /// - Throws: `regionNotConfigured` before the region is configured; `invalidConfiguration` for a
+    ///   proxy that is a class.
     public func wrap(_ proxy: some ProxyBackend) throws {
         let configuration = try configuration()
         install(
             RegionConfiguration(
-                backend: proxy.wrapping(configuration.backend),
+                backend: try DogpileCache.wrap(configuration.backend, in: proxy),
                 keyMangler: keyMangler,
                 expiration: configuration.expiration,
                 invalidation: configuration.invalidation,

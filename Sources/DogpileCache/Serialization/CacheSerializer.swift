@@ -21,10 +21,11 @@ public struct JSONCacheSerializer: CacheSerializer {
     /// Creates the JSON serializer.
     public init() {}
 
-    /// The JSON of `value`, which must be `Encodable`.
+    /// The JSON of `value`, which must be `Codable`: a value that could be written but never read back
+    /// would be a miss forever.
     public func encode<Value: Sendable>(_ value: Value) throws -> [UInt8] {
-        guard let encodable = value as? any Encodable else {
-            throw CacheError(.serializationFailed, "\(Value.self) is not Encodable; the JSON serializer needs Codable values")
+        guard let encodable = value as? any Encodable, type(of: value as Any) is any Decodable.Type else {
+            throw CacheError(.serializationFailed, "\(type(of: value as Any)) is not Codable; the JSON serializer needs Codable values")
         }
         return Array(try JSONEncoder().encode(encodable))
     }

@@ -88,6 +88,13 @@ extension ValueRecord {
     ///
     /// - Throws: `serializationFailed` when the serializer cannot encode the value.
     init<Value: Sendable>(value: Value, creationTime: Double, serializer: any CacheSerializer) throws {
+        try self.init(unchecked: value, creationTime: creationTime, serializer: serializer)
+        guard payload.count <= Int(UInt32.max) else {
+            throw CacheError(.valueTooLarge, "a value record holds at most 4 GiB, \(Value.self) encodes to \(payload.count) bytes")
+        }
+    }
+
+    private init<Value: Sendable>(unchecked value: Value, creationTime: Double, serializer: any CacheSerializer) throws {
         switch value {
         case let bytes as [UInt8]:
             self.init(encoding: .rawBytes, creationTime: creationTime, payload: bytes)
