@@ -71,9 +71,11 @@ public actor CacheRegion {
         self.installed = []
     }
 
-    /// Creates a region and configures it in one step.
+    /// Creates a region and configures it in one step; the parameters are those of ``init(name:keyMangler:functionKeyGenerator:clock:logger:)``
+    /// and ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:)``.
     ///
-    /// - Throws: `invalidConfiguration` when `expirationTime` is negative or not finite.
+    /// - Throws: `invalidConfiguration` when `expirationTime` is negative or not finite, or a proxy is a
+    ///   class.
     public init(
         name: String = "default",
         backend: some AsyncCacheBackend,
@@ -128,7 +130,8 @@ public actor CacheRegion {
     ///   - backendErrors: ``BackendErrorPolicy/failOpen`` (default) or ``BackendErrorPolicy/propagate``.
     ///   - serializer: Encodes values for a backend that stores bytes; JSON through `Codable` by default.
     ///     `[UInt8]` and `String` values are stored as they are.
-    /// - Throws: `regionAlreadyConfigured`, or `invalidConfiguration` for a negative expiration.
+    /// - Throws: `regionAlreadyConfigured`, or `invalidConfiguration` for a negative expiration or a
+    ///   proxy that is a class.
     public func configure(
         backend: some AsyncCacheBackend,
         expirationTime: CacheExpiration = .never,
