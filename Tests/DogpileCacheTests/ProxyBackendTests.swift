@@ -126,6 +126,16 @@ struct CountingSets: ProxyBackend {
         #expect(try await region.get("k", as: Customer.self)?.id == 1)
     }
 
+    @Test func theMutexPassesThroughProxies() async throws {
+        let locks = SharedLocks()
+        let chain = LoggingProxy(proxying: try RetryProxy(proxying: LockingBackend(storage: MemoryBackend(), locks: locks)))
+        let mutex = try #require(chain.mutex(for: "k"))
+        #expect(try await mutex.acquire(wait: false))
+        #expect(locks.isLocked("_lockk"))
+        try await mutex.release()
+        #expect(!locks.isLocked("_lockk"))
+    }
+
     @Test func retryProxyRetriesTransientFailures() async throws {
         let faults = FaultInjectingProxy(failing: [.get], failureRate: 0.5, seed: 3, proxying: MemoryBackend())
         let retrying = try RetryProxy(attempts: 20, backoff: .zero, proxying: faults)

@@ -87,6 +87,19 @@ struct NotCodable: Sendable {
         #expect(created?.code == .serializationFailed)
     }
 
+    @Test func serializationFailuresReachEveryWritingCall() async throws {
+        for policy in [BackendErrorPolicy.failOpen, .propagate] {
+            let region = try CacheRegion(backend: BytesMemoryBackend(), backendErrors: policy)
+            await #expect(throws: CacheError(.serializationFailed, "")) { try await region.setMulti(["a": NotCodable(value: 1)]) }
+            await #expect(throws: CacheError(.serializationFailed, "")) {
+                try await region.getOrCreateMulti(["a", "b"]) { keys in keys.map { _ in NotCodable(value: 1) } }
+            }
+            let wrapped = region.cacheOnArguments(name: "notCodable") { (n: Int) async throws -> NotCodable in NotCodable(value: n) }
+            await #expect(throws: CacheError(.serializationFailed, "")) { try await wrapped(1) }
+            #expect(region.statistics.backendErrors == 0)
+        }
+    }
+
     @Test func aValueThatCouldBeWrittenButNotReadIsRefused() async throws {
         struct WriteOnly: Encodable, Sendable { var value = 1 }
         let region = try CacheRegion(backend: BytesMemoryBackend())
