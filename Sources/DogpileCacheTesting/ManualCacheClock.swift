@@ -29,8 +29,7 @@ public final class ManualCacheClock: CacheClock {
 
     /// Moves the clock forward by `duration`.
     public func advance(by duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        advance(by: Double(seconds) + Double(attoseconds) / 1e18)
+        advance(by: CacheExpiration(duration).timeInterval ?? 0)
     }
 
     /// Sets the clock to `time` seconds since 1970.

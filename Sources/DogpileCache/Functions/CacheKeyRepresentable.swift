@@ -32,6 +32,9 @@ extension CacheKeyRepresentable {
 }
 
 extension BinaryInteger where Self: CacheKeyRepresentable {
+    /// The decimal form.
+    public var cacheKey: String { String(self) }
+
     /// Appends the decimal form, which never needs escaping.
     @inlinable
     public func appendCacheKey(to key: inout String) {
@@ -59,55 +62,16 @@ extension Bool: CacheKeyRepresentable {
     public var cacheKey: String { self ? "true" : "false" }
 }
 
-extension Int: CacheKeyRepresentable {
-    /// The decimal form.
-    public var cacheKey: String { String(self) }
-}
-
-extension Int8: CacheKeyRepresentable {
-    /// The decimal form.
-    public var cacheKey: String { String(self) }
-}
-
-extension Int16: CacheKeyRepresentable {
-    /// The decimal form.
-    public var cacheKey: String { String(self) }
-}
-
-extension Int32: CacheKeyRepresentable {
-    /// The decimal form.
-    public var cacheKey: String { String(self) }
-}
-
-extension Int64: CacheKeyRepresentable {
-    /// The decimal form.
-    public var cacheKey: String { String(self) }
-}
-
-extension UInt: CacheKeyRepresentable {
-    /// The decimal form.
-    public var cacheKey: String { String(self) }
-}
-
-extension UInt8: CacheKeyRepresentable {
-    /// The decimal form.
-    public var cacheKey: String { String(self) }
-}
-
-extension UInt16: CacheKeyRepresentable {
-    /// The decimal form.
-    public var cacheKey: String { String(self) }
-}
-
-extension UInt32: CacheKeyRepresentable {
-    /// The decimal form.
-    public var cacheKey: String { String(self) }
-}
-
-extension UInt64: CacheKeyRepresentable {
-    /// The decimal form.
-    public var cacheKey: String { String(self) }
-}
+extension Int: CacheKeyRepresentable {}
+extension Int8: CacheKeyRepresentable {}
+extension Int16: CacheKeyRepresentable {}
+extension Int32: CacheKeyRepresentable {}
+extension Int64: CacheKeyRepresentable {}
+extension UInt: CacheKeyRepresentable {}
+extension UInt8: CacheKeyRepresentable {}
+extension UInt16: CacheKeyRepresentable {}
+extension UInt32: CacheKeyRepresentable {}
+extension UInt64: CacheKeyRepresentable {}
 
 extension Double: CacheKeyRepresentable {
     /// The shortest form that reads back as the same value (`1.5`, `1e-05`, `nan`).

@@ -149,12 +149,13 @@ extension CacheRegion {
         }
     }
 
-    /// Counts and logs keys read as missing.
-    nonisolated func recordMisses<Value>(_ pending: [PendingKey<Value>]) {
-        for key in pending where key.stale == nil {
+    /// Counts and logs the batch's missing keys, then joins or starts their flights.
+    nonisolated func outcomes<Value: Sendable>(of batch: CreationBatch<Value>) async throws -> [FlightOutcome<Value>] {
+        for key in batch.pending where key.stale == nil {
             counters.misses.increment()
             logger.debug("no value present for key", metadata: ["key": "\(key.key)"])
         }
+        return try await joinOrStartFlights(batch)
     }
 
     /// Creates the values of `started` off the actor: takes the backend's mutexes if it has any (in

@@ -98,17 +98,15 @@ extension CacheRegion {
                 logger.debug("stored value cannot be read as \(Value.self); treated as missing", metadata: ["key": "\(key)"])
             }
         }
-        let pending = [PendingKey(key: key, backendKey: backendKey, stale: stale)]
-        recordMisses(pending)
         let batch = CreationBatch(
-            pending: pending,
+            pending: [PendingKey(key: key, backendKey: backendKey, stale: stale)],
             flightsSeen: flightsSeen,
             configuration: configuration,
             expiration: expiration,
             shouldCache: shouldCache,
             create: { _ in [try await creator()] }
         )
-        return try await value(of: joinOrStartFlights(batch)[0], key: key)
+        return try await value(of: outcomes(of: batch)[0], key: key)
     }
 
     /// Returns the values for `keys` in order, creating the missing and stale ones with one call of
@@ -183,7 +181,6 @@ extension CacheRegion {
             pendingSlots.append(slot)
         }
         if !pending.isEmpty {
-            recordMisses(pending)
             let batch = CreationBatch(
                 pending: pending,
                 flightsSeen: flightsSeen,
@@ -192,8 +189,7 @@ extension CacheRegion {
                 shouldCache: shouldCache,
                 create: creator
             )
-            let outcomes = try await joinOrStartFlights(batch)
-            for (slot, (outcome, entry)) in zip(pendingSlots, zip(outcomes, pending)) {
+            for (slot, (outcome, entry)) in zip(pendingSlots, zip(try await outcomes(of: batch), pending)) {
                 do {
                     values[slot] = try await value(of: outcome, key: entry.key)
                 } catch let error as CacheError where omitting && error.code == .valueNotCreated {
