@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "DogpileCache", targets: ["DogpileCache"]),
         .library(name: "DogpileCacheTesting", targets: ["DogpileCacheTesting"]),
+        .library(name: "DogpileMemcached", targets: ["DogpileMemcached"]),
         .executable(name: "dogpile-demo", targets: ["dogpile-demo"]),
     ],
     dependencies: [
@@ -21,6 +22,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .systemLibrary(
+            name: "CLibmemcached",
+            pkgConfig: "libmemcached",
+            providers: [.apt(["libmemcached-dev"]), .brew(["libmemcached"])]
+        ),
+        .target(
+            name: "DogpileMemcached",
+            dependencies: ["DogpileCache", "CLibmemcached"]
+        ),
         .target(
             name: "DogpileCacheTesting",
             dependencies: ["DogpileCache"]
@@ -32,6 +42,10 @@ let package = Package(
         .testTarget(
             name: "DogpileCacheTests",
             dependencies: ["DogpileCache", "DogpileCacheTesting"]
+        ),
+        .testTarget(
+            name: "DogpileMemcachedTests",
+            dependencies: ["DogpileMemcached", "DogpileCache", "DogpileCacheTesting"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -75,7 +75,7 @@ struct LockingBackend: AsyncCacheBackend {
         let locks = SharedLocks()
         let first = try CacheRegion(name: "process A", backend: LockingBackend(storage: storage, locks: locks))
         let second = try CacheRegion(name: "process B", backend: LockingBackend(storage: storage, locks: locks))
-        let gate = Gate()
+        let gate = CreationGate()
         let log = CreatorLog()
         let creator: @Sendable () async throws -> String = {
             log.record()

@@ -188,7 +188,7 @@ enum Plan: String, CacheKeyRepresentable {
     }
 
     @Test func thousandConcurrentCallsRunTheFunctionOnce() async throws {
-        let gate = Gate()
+        let gate = CreationGate()
         let calls = CreatorLog()
         let slow = region.cacheOnArguments(name: "slow") { (id: Int) async throws -> String in
             calls.record()
@@ -209,7 +209,7 @@ enum Plan: String, CacheKeyRepresentable {
     }
 
     @Test func wrapperAndPlainRegionCallsShareOneFlight() async throws {
-        let gate = Gate()
+        let gate = CreationGate()
         let calls = CreatorLog()
         let wrapped = region.cacheOnArguments(name: "shared") { (id: Int) async throws -> String in
             calls.record()
@@ -227,7 +227,7 @@ enum Plan: String, CacheKeyRepresentable {
     }
 
     @Test func errorsReachEveryCallerAndAreNotCached() async throws {
-        let gate = Gate()
+        let gate = CreationGate()
         let calls = CreatorLog()
         let flaky = region.cacheOnArguments(name: "flaky") { (id: Int) async throws -> Int in
             calls.record()
@@ -248,7 +248,7 @@ enum Plan: String, CacheKeyRepresentable {
     }
 
     @Test func aCancelledCallerLeavesAndTheOtherGetsTheValue() async throws {
-        let gate = Gate()
+        let gate = CreationGate()
         let slow = region.cacheOnArguments(name: "cancellable") { (id: Int) async throws -> Int in
             await gate.wait()
             return id * 10

@@ -99,7 +99,7 @@ import Testing
     @Test func staleValuesAreServedWhileOneCallRefreshesThem() async throws {
         let clock = ManualCacheClock()
         let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock)
-        let gate = Gate()
+        let gate = CreationGate()
         let calls = CreatorLog()
         let version = region.cacheMultiOnArguments(name: "version") { (ids: [Int]) async throws -> [String] in
             calls.record()
@@ -123,7 +123,7 @@ import Testing
     }
 
     @Test func multiCallsJoinFlightsOfSingleWrappersForTheSameKeys() async throws {
-        let gate = Gate()
+        let gate = CreationGate()
         let calls = CreatorLog()
         let single = region.cacheOnArguments(name: "profile") { (id: Int) async throws -> String in
             calls.record(["single \(id)"])

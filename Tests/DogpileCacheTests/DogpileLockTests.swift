@@ -5,7 +5,7 @@ import Testing
 @Suite(.timeLimit(.minutes(2))) struct DogpileLockTests {
     @Test func tenThousandCallersOfAMissingKeyShareOneCreation() async throws {
         let region = try CacheRegion(backend: MemoryBackend())
-        let gate = Gate()
+        let gate = CreationGate()
         let log = CreatorLog()
         let callers = 10_000
         try await withThrowingTaskGroup(of: String.self) { group in
@@ -40,7 +40,7 @@ import Testing
         )
         try await region.set("k", "stale")
         clock.advance(by: 11)
-        let gate = Gate()
+        let gate = CreationGate()
         let log = CreatorLog()
         try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<1_000 {
@@ -71,7 +71,7 @@ import Testing
         let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock)
         try await region.set("k", "stale")
         clock.advance(by: 11)
-        let gate = Gate()
+        let gate = CreationGate()
         let log = CreatorLog()
         let creator: @Sendable () async throws -> String = {
             log.record()
@@ -96,7 +96,7 @@ import Testing
 
     @Test func cancelledWaitersLeaveAtOnceAndTheLastGetsTheValue() async throws {
         let region = try CacheRegion(backend: MemoryBackend())
-        let gate = Gate()
+        let gate = CreationGate()
         let log = CreatorLog()
         let creator: @Sendable () async throws -> Int = {
             log.record()
@@ -121,7 +121,7 @@ import Testing
 
     @Test func valueIsStoredEvenWhenEveryWaiterLeft() async throws {
         let region = try CacheRegion(backend: MemoryBackend())
-        let gate = Gate()
+        let gate = CreationGate()
         let waiter = Task {
             try await region.getOrCreate("k") {
                 await gate.wait()
@@ -138,7 +138,7 @@ import Testing
 
     @Test func alreadyCancelledCallerDoesNotWait() async throws {
         let region = try CacheRegion(backend: MemoryBackend())
-        let gate = Gate()
+        let gate = CreationGate()
         let first = Task {
             try await region.getOrCreate("k") {
                 await gate.wait()
@@ -157,7 +157,7 @@ import Testing
 
     @Test func creatorErrorReachesEveryWaiterAndIsNotCached() async throws {
         let region = try CacheRegion(backend: MemoryBackend())
-        let gate = Gate()
+        let gate = CreationGate()
         let log = CreatorLog()
         let failing: @Sendable () async throws -> Int = {
             log.record()
@@ -218,7 +218,7 @@ import Testing
 
     @Test func waiterOfAnotherTypeGetsTypeMismatch() async throws {
         let region = try CacheRegion(backend: MemoryBackend())
-        let gate = Gate()
+        let gate = CreationGate()
         let creating = Task {
             try await region.getOrCreate("k") {
                 await gate.wait()
@@ -238,7 +238,7 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct CreatorCycleTests {
     @Test func twoCallersWhoseCreatorsNeedEachOtherDoNotHang() async throws {
         let region = try CacheRegion(backend: MemoryBackend())
-        let bothStarted = Gate()
+        let bothStarted = CreationGate()
         let started = CreatorLog()
         @Sendable func creator(_ own: String, needs other: String) -> @Sendable () async throws -> String {
             {
@@ -266,7 +266,7 @@ import Testing
         )
         try await region.set("b", "old b")
         clock.advance(by: 11)
-        let gate = Gate()
+        let gate = CreationGate()
         // a's creator is served b's stale value and starts b's refresh in the background; b's refresh
         // then waits for a, which waits for nothing: no cycle, both finish.
         let a = Task {
@@ -290,7 +290,7 @@ import Testing
 /// read is overtaken by a whole creation.
 final class HeldReadBackend: AsyncCacheBackend {
     let storage = MemoryBackend()
-    let holdNextRead = LockedValue<Gate?>(nil)
+    let holdNextRead = LockedValue<CreationGate?>(nil)
 
     func get(_ key: String) async throws -> CachedValue? {
         let value = try await storage.get(key)
@@ -313,7 +313,7 @@ final class HeldReadBackend: AsyncCacheBackend {
             log.record()
             return "v\(log.calls)"
         }
-        let held = Gate()
+        let held = CreationGate()
         backend.holdNextRead.withLock { $0 = held }
         // This caller reads "missing", then is held before it reaches the in-flight map...
         let late = Task { try await region.getOrCreate("k", creator: creator) }
@@ -329,12 +329,12 @@ final class HeldReadBackend: AsyncCacheBackend {
     @Test func hardInvalidationDuringACreationStartsANewOne() async throws {
         let clock = ManualCacheClock()
         let region = try CacheRegion(backend: MemoryBackend(), clock: clock)
-        let firstGate = Gate()
+        let firstGate = CreationGate()
         let first = try await startParkedCreation(in: region, key: "k", gate: firstGate, returning: "read before")
         clock.advance(by: 1)
         try await region.invalidate(hard: true)
         // A caller arriving after the invalidation does not join the older creation.
-        let secondGate = Gate()
+        let secondGate = CreationGate()
         let second = Task {
             try await region.getOrCreate("k") {
                 await secondGate.wait()

@@ -89,7 +89,7 @@ import Testing
         #expect(try await region.get("k", as: String.self) == nil)
 
         // Stale, not missing: a concurrent caller is served the old value while one regenerates.
-        let gate = Gate()
+        let gate = CreationGate()
         let regenerating = try await startParkedCreation(in: region, key: "k", gate: gate, returning: "new")
         #expect(try await region.getOrCreate("k") { "unused" } == "old")
         gate.open()
@@ -103,7 +103,7 @@ import Testing
         clock.advance(by: 1)
         try await region.invalidate(hard: true)
         try await region.invalidate(hard: false)
-        let gate = Gate()
+        let gate = CreationGate()
         let regenerating = try await startParkedCreation(in: region, key: "k", gate: gate, returning: "new")
         // Soft now: the old value is served, not waited for.
         #expect(try await region.getOrCreate("k") { "unused" } == "old")

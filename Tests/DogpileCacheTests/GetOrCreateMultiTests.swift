@@ -29,7 +29,7 @@ import Testing
 
     @Test func overlappingConcurrentCallsCreateEachKeyOnce() async throws {
         let region = try CacheRegion(backend: MemoryBackend())
-        let gate = Gate()
+        let gate = CreationGate()
         let log = CreatorLog()
         let creator: @Sendable ([String]) async throws -> [String] = { keys in
             log.record(keys)
@@ -49,7 +49,7 @@ import Testing
 
     @Test func singleAndMultiCallsShareFlights() async throws {
         let region = try CacheRegion(backend: MemoryBackend())
-        let gate = Gate()
+        let gate = CreationGate()
         let log = CreatorLog()
         let single = Task {
             try await region.getOrCreate("a") {
@@ -96,7 +96,7 @@ import Testing
         let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock)
         try await region.setMulti(["a": "old a", "b": "old b"])
         clock.advance(by: 11)
-        let gate = Gate()
+        let gate = CreationGate()
         let regenerating = Task {
             try await region.getOrCreateMulti(["a", "b"]) { keys in
                 await gate.wait()

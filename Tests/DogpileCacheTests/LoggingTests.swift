@@ -37,7 +37,7 @@ final class CapturedLog: Sendable {
     @Test func debugLinesForMissCreationStaleAndBackendErrors() async throws {
         let log = CapturedLog()
         let clock = ManualCacheClock()
-        let gate = Gate()
+        let gate = CreationGate()
         let region = try CacheRegion(
             backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock, logger: log.logger()
         )

@@ -28,7 +28,8 @@ public protocol AsyncCacheBackend: Sendable {
     var keyMangler: KeyMangler? { get }
     /// Whether the backend stores bytes rather than objects (default `false`). The region then hands
     /// it values whose payload is a `[UInt8]` value record, encoded with its ``CacheSerializer``, and
-    /// decodes what it reads; bytes that are not a record of this format version are misses.
+    /// decodes what it reads; bytes that are not a record of this format version are misses. Such a
+    /// backend need keep only the payload bytes: the region reads the metadata from the record.
     var storesBytes: Bool { get }
 }
 

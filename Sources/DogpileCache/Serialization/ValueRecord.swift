@@ -10,7 +10,7 @@
 /// | 13-16 | payload length, `UInt32` big-endian |
 /// | 17-20 | CRC-32 (IEEE) of bytes 0-16 and the payload, big-endian |
 /// | 21- | payload |
-struct ValueRecord: Equatable, Sendable {
+package struct ValueRecord: Equatable, Sendable {
     /// How the payload bytes encode the value.
     enum Encoding: UInt8, Sendable {
         case serializer = 0
@@ -55,6 +55,14 @@ struct ValueRecord: Equatable, Sendable {
         let creationTime = Double(bitPattern: Self.integer(bytes[5..<13], as: UInt64.self))
         guard creationTime.isFinite else { return nil }
         self.init(encoding: encoding, creationTime: creationTime, payload: payload)
+    }
+
+    /// The creation time in the header of a record, read without checking the rest of it, or `nil`
+    /// when `bytes` do not start with a header of this format version. Byte-storing backends use it
+    /// to fill in ``CachedValue/creationTime`` of what they read.
+    package static func headerCreationTime(_ bytes: [UInt8]) -> Double? {
+        guard bytes.count >= headerSize, bytes[0..<3].elementsEqual(magic), bytes[3] == formatVersion else { return nil }
+        return Double(bitPattern: integer(bytes[5..<13], as: UInt64.self))
     }
 
     init(encoding: Encoding, creationTime: Double, payload: [UInt8]) {

@@ -1,0 +1,252 @@
+import CLibmemcached
+import DogpileCache
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One libmemcached handle, configured for every server, used by one worker thread at a time.
+///
+/// Every method blocks until the servers answer or a configured timeout passes, so they run only on
+/// the backend's own worker threads, never on Swift's cooperative pool. Keys reaching it have been
+/// checked by ``MemcachedKey``.
+final class MemcachedConnection {
+    private let handle: UnsafeMutablePointer<memcached_st>
+    private let result: UnsafeMutablePointer<memcached_result_st>
+    private let lifetime: Duration?
+
+    /// How many connections exist now, across all backends; tests use it to prove none leak.
+    static let liveCount = LockedValue(0)
+
+    /// Creates a handle with the configuration's servers and behaviours. No connection is opened
+    /// until the first request.
+    init(configuration: MemcachedBackend.Configuration) throws {
+        guard let handle = memcached_create(nil) else {
+            throw CacheError(.backendUnavailable, "libmemcached could not allocate a handle")
+        }
+        self.handle = handle
+        // Storage of our own: libmemcached frees a result it allocated itself when a fetch ends.
+        result = .allocate(capacity: 1)
+        guard memcached_result_create(handle, result) != nil else {
+            result.deallocate()
+            memcached_free(handle)
+            throw CacheError(.backendUnavailable, "libmemcached could not allocate a result")
+        }
+        lifetime = configuration.memcachedExpireTime
+        Self.liveCount.withLock { $0 += 1 }
+        // When this throws, deinit frees the handle and the result.
+        try configure(configuration)
+    }
+
+    deinit {
+        memcached_result_free(result)
+        result.deallocate()
+        memcached_free(handle)
+        Self.liveCount.withLock { $0 -= 1 }
+    }
+
+    private func configure(_ configuration: MemcachedBackend.Configuration) throws {
+        let weighted = configuration.servers.contains { $0.weight != 1 }
+        var behaviors: [(memcached_behavior_t, UInt64)] = [
+            (MEMCACHED_BEHAVIOR_NO_BLOCK, 1),
+            (MEMCACHED_BEHAVIOR_TCP_NODELAY, configuration.tcpNoDelay ? 1 : 0),
+            (MEMCACHED_BEHAVIOR_BINARY_PROTOCOL, configuration.binaryProtocol ? 1 : 0),
+            (MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, Self.milliseconds(configuration.connectTimeout)),
+            (MEMCACHED_BEHAVIOR_POLL_TIMEOUT, Self.milliseconds(configuration.pollTimeout)),
+            (MEMCACHED_BEHAVIOR_RCV_TIMEOUT, Self.milliseconds(configuration.pollTimeout) * 1000),
+            (MEMCACHED_BEHAVIOR_SND_TIMEOUT, Self.milliseconds(configuration.pollTimeout) * 1000),
+            (MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, UInt64(configuration.retryTimeout.components.seconds)),
+            (MEMCACHED_BEHAVIOR_DEAD_TIMEOUT, UInt64(configuration.retryTimeout.components.seconds)),
+            (MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, UInt64(configuration.serverFailureLimit)),
+            (MEMCACHED_BEHAVIOR_REMOVE_FAILED_SERVERS, configuration.ejectDeadServers ? 1 : 0),
+        ]
+        if configuration.consistentDistribution, configuration.servers.count > 1 {
+            behaviors.append((weighted ? MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED : MEMCACHED_BEHAVIOR_KETAMA, 1))
+        }
+        for (behavior, value) in behaviors {
+            let code = memcached_behavior_set(handle, behavior, value)
+            guard code == MEMCACHED_SUCCESS else {
+                throw error(code, "setting behaviour \(behavior.rawValue) to \(value)")
+            }
+        }
+        for server in configuration.servers {
+            let code = memcached_server_add_with_weight(handle, server.host, in_port_t(server.port), UInt32(server.weight))
+            guard code == MEMCACHED_SUCCESS else {
+                throw error(code, "adding server \(server)")
+            }
+        }
+    }
+
+    /// The outcome of reading some keys in one round trip.
+    struct Fetched {
+        /// The values found, by key.
+        var values: [String: [UInt8]] = [:]
+        /// The failure that kept some servers from answering, if any.
+        var failure: CacheError?
+        /// Whether `key` may be missing because its server failed rather than because it is absent.
+        var failedKeys: Set<String> = []
+    }
+
+    /// Reads `keys` (distinct) with one multi-get to each server involved.
+    func fetch(_ keys: [String]) -> Fetched {
+        var fetched = Fetched()
+        let code = withKeyPointers(keys) { pointers, lengths in
+            memcached_mget(handle, pointers, lengths, keys.count)
+        }
+        var firstFailure = code == MEMCACHED_SUCCESS ? nil : error(code, "reading \(keys.count) keys")
+        if code == MEMCACHED_SUCCESS || code == MEMCACHED_SOME_ERRORS {
+            var status = MEMCACHED_SUCCESS
+            while memcached_fetch_result(handle, result, &status) != nil {
+                let key = String(
+                    decoding: UnsafeRawBufferPointer(start: memcached_result_key_value(result), count: memcached_result_key_length(result)),
+                    as: UTF8.self
+                )
+                let value = [UInt8](UnsafeRawBufferPointer(start: memcached_result_value(result), count: memcached_result_length(result)))
+                fetched.values[key] = value
+            }
+            if status != MEMCACHED_END, status != MEMCACHED_SUCCESS, status != MEMCACHED_NOTFOUND, firstFailure == nil {
+                firstFailure = error(status, "reading \(keys.count) keys")
+            }
+        }
+        if let firstFailure {
+            fetched.failure = firstFailure
+            for key in keys where fetched.values[key] == nil && serverFailed(forKey: key) {
+                fetched.failedKeys.insert(key)
+            }
+        }
+        return fetched
+    }
+
+    /// Stores `value` under `key`.
+    func set(_ key: String, _ value: [UInt8]) throws {
+        let code = store(key, value, memcached_set)
+        guard code == MEMCACHED_SUCCESS || code == MEMCACHED_STORED else {
+            throw error(code, "storing key \(key.debugDescription)")
+        }
+    }
+
+    /// Stores `value` under `key` only if the key is absent; `false` when it is present.
+    func add(_ key: String, _ value: [UInt8], expiration: time_t) throws -> Bool {
+        let code = store(key, value, expiration: expiration, memcached_add)
+        switch code {
+        case MEMCACHED_SUCCESS, MEMCACHED_STORED: return true
+        case MEMCACHED_NOTSTORED, MEMCACHED_DATA_EXISTS: return false
+        default: throw error(code, "adding key \(key.debugDescription)")
+        }
+    }
+
+    /// Removes `key`; a missing key is not an error.
+    func delete(_ key: String) throws {
+        let code = withBytes(key) { memcached_delete(handle, $0, $1, 0) }
+        guard code == MEMCACHED_SUCCESS || code == MEMCACHED_DELETED || code == MEMCACHED_NOTFOUND else {
+            throw error(code, "deleting key \(key.debugDescription)")
+        }
+    }
+
+    /// Whether `key` is present.
+    func exists(_ key: String) throws -> Bool {
+        let code = withBytes(key) { memcached_exist(handle, $0, $1) }
+        switch code {
+        case MEMCACHED_SUCCESS: return true
+        case MEMCACHED_NOTFOUND: return false
+        default: throw error(code, "checking key \(key.debugDescription)")
+        }
+    }
+
+    /// The server `key` lives on, as `host:port`.
+    func server(forKey key: String) throws -> String {
+        var code = MEMCACHED_SUCCESS
+        guard let instance = withBytes(key, { memcached_server_by_key(handle, $0, $1, &code) }) else {
+            throw error(code, "finding the server of key \(key.debugDescription)")
+        }
+        return "\(String(cString: memcached_server_name(instance))):\(memcached_server_port(instance))"
+    }
+
+    // MARK: - Helpers
+
+    private typealias StoreFunction = (
+        UnsafeMutablePointer<memcached_st>?, UnsafePointer<CChar>?, Int, UnsafePointer<CChar>?, Int, time_t, UInt32
+    ) -> memcached_return_t
+
+    private func store(_ key: String, _ value: [UInt8], expiration: time_t? = nil, _ function: StoreFunction) -> memcached_return_t {
+        withBytes(key) { keyPointer, keyLength in
+            value.withUnsafeBytes { bytes in
+                function(
+                    handle, keyPointer, keyLength, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count,
+                    expiration ?? Self.expiration(lifetime), 0
+                )
+            }
+        }
+    }
+
+    /// Whether the server holding `key` reports an error from the last request.
+    private func serverFailed(forKey key: String) -> Bool {
+        var code = MEMCACHED_SUCCESS
+        guard let instance = withBytes(key, { memcached_server_by_key(handle, $0, $1, &code) }) else { return true }
+        let last = memcached_server_error_return(instance)
+        return last != MEMCACHED_SUCCESS && last != MEMCACHED_END && last != MEMCACHED_NOTFOUND
+    }
+
+    private func withBytes<Result>(_ key: String, _ body: (UnsafePointer<CChar>, Int) -> Result) -> Result {
+        var key = key
+        return key.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { body($0.baseAddress!, $0.count) }
+        }
+    }
+
+    private func withKeyPointers<Result>(
+        _ keys: [String],
+        _ body: (UnsafePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> Result
+    ) -> Result {
+        var storage: [CChar] = []
+        storage.reserveCapacity(keys.reduce(0) { $0 + $1.utf8.count })
+        var lengths: [Int] = []
+        lengths.reserveCapacity(keys.count)
+        for key in keys {
+            storage.append(contentsOf: key.utf8.map { CChar(bitPattern: $0) })
+            lengths.append(key.utf8.count)
+        }
+        return storage.withUnsafeBufferPointer { buffer in
+            var pointers: [UnsafePointer<CChar>?] = []
+            pointers.reserveCapacity(keys.count)
+            var offset = 0
+            for length in lengths {
+                pointers.append(buffer.baseAddress.map { $0 + offset })
+                offset += length
+            }
+            return body(pointers, lengths)
+        }
+    }
+
+    /// A `CacheError` for a libmemcached return code: `valueTooLarge` for a value over the server's
+    /// item size, `invalidKey` for a key the server refused, `backendUnavailable` otherwise.
+    private func error(_ code: memcached_return_t, _ doing: String) -> CacheError {
+        let detail = String(cString: memcached_strerror(handle, code))
+        let last = memcached_last_error_message(handle).map { String(cString: $0) } ?? detail
+        switch code {
+        case MEMCACHED_E2BIG:
+            return CacheError(.valueTooLarge, "memcached refused the value as larger than its item size while \(doing) (\(last))")
+        case MEMCACHED_SERVER_ERROR where last.contains("too large"):
+            return CacheError(.valueTooLarge, "memcached refused the value as larger than its item size while \(doing) (\(last))")
+        case MEMCACHED_BAD_KEY_PROVIDED, MEMCACHED_KEY_TOO_BIG:
+            return CacheError(.invalidKey, "memcached refused the key while \(doing) (\(last))")
+        default:
+            return CacheError(.backendUnavailable, "memcached failed while \(doing): \(last)")
+        }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+    }
+
+    /// A lifetime in the form memcached takes: 0 for none, and lifetimes over 30 days as absolute
+    /// Unix times, since memcached reads those as such.
+    static func expiration(_ lifetime: Duration?) -> time_t {
+        guard let lifetime else { return 0 }
+        let seconds = time_t(lifetime.components.seconds)
+        return seconds > 30 * 24 * 3600 ? time(nil) + seconds : seconds
+    }
+}

@@ -1,0 +1,181 @@
+import DogpileCache
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Threads of the backend's own, one ``MemcachedConnection`` each, that run every blocking
+/// libmemcached call, so none runs on Swift's cooperative pool.
+///
+/// Callers enqueue a request and suspend; a worker takes queued requests in a batch, merges their
+/// reads into one multi-get, runs the rest, and resumes the callers. When every worker is busy,
+/// requests wait in the queue and their callers stay suspended: no thread blocks on their behalf.
+/// A caller cancelled while its request is still queued is resumed at once with `CancellationError`.
+final class MemcachedWorkerPool: Sendable {
+    /// How many queued requests a worker takes at once.
+    static let maxBatch = 64
+
+    private let state: PoolState
+    private let nextID = Atomic<UInt64>(0)
+
+    /// Starts one worker thread per connection.
+    init(connections: [MemcachedConnection]) throws {
+        state = PoolState(workers: connections.count)
+        for connection in connections {
+            try Worker.start(connection: connection, state: state)
+        }
+    }
+
+    deinit {
+        state.close()
+    }
+
+    /// Reads `keys` on a worker, batched with other callers' reads.
+    func fetch(_ keys: [String]) async throws -> [MemcachedRequest.Fetched] {
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { continuation in
+                submit(.fetch(keys: keys, continuation: continuation), id: id)
+            }
+        } onCancel: {
+            state.cancel(id: id)
+        }
+    }
+
+    /// Runs `body` on a worker's connection and returns what it returns.
+    func run<Result: Sendable>(_ body: @escaping @Sendable (MemcachedConnection) throws -> Result) async throws -> Result {
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { continuation in
+                let request = MemcachedRequest.command(
+                    run: { connection in continuation.resume(with: Swift.Result { try body(connection) }) },
+                    fail: { continuation.resume(throwing: $0) }
+                )
+                submit(request, id: id)
+            }
+        } onCancel: {
+            state.cancel(id: id)
+        }
+    }
+
+    /// Takes no more requests, lets the workers finish the queued ones, and returns when every worker
+    /// thread has freed its connection and exited.
+    func shutdown() async {
+        state.close()
+        await state.waitForWorkersToExit()
+    }
+
+    private func submit(_ request: MemcachedRequest, id: UInt64) {
+        state.enqueue(request, id: id)
+        // A cancellation that came before the request was queued found nothing to remove.
+        if Task.isCancelled {
+            state.cancel(id: id)
+        }
+    }
+}
+
+/// The queue and its lock and condition, shared by the pool and its workers.
+final class PoolState: @unchecked Sendable {
+    // @unchecked: `queue`, `liveWorkers` and `exitWaiters` are only touched with `mutex` held; the
+    // mutex and condition pointers are set once in init.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    private var queue = MemcachedRequestQueue<MemcachedRequest>()
+    private var liveWorkers: Int
+    private var exitWaiters: [UnsafeContinuation<Void, Never>] = []
+
+    init(workers: Int) {
+        liveWorkers = workers
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        condition = .allocate(capacity: 1)
+        condition.initialize(to: pthread_cond_t())
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        condition.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func enqueue(_ request: MemcachedRequest, id: UInt64) {
+        pthread_mutex_lock(mutex)
+        let action = queue.enqueue(request, id: id)
+        pthread_mutex_unlock(mutex)
+        switch action {
+        case .none: break
+        case .wakeWorker: pthread_cond_signal(condition)
+        case .rejected: request.fail(CacheError(.backendUnavailable, "the memcached backend has been shut down"))
+        }
+    }
+
+    func cancel(id: UInt64) {
+        pthread_mutex_lock(mutex)
+        let request = queue.cancel(id: id)
+        pthread_mutex_unlock(mutex)
+        request?.fail(CancellationError())
+    }
+
+    func close() {
+        pthread_mutex_lock(mutex)
+        let wakeAll = queue.close()
+        pthread_mutex_unlock(mutex)
+        if wakeAll {
+            pthread_cond_broadcast(condition)
+        }
+    }
+
+    /// Blocks the calling worker thread until there is work; `nil` when it should exit.
+    func nextBatch() -> [MemcachedRequest]? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while true {
+            switch queue.next(maxBatch: MemcachedWorkerPool.maxBatch) {
+            case .run(let batch, let wakeAnother):
+                if wakeAnother {
+                    pthread_cond_signal(condition)
+                }
+                return batch
+            case .wait:
+                pthread_cond_wait(condition, mutex)
+                queue.workerWoke()
+            case .exit:
+                return nil
+            }
+        }
+    }
+
+    /// Called by a worker thread as it exits; the last one resumes everyone waiting for shutdown.
+    func workerExited() {
+        pthread_mutex_lock(mutex)
+        liveWorkers -= 1
+        let waiters = liveWorkers == 0 ? exitWaiters : []
+        if liveWorkers == 0 {
+            exitWaiters = []
+        }
+        pthread_mutex_unlock(mutex)
+        for waiter in waiters {
+            waiter.resume()
+        }
+    }
+
+    func waitForWorkersToExit() async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            pthread_mutex_lock(mutex)
+            let done = liveWorkers == 0
+            if !done {
+                exitWaiters.append(continuation)
+            }
+            pthread_mutex_unlock(mutex)
+            if done {
+                continuation.resume()
+            }
+        }
+    }
+}
