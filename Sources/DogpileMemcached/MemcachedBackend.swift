@@ -23,7 +23,8 @@ import DogpileCache
 public final class MemcachedBackend: AsyncCacheBackend {
     /// The settings the backend was created with.
     public let configuration: Configuration
-    private let pool: MemcachedWorkerPool
+    let pool: MemcachedWorkerPool
+    private let openConnections: LockedValue<Int>
 
     /// Creates a backend and starts its worker threads. No connection is opened until the first call.
     ///
@@ -31,9 +32,18 @@ public final class MemcachedBackend: AsyncCacheBackend {
     ///   libmemcached or the threads cannot be set up.
     public init(configuration: Configuration) throws {
         try configuration.validate()
-        let connections = try (0..<configuration.poolSize).map { _ in try MemcachedConnection(configuration: configuration) }
+        let openConnections = LockedValue(0)
+        let health = MemcachedServerHealth(failureLimit: configuration.serverFailureLimit, retryTimeout: configuration.retryTimeout)
+        let connections = try (0..<configuration.poolSize).map { _ in
+            try MemcachedConnection(configuration: configuration, health: health, openConnections: openConnections)
+        }
         self.pool = try MemcachedWorkerPool(connections: connections)
         self.configuration = configuration
+        self.openConnections = openConnections
+    }
+
+    deinit {
+        pool.close()
     }
 
     /// Creates a backend for servers written as `"host:port,host:port"`, every other setting at its
@@ -158,6 +168,13 @@ public final class MemcachedBackend: AsyncCacheBackend {
     public func shutdown() async {
         await pool.shutdown()
     }
+
+    /// Requests waiting for a worker now, and requests ever accepted (for tests).
+    var requestCounts: (queued: Int, accepted: Int) { pool.requestCounts }
+    /// Worker threads not yet exited (for tests).
+    var liveWorkerCount: Int { pool.liveWorkerCount }
+    /// libmemcached handles not yet freed (for tests).
+    var openConnectionCount: Int { openConnections.withLock { $0 } }
 
     private static func cachedValue(_ bytes: [UInt8]) -> CachedValue {
         CachedValue(payload: bytes, creationTime: ValueRecord.headerCreationTime(bytes) ?? 0)

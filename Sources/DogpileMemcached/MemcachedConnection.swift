@@ -16,13 +16,15 @@ final class MemcachedConnection {
     private let handle: UnsafeMutablePointer<memcached_st>
     private let result: UnsafeMutablePointer<memcached_result_st>
     private let lifetime: Duration?
-
-    /// How many connections exist now, across all backends; tests use it to prove none leak.
-    static let liveCount = LockedValue(0)
+    private let openConnections: LockedValue<Int>
+    private let health: MemcachedServerHealth
+    private let servers: [MemcachedBackend.Server]
 
     /// Creates a handle with the configuration's servers and behaviours. No connection is opened
     /// until the first request.
-    init(configuration: MemcachedBackend.Configuration) throws {
+    /// `health` is shared by the backend's connections; `openConnections` counts them, so tests can
+    /// prove none outlive the backend.
+    init(configuration: MemcachedBackend.Configuration, health: MemcachedServerHealth, openConnections: LockedValue<Int>) throws {
         guard let handle = memcached_create(nil) else {
             throw CacheError(.backendUnavailable, "libmemcached could not allocate a handle")
         }
@@ -35,7 +37,10 @@ final class MemcachedConnection {
             throw CacheError(.backendUnavailable, "libmemcached could not allocate a result")
         }
         lifetime = configuration.memcachedExpireTime
-        Self.liveCount.withLock { $0 += 1 }
+        self.openConnections = openConnections
+        self.health = health
+        self.servers = configuration.servers
+        openConnections.withLock { $0 += 1 }
         // When this throws, deinit frees the handle and the result.
         try configure(configuration)
     }
@@ -44,7 +49,7 @@ final class MemcachedConnection {
         memcached_result_free(result)
         result.deallocate()
         memcached_free(handle)
-        Self.liveCount.withLock { $0 -= 1 }
+        openConnections.withLock { $0 -= 1 }
     }
 
     private func configure(_ configuration: MemcachedBackend.Configuration) throws {
@@ -60,6 +65,7 @@ final class MemcachedConnection {
             (MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, UInt64(configuration.retryTimeout.components.seconds)),
             (MEMCACHED_BEHAVIOR_DEAD_TIMEOUT, UInt64(configuration.retryTimeout.components.seconds)),
             (MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, UInt64(configuration.serverFailureLimit)),
+            (MEMCACHED_BEHAVIOR_SERVER_TIMEOUT_LIMIT, UInt64(configuration.serverFailureLimit)),
             (MEMCACHED_BEHAVIOR_REMOVE_FAILED_SERVERS, configuration.ejectDeadServers ? 1 : 0),
         ]
         if configuration.consistentDistribution, configuration.servers.count > 1 {
@@ -89,13 +95,31 @@ final class MemcachedConnection {
         var failedKeys: Set<String> = []
     }
 
-    /// Reads `keys` (distinct) with one multi-get to each server involved.
+    /// Reads `keys` (distinct) with one multi-get to each server involved. Keys on servers the
+    /// health tracker skips are not sent and come back as failed.
     func fetch(_ keys: [String]) -> Fetched {
         var fetched = Fetched()
-        let code = withKeyPointers(keys) { pointers, lengths in
-            memcached_mget(handle, pointers, lengths, keys.count)
+        let homes = keys.map(serverIndex)
+        var admitted: [Int: Bool] = [:]
+        for home in homes where admitted[home] == nil {
+            admitted[home] = health.admits(home)
         }
-        var firstFailure = code == MEMCACHED_SUCCESS ? nil : error(code, "reading \(keys.count) keys")
+        var sent: [String] = []
+        sent.reserveCapacity(keys.count)
+        for (key, home) in zip(keys, homes) {
+            if admitted[home] == true {
+                sent.append(key)
+            } else {
+                fetched.failedKeys.insert(key)
+                fetched.failure = skipped(home)
+            }
+        }
+        guard !sent.isEmpty else { return fetched }
+
+        let code = withKeyPointers(sent) { pointers, lengths in
+            memcached_mget(handle, pointers, lengths, sent.count)
+        }
+        var failure = code == MEMCACHED_SUCCESS ? nil : error(code, "reading \(sent.count) keys")
         if code == MEMCACHED_SUCCESS || code == MEMCACHED_SOME_ERRORS {
             var status = MEMCACHED_SUCCESS
             while memcached_fetch_result(handle, result, &status) != nil {
@@ -106,14 +130,29 @@ final class MemcachedConnection {
                 let value = [UInt8](UnsafeRawBufferPointer(start: memcached_result_value(result), count: memcached_result_length(result)))
                 fetched.values[key] = value
             }
-            if status != MEMCACHED_END, status != MEMCACHED_SUCCESS, status != MEMCACHED_NOTFOUND, firstFailure == nil {
-                firstFailure = error(status, "reading \(keys.count) keys")
+            if status != MEMCACHED_END, status != MEMCACHED_SUCCESS, status != MEMCACHED_NOTFOUND, failure == nil {
+                failure = error(status, "reading \(sent.count) keys")
             }
         }
-        if let firstFailure {
-            fetched.failure = firstFailure
-            for key in keys where fetched.values[key] == nil && serverFailed(forKey: key) {
+        var failedServers = Set<Int>()
+        if let failure {
+            fetched.failure = failure
+            let unanswered = sent.filter { fetched.values[$0] == nil }
+            var failed = unanswered.filter(serverFailed)
+            if failed.isEmpty {
+                // No server owned up to the failure: none of the missing keys can be trusted as absent.
+                failed = unanswered
+            }
+            for key in failed {
                 fetched.failedKeys.insert(key)
+                failedServers.insert(serverIndex(key))
+            }
+        }
+        for (home, isAdmitted) in admitted where isAdmitted {
+            if failedServers.contains(home) {
+                health.recordFailure(home)
+            } else {
+                health.recordSuccess(home)
             }
         }
         return fetched
@@ -121,7 +160,7 @@ final class MemcachedConnection {
 
     /// Stores `value` under `key`.
     func set(_ key: String, _ value: [UInt8]) throws {
-        let code = store(key, value, memcached_set)
+        let code = try tracked(key) { store(key, value, memcached_set) }
         guard code == MEMCACHED_SUCCESS || code == MEMCACHED_STORED else {
             throw error(code, "storing key \(key.debugDescription)")
         }
@@ -129,7 +168,7 @@ final class MemcachedConnection {
 
     /// Stores `value` under `key` only if the key is absent; `false` when it is present.
     func add(_ key: String, _ value: [UInt8], expiration: time_t) throws -> Bool {
-        let code = store(key, value, expiration: expiration, memcached_add)
+        let code = try tracked(key) { store(key, value, expiration: expiration, memcached_add) }
         switch code {
         case MEMCACHED_SUCCESS, MEMCACHED_STORED: return true
         case MEMCACHED_NOTSTORED, MEMCACHED_DATA_EXISTS: return false
@@ -139,7 +178,7 @@ final class MemcachedConnection {
 
     /// Removes `key`; a missing key is not an error.
     func delete(_ key: String) throws {
-        let code = withBytes(key) { memcached_delete(handle, $0, $1, 0) }
+        let code = try tracked(key) { withBytes(key) { memcached_delete(handle, $0, $1, 0) } }
         guard code == MEMCACHED_SUCCESS || code == MEMCACHED_DELETED || code == MEMCACHED_NOTFOUND else {
             throw error(code, "deleting key \(key.debugDescription)")
         }
@@ -147,7 +186,7 @@ final class MemcachedConnection {
 
     /// Whether `key` is present.
     func exists(_ key: String) throws -> Bool {
-        let code = withBytes(key) { memcached_exist(handle, $0, $1) }
+        let code = try tracked(key) { withBytes(key) { memcached_exist(handle, $0, $1) } }
         switch code {
         case MEMCACHED_SUCCESS: return true
         case MEMCACHED_NOTFOUND: return false
@@ -165,6 +204,42 @@ final class MemcachedConnection {
     }
 
     // MARK: - Helpers
+
+    /// Runs a call for `key` if the key's server is not being skipped, and tells the health tracker
+    /// whether the server answered.
+    private func tracked(_ key: String, _ call: () -> memcached_return_t) throws -> memcached_return_t {
+        let home = serverIndex(key)
+        guard health.admits(home) else { throw skipped(home) }
+        let code = call()
+        if Self.isServerFailure(code) {
+            health.recordFailure(home)
+        } else {
+            health.recordSuccess(home)
+        }
+        return code
+    }
+
+    /// The index, in the configuration, of the server `key` lives on.
+    private func serverIndex(_ key: String) -> Int {
+        Int(withBytes(key) { memcached_generate_hash(handle, $0, $1) })
+    }
+
+    private func skipped(_ index: Int) -> CacheError {
+        let name = servers.indices.contains(index) ? servers[index].description : "#\(index)"
+        return CacheError(.backendUnavailable, "memcached server \(name) failed to answer and is skipped until it is retried")
+    }
+
+    /// Whether `code` says the server did not answer, rather than answered with a refusal.
+    private static func isServerFailure(_ code: memcached_return_t) -> Bool {
+        switch code {
+        case MEMCACHED_TIMEOUT, MEMCACHED_CONNECTION_FAILURE, MEMCACHED_WRITE_FAILURE, MEMCACHED_READ_FAILURE,
+            MEMCACHED_UNKNOWN_READ_FAILURE, MEMCACHED_PARTIAL_READ, MEMCACHED_ERRNO, MEMCACHED_HOST_LOOKUP_FAILURE,
+            MEMCACHED_SERVER_MARKED_DEAD, MEMCACHED_SERVER_TEMPORARILY_DISABLED, MEMCACHED_NO_SERVERS:
+            return true
+        default:
+            return false
+        }
+    }
 
     private typealias StoreFunction = (
         UnsafeMutablePointer<memcached_st>?, UnsafePointer<CChar>?, Int, UnsafePointer<CChar>?, Int, time_t, UInt32

@@ -10,6 +10,8 @@ struct MemcachedRequestQueue<Request> {
     private var wakeupsInFlight = 0
     /// Whether the queue takes no more requests.
     private(set) var isClosed = false
+    /// How many requests were ever accepted.
+    private(set) var acceptedCount = 0
 
     /// What to do after ``enqueue(_:id:)``.
     enum EnqueueAction: Equatable {
@@ -38,6 +40,7 @@ struct MemcachedRequestQueue<Request> {
     mutating func enqueue(_ request: Request, id: UInt64) -> EnqueueAction {
         guard !isClosed else { return .rejected }
         pending.append((id, request))
+        acceptedCount += 1
         return claimWakeup() ? .wakeWorker : .none
     }
 

@@ -33,6 +33,11 @@ final class MemcachedWorkerPool: Sendable {
         state.close()
     }
 
+    /// Takes no more requests; the workers finish the queued ones and exit.
+    func close() {
+        state.close()
+    }
+
     /// Reads `keys` on a worker, batched with other callers' reads.
     func fetch(_ keys: [String]) async throws -> [MemcachedRequest.Fetched] {
         let id = nextID.add(1, ordering: .relaxed).newValue
@@ -64,9 +69,14 @@ final class MemcachedWorkerPool: Sendable {
     /// Takes no more requests, lets the workers finish the queued ones, and returns when every worker
     /// thread has freed its connection and exited.
     func shutdown() async {
-        state.close()
+        close()
         await state.waitForWorkersToExit()
     }
+
+    /// Requests waiting for a worker now, and requests ever accepted.
+    var requestCounts: (queued: Int, accepted: Int) { state.counts }
+    /// Worker threads not yet exited.
+    var liveWorkerCount: Int { state.liveWorkerCount }
 
     private func submit(_ request: MemcachedRequest, id: UInt64) {
         state.enqueue(request, id: id)
@@ -102,6 +112,19 @@ final class PoolState: @unchecked Sendable {
         condition.deallocate()
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
+    }
+
+    /// Requests waiting now, and requests ever accepted.
+    var counts: (queued: Int, accepted: Int) {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return (queue.count, queue.acceptedCount)
+    }
+
+    var liveWorkerCount: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return liveWorkers
     }
 
     func enqueue(_ request: MemcachedRequest, id: UInt64) {

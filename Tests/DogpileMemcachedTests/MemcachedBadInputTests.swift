@@ -1,0 +1,93 @@
+import DogpileCache
+import DogpileCacheTesting
+import DogpileMemcached
+import Testing
+
+@Suite(.enabled(if: TestServers.enabled, "memcached not started: run scripts/test.sh"), .timeLimit(.minutes(1)))
+struct MemcachedBadInputTests {
+    static let badKeys = [
+        "",
+        String(repeating: "k", count: 251),
+        "two words",
+        "a\r\nflush_all",
+        "tab\there",
+        "nul\0byte",
+        "bell\u{7}",
+        "delete\u{7F}",
+        "line\n",
+    ]
+
+    @Test func badKeysAreRejectedBeforeAnythingIsSent() async throws {
+        let server = try await MemcachedProcess()
+        let backend = try MemcachedBackend(configuration: .init(servers: [server.server]))
+        let sentinel = uniqueKey("sentinel")
+        try await backend.set(sentinel, CachedValue(payload: Array("kept".utf8), creationTime: 1))
+        let before = try server.stats()
+        let value = CachedValue(payload: Array("v".utf8), creationTime: 1)
+        for key in Self.badKeys {
+            await #expect(throws: CacheError(.invalidKey, "")) { try await backend.get(key) }
+            await #expect(throws: CacheError(.invalidKey, "")) { try await backend.set(key, value) }
+            await #expect(throws: CacheError(.invalidKey, "")) { try await backend.delete(key) }
+            await #expect(throws: CacheError(.invalidKey, "")) { try await backend.getMulti([sentinel, key]) }
+            await #expect(throws: CacheError(.invalidKey, "")) { try await backend.setMulti([(sentinel, value), (key, value)]) }
+            await #expect(throws: CacheError(.invalidKey, "")) { try await backend.deleteMulti([sentinel, key]) }
+        }
+        let after = try server.stats()
+        for counter in ["cmd_get", "cmd_set", "delete_hits", "delete_misses", "cmd_flush", "cmd_touch"] {
+            #expect(before[counter] == after[counter], "\(counter) changed: nothing may reach the server")
+        }
+        #expect(try await backend.get(sentinel)?.payload as? [UInt8] == Array("kept".utf8), "no multi op ran its good keys either")
+        await backend.shutdown()
+    }
+
+    @Test func theLongestKeyMemcachedTakesWorksAndUnicodeKeysAreDistinct() async throws {
+        let backend = try TestServers.backend()
+        let longest = String(repeating: "k", count: 230) + uniqueKey("").suffix(20)
+        #expect(longest.utf8.count == 250)
+        let keys = [longest, uniqueKey("café"), uniqueKey("cafe\u{301}"), uniqueKey("日本")]
+        for (index, key) in keys.enumerated() {
+            try await backend.set(key, CachedValue(payload: [UInt8(index)], creationTime: 1))
+        }
+        #expect(try await backend.getMulti(keys).map { $0?.payload as? [UInt8] } == [[0], [1], [2], [3]])
+        await backend.shutdown()
+    }
+
+    @Test func aManglerLetsARegionUseAnyKey() async throws {
+        let backend = try TestServers.backend { $0.keyMangler = .sha1 }
+        let region = try CacheRegion(backend: backend, expirationTime: .seconds(60))
+        for (index, key) in Self.badKeys.enumerated() {
+            let value = try await region.getOrCreate(key) { "value \(index)" }
+            #expect(value == "value \(index)")
+            #expect(try await region.get(key, as: String.self) == "value \(index)", "stored under the mangled key")
+        }
+        await backend.shutdown()
+    }
+
+    @Test func aRegionWithoutManglerReportsBadKeysAndStillServesCreatedValues() async throws {
+        let backend = try TestServers.backend()
+        let failOpen = try CacheRegion(backend: backend, expirationTime: .seconds(60))
+        #expect(try await failOpen.getOrCreate("two words") { 7 } == 7)
+        #expect(failOpen.statistics.backendErrors == 2, "the read and the write were refused")
+        let strict = try CacheRegion(backend: backend, expirationTime: .seconds(60), backendErrors: .propagate)
+        await #expect(throws: CacheError(.invalidKey, "")) { try await strict.getOrCreate("two words") { 7 } }
+        await backend.shutdown()
+    }
+
+    @Test func aValueOverTheItemSizeIsTooLargeAndTheRegionStillReturnsIt() async throws {
+        let server = try await MemcachedProcess(extraArguments: ["-I", "1m"])
+        let backend = try MemcachedBackend(configuration: .init(servers: [server.server]))
+        let key = uniqueKey("large")
+        let large = [UInt8](repeating: 7, count: 2 << 20)
+        await #expect(throws: CacheError(.valueTooLarge, "")) {
+            try await backend.set(key, CachedValue(payload: large, creationTime: 1))
+        }
+        try await backend.set(key, CachedValue(payload: [UInt8]([1, 2, 3]), creationTime: 1))
+        #expect(try await backend.get(key)?.payload as? [UInt8] == [1, 2, 3], "the connection is still in step after the refusal")
+
+        let region = try CacheRegion(backend: backend, expirationTime: .seconds(60))
+        let created = try await region.getOrCreate(uniqueKey("large-region")) { large }
+        #expect(created == large)
+        #expect(region.statistics.backendErrors == 1)
+        await backend.shutdown()
+    }
+}

@@ -1,0 +1,161 @@
+import DogpileCache
+import DogpileCacheTesting
+import Testing
+
+@testable import DogpileMemcached
+
+@Suite(.enabled(if: TestServers.enabled, "memcached not started: run scripts/test.sh"), .timeLimit(.minutes(1)))
+struct MemcachedFaultToleranceTests {
+    /// Short timeouts, so failures come fast and a failed server is tried again after a second.
+    static func configuration(_ servers: [MemcachedBackend.Server]) -> MemcachedBackend.Configuration {
+        var configuration = MemcachedBackend.Configuration(servers: servers)
+        configuration.connectTimeout = .milliseconds(200)
+        configuration.pollTimeout = .milliseconds(200)
+        configuration.retryTimeout = .seconds(1)
+        configuration.serverFailureLimit = 1
+        configuration.poolSize = 2
+        return configuration
+    }
+
+    /// Retries `set` then `get` of `key` until the backend answers, within `limit`.
+    static func waitForRecovery(_ backend: MemcachedBackend, key: String, limit: Duration = .seconds(15)) async throws {
+        let deadline = ContinuousClock.now + limit
+        let value = CachedValue(payload: Array("back".utf8), creationTime: 1)
+        while ContinuousClock.now < deadline {
+            let stored = (try? await backend.set(key, value)) != nil
+            let read = try? await backend.get(key)
+            if stored, read?.payload as? [UInt8] == Array("back".utf8) {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the backend did not use the server again within \(limit)")
+    }
+
+    @Test func aServerAbsentAtStartFailsFastAndIsUsedOnceItStarts() async throws {
+        let port = try MemcachedProcess.freePort()
+        let backend = try MemcachedBackend(configuration: Self.configuration([.init(host: "127.0.0.1", port: port)]))
+        let started = ContinuousClock.now
+        await #expect(throws: CacheError(.backendUnavailable, "")) { try await backend.get("absent") }
+        #expect(ContinuousClock.now - started < .seconds(2), "failed within the configured timeouts")
+
+        let region = try CacheRegion(backend: backend, expirationTime: .seconds(60))
+        #expect(try await region.getOrCreate("absent") { "created" } == "created")
+        #expect(region.statistics.backendErrors >= 1)
+
+        let server = try await MemcachedProcess(port: port)
+        try await Self.waitForRecovery(backend, key: uniqueKey("absent"))
+        await backend.shutdown()
+        server.stop()
+    }
+
+    @Test func aServerKilledMidRunIsUsedAgainAfterItRestarts() async throws {
+        let server = try await MemcachedProcess()
+        let backend = try MemcachedBackend(configuration: Self.configuration([server.server]))
+        let region = try CacheRegion(backend: backend, expirationTime: .seconds(60))
+        let key = uniqueKey("killed")
+        #expect(try await region.getOrCreate(key) { 1 } == 1)
+        #expect(try await region.getOrCreate(key) { 2 } == 1, "served from memcached")
+
+        server.stop()
+        await #expect(throws: CacheError(.backendUnavailable, "")) { try await backend.get(key) }
+        #expect(try await region.getOrCreate(key) { 3 } == 3, "the region keeps serving from the creator")
+
+        try await server.start()
+        try await Self.waitForRecovery(backend, key: uniqueKey("restarted"))
+        #expect(try await region.getOrCreate(key) { 4 } == 4, "the restarted server is empty")
+        #expect(try await region.getOrCreate(key) { 5 } == 4, "and stores again")
+        await backend.shutdown()
+    }
+
+    @Test func aFrozenServerNeverBlocksTheCooperativePool() async throws {
+        let server = try await MemcachedProcess()
+        var configuration = Self.configuration([server.server])
+        configuration.pollTimeout = .seconds(2)
+        let backend = try MemcachedBackend(configuration: configuration)
+        let region = try CacheRegion(backend: backend, expirationTime: .seconds(60))
+        let warm = uniqueKey("warm")
+        #expect(try await region.getOrCreate(warm) { 0 } == 0)
+
+        server.freeze()
+        let finished = LockedValue(0)
+        let accepted = backend.requestCounts.accepted
+        let calls = (0..<32).map { index in
+            Task {
+                defer { finished.withLock { $0 += 1 } }
+                return try await region.getOrCreate(uniqueKey("frozen\(index)")) { index }
+            }
+        }
+        // Every read is queued or on a worker waiting for the frozen server.
+        try await waitUntil { backend.requestCounts.accepted >= accepted + 32 }
+        // More calls wait on the frozen server than the cooperative pool has threads; an unrelated
+        // task must still run to completion while every one of them is waiting.
+        let unrelated = Task {
+            var steps = 0
+            for _ in 0..<1_000 {
+                await Task.yield()
+                steps += 1
+            }
+            return steps
+        }
+        #expect(await unrelated.value == 1_000)
+        #expect(finished.withLock { $0 } == 0, "the cache calls were still waiting for the frozen server")
+
+        for (index, call) in calls.enumerated() {
+            #expect(try await call.value == index, "fail-open: the creator's value")
+        }
+        #expect(region.statistics.backendErrors >= 32)
+        server.thaw()
+        try await Self.waitForRecovery(backend, key: uniqueKey("thawed"))
+        await backend.shutdown()
+    }
+
+    @Test func aCallCancelledWhileQueuedReturnsAtOnce() async throws {
+        let server = try await MemcachedProcess()
+        var configuration = Self.configuration([server.server])
+        configuration.poolSize = 1
+        configuration.pollTimeout = .seconds(3)
+        let backend = try MemcachedBackend(configuration: configuration)
+        try await backend.set("warm", CachedValue(payload: [UInt8]([1]), creationTime: 1))
+
+        server.freeze()
+        let first = Task { try await backend.get("warm") }
+        try await waitUntil { backend.requestCounts == (queued: 0, accepted: 2) }
+        let second = Task { try await backend.get("warm") }
+        try await waitUntil { backend.requestCounts == (queued: 1, accepted: 3) }
+        second.cancel()
+        await #expect(throws: CancellationError.self) { try await second.value }
+        #expect(backend.requestCounts.queued == 0)
+        server.thaw()
+        _ = try? await first.value
+        await backend.shutdown()
+    }
+
+    @Test func withThreeServersAndOneKilledOnlyItsKeysMiss() async throws {
+        let servers = [try await MemcachedProcess(), try await MemcachedProcess(), try await MemcachedProcess()]
+        let backend = try MemcachedBackend(configuration: Self.configuration(servers.map(\.server)))
+        let region = try CacheRegion(backend: backend, expirationTime: .seconds(60))
+        let keys = (0..<300).map { uniqueKey("spread\($0)") }
+        var home: [String: String] = [:]
+        for key in keys {
+            _ = try await region.getOrCreate(key) { key }
+            home[try await backend.server(forKey: key)] = nil
+            home[key] = try await backend.server(forKey: key)
+        }
+        let killed = servers[1].server.description
+        let lost = Set(keys.filter { home[$0] == killed })
+        #expect(!lost.isEmpty && lost.count < keys.count)
+
+        servers[1].stop()
+        let read = try await backend.getMulti(keys)
+        for (key, value) in zip(keys, read) {
+            #expect((value == nil) == lost.contains(key), "\(key) on \(home[key] ?? "?")")
+        }
+        for key in keys {
+            let value = try await region.get(key, as: String.self)
+            #expect((value == nil) == lost.contains(key))
+            #expect(value == nil || value == key)
+        }
+        await backend.shutdown()
+    }
+}
