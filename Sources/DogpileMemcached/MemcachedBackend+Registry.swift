@@ -1,0 +1,96 @@
+import DogpileCache
+
+extension MemcachedBackend {
+    /// The argument names ``registerBackend(name:)`` reads, and what each sets.
+    static let argumentNames: [String: String] = [
+        "url": "servers, as \"host:port,host:port\" (required)",
+        "binary": "binaryProtocol",
+        "consistent_distribution": "consistentDistribution",
+        "tcp_nodelay": "tcpNoDelay",
+        "connect_timeout": "connectTimeout, seconds",
+        "poll_timeout": "pollTimeout, seconds",
+        "retry_timeout": "retryTimeout, seconds",
+        "server_failure_limit": "serverFailureLimit",
+        "eject_dead_servers": "ejectDeadServers",
+        "memcached_expire_time": "memcachedExpireTime, seconds (0 for none)",
+        "pool_size": "poolSize",
+        "distributed_lock": "distributedLock",
+        "lock_timeout": "lockTimeout, seconds (0 for a lock that never expires)",
+        "key_mangler": "keyMangler: sha1",
+    ]
+
+    /// Registers the backend under `name` (default `memcached`) for
+    /// `CacheRegion.configure(fromConfig:prefix:)`, reading dogpile.cache's memcached arguments:
+    ///
+    /// ```
+    /// cache.backend = memcached
+    /// cache.arguments.url = 10.0.0.1:11211,10.0.0.2:11211
+    /// cache.arguments.distributed_lock = true
+    /// cache.arguments.lock_timeout = 30
+    /// cache.arguments.memcached_expire_time = 3600
+    /// ```
+    ///
+    /// Also `binary`, `consistent_distribution`, `tcp_nodelay`, `connect_timeout`, `poll_timeout`,
+    /// `retry_timeout` (seconds), `server_failure_limit`, `eject_dead_servers`, `pool_size` and
+    /// `key_mangler` (`sha1`). An unknown argument or a value of the wrong kind throws
+    /// `invalidConfiguration` naming its configuration key.
+    public static func registerBackend(name: String = "memcached") {
+        DogpileCache.registerBackend(name: name) { arguments in
+            try MemcachedBackend(configuration: configuration(from: arguments))
+        }
+    }
+
+    /// The configuration the arguments describe.
+    static func configuration(from arguments: BackendArguments) throws -> Configuration {
+        if let unknown = arguments.texts.keys.sorted().first(where: { argumentNames[$0] == nil }) {
+            throw CacheError(
+                .invalidConfiguration,
+                "'\(arguments.keyPrefix)\(unknown)' is not a memcached argument; known: \(argumentNames.keys.sorted().joined(separator: ", "))"
+            )
+        }
+        guard let url = arguments.string("url") else {
+            throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)url' is required: the memcached servers, as \"host:port,host:port\"")
+        }
+        var configuration: Configuration
+        do {
+            configuration = try Configuration(url: url)
+        } catch let error as CacheError {
+            throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)url': \(error.message)")
+        }
+        func seconds(_ name: String) throws -> Duration? {
+            guard let value = try arguments.decimal(name) else { return nil }
+            guard value >= 0, value.isFinite else {
+                throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)\(name)' must be a number of seconds, not negative, got \(value)")
+            }
+            return .milliseconds(Int64((value * 1000).rounded()))
+        }
+        configuration.binaryProtocol = try arguments.boolean("binary") ?? configuration.binaryProtocol
+        configuration.consistentDistribution = try arguments.boolean("consistent_distribution") ?? configuration.consistentDistribution
+        configuration.tcpNoDelay = try arguments.boolean("tcp_nodelay") ?? configuration.tcpNoDelay
+        configuration.connectTimeout = try seconds("connect_timeout") ?? configuration.connectTimeout
+        configuration.pollTimeout = try seconds("poll_timeout") ?? configuration.pollTimeout
+        configuration.retryTimeout = try seconds("retry_timeout") ?? configuration.retryTimeout
+        configuration.serverFailureLimit = try arguments.integer("server_failure_limit") ?? configuration.serverFailureLimit
+        configuration.ejectDeadServers = try arguments.boolean("eject_dead_servers") ?? configuration.ejectDeadServers
+        configuration.poolSize = try arguments.integer("pool_size") ?? configuration.poolSize
+        configuration.distributedLock = try arguments.boolean("distributed_lock") ?? configuration.distributedLock
+        if let expireTime = try seconds("memcached_expire_time") {
+            configuration.memcachedExpireTime = expireTime == .zero ? nil : expireTime
+        }
+        if let lockTimeout = try seconds("lock_timeout") {
+            configuration.lockTimeout = lockTimeout == .zero ? nil : lockTimeout
+        }
+        switch arguments.string("key_mangler") {
+        case nil: break
+        case "sha1": configuration.keyMangler = .sha1
+        case let other?:
+            throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)key_mangler' must be sha1, got '\(other)'")
+        }
+        do {
+            try configuration.validate()
+        } catch let error as CacheError {
+            throw CacheError(.invalidConfiguration, "\(arguments.keyPrefix)*: \(error.message)")
+        }
+        return configuration
+    }
+}
