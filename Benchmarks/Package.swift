@@ -23,6 +23,14 @@ let package = Package(
             dependencies: [.product(name: "DogpileCache", package: "swift-dogpile-cache")],
             path: "Profiles/HitProfile"
         ),
+        .executableTarget(
+            name: "MemcachedLoad",
+            dependencies: [
+                .product(name: "DogpileCache", package: "swift-dogpile-cache"),
+                .product(name: "DogpileMemcached", package: "swift-dogpile-cache"),
+            ],
+            path: "Profiles/MemcachedLoad"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
