@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Builds the DocC catalog of DogpileCache with every warning an error: broken symbol links and
-# undocumented parameters fail.
+# Builds the DocC catalogs of DogpileCache and DogpileMemcached with every warning an error: broken
+# symbol links and undocumented parameters fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-swift build --scratch-path .build-docs --target DogpileCache -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$work/symbols"
-find "$work/symbols" -type f ! -name "DogpileCache.symbols.json" ! -name "DogpileCache@*.symbols.json" -delete
-docc convert Sources/DogpileCache/Documentation.docc \
-    --additional-symbol-graph-dir "$work/symbols" \
-    --output-path "$work/documentation" \
-    --fallback-display-name DogpileCache \
-    --fallback-bundle-identifier dogpile.cache \
-    --analyze --warnings-as-errors
+for module in DogpileCache DogpileMemcached; do
+    symbols="$work/$module/symbols"
+    swift build --scratch-path .build-docs --target "$module" \
+        -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$symbols"
+    find "$symbols" -type f ! -name "$module.symbols.json" ! -name "$module@*.symbols.json" -delete
+    docc convert "Sources/$module/Documentation.docc" \
+        --additional-symbol-graph-dir "$symbols" \
+        --output-path "$work/$module/documentation" \
+        --fallback-display-name "$module" \
+        --fallback-bundle-identifier "dogpile.$module" \
+        --analyze --warnings-as-errors
+done
 echo "documentation: no warnings"

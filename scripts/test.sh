@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs memcached and libmemcached when they are missing (apt-get, as
-# root), starts three memcached servers on free loopback ports for the tests, builds with zero
-# warnings allowed in the project's own code, then runs `swift test`. Extra arguments go to
+# Runs the whole test suite: installs memcached and libmemcached when they are missing
+# (scripts/install-dependencies.sh), starts three memcached servers on free loopback ports for the
+# tests, builds with zero warnings allowed in the project's own code, then runs `swift test`. Extra arguments go to
 # `swift test`, and to `swift build` too except `--filter` and `--skip` (e.g.
 # `--filter MemcachedBackendTests`, `--sanitize=thread --scratch-path .build-tsan`).
 #
@@ -9,16 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v memcached >/dev/null || ! pkg-config --exists libmemcached 2>/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "== installing memcached, libmemcached-dev and pkg-config"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq memcached libmemcached-dev pkg-config >/dev/null
-    else
-        echo "error: install memcached, libmemcached-dev and pkg-config (sudo apt-get install memcached libmemcached-dev pkg-config)" >&2
-        exit 1
-    fi
-fi
+scripts/install-dependencies.sh
 
 test_arguments=("$@")
 build_arguments=()
@@ -74,4 +65,6 @@ if grep -E "^$PWD/(Sources|Tests)/.*: warning:" "$log" >/dev/null; then
 fi
 
 echo "== test"
+# Used only under --sanitize=thread; see the file for why each entry is there.
+export TSAN_OPTIONS="suppressions=$PWD/.tsan-suppressions ${TSAN_OPTIONS:-}"
 swift test --skip-build "${test_arguments[@]}"

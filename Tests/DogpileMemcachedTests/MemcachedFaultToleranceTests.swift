@@ -71,7 +71,7 @@ struct MemcachedFaultToleranceTests {
     @Test func aFrozenServerNeverBlocksTheCooperativePool() async throws {
         let server = try await MemcachedProcess()
         var configuration = Self.configuration([server.server])
-        configuration.pollTimeout = .seconds(2)
+        configuration.pollTimeout = .seconds(5)
         let backend = try MemcachedBackend(configuration: configuration)
         let region = try CacheRegion(backend: backend, expirationTime: .seconds(60))
         let warm = uniqueKey("warm")
@@ -92,13 +92,13 @@ struct MemcachedFaultToleranceTests {
         // task must still run to completion while every one of them is waiting.
         let unrelated = Task {
             var steps = 0
-            for _ in 0..<1_000 {
+            for _ in 0..<200 {
                 await Task.yield()
                 steps += 1
             }
             return steps
         }
-        #expect(await unrelated.value == 1_000)
+        #expect(await unrelated.value == 200)
         #expect(finished.withLock { $0 } == 0, "the cache calls were still waiting for the frozen server")
 
         for (index, call) in calls.enumerated() {
