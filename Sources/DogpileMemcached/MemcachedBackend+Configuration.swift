@@ -27,8 +27,10 @@ extension MemcachedBackend {
         public var retryTimeout: Duration = .seconds(2)
         /// How many failures in a row mark a server as failed. Default 2.
         public var serverFailureLimit: Int = 2
-        /// Whether a failed server's keys move to the other servers while it is away, rather than
-        /// failing. Default `false`: its keys miss until it returns.
+        /// Whether a skipped server's keys go to another server while it is away, rather than failing
+        /// at once. Each key goes to the same substitute in every process that sees the same failures.
+        /// When the server returns its keys go back to it, and what was written to the substitute
+        /// meanwhile is no longer read. Default `false`: its keys miss until it returns.
         public var ejectDeadServers: Bool = false
         /// The server-side lifetime of stored values, or `nil` (the default) for none. Memcached
         /// drops values after this time, so it must exceed the region's expiration time plus the

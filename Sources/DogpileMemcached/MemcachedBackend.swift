@@ -155,12 +155,13 @@ public final class MemcachedBackend: AsyncCacheBackend {
         return MemcachedLock(key: key, pool: pool, timeout: configuration.lockTimeout)
     }
 
-    /// The server that holds `key`, as `host:port`: where consistent hashing puts it.
+    /// The server that calls for `key` go to, as `host:port`: where consistent hashing puts it, or,
+    /// with ``Configuration/ejectDeadServers``, the server standing in while that one is skipped.
     ///
-    /// - Throws: `invalidKey`; `backendUnavailable` when no server is usable.
+    /// - Throws: `invalidKey`; `backendUnavailable` after ``shutdown()``.
     public func server(forKey key: String) async throws -> String {
         try MemcachedKey.validate(key)
-        return try await pool.run { try $0.server(forKey: key) }
+        return try await pool.run { $0.server(forKey: key) }
     }
 
     /// Finishes the calls already made, frees every connection and lets every worker thread exit;

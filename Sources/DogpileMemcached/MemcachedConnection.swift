@@ -19,6 +19,7 @@ final class MemcachedConnection {
     private let openConnections: LockedValue<Int>
     private let health: MemcachedServerHealth
     private let servers: [MemcachedBackend.Server]
+    private let ejectsDeadServers: Bool
 
     /// Creates a handle with the configuration's servers and behaviours. No connection is opened
     /// until the first request.
@@ -40,6 +41,7 @@ final class MemcachedConnection {
         self.openConnections = openConnections
         self.health = health
         self.servers = configuration.servers
+        self.ejectsDeadServers = configuration.ejectDeadServers && configuration.servers.count > 1
         openConnections.withLock { $0 += 1 }
         // When this throws, deinit frees the handle and the result.
         try configure(configuration)
@@ -66,7 +68,6 @@ final class MemcachedConnection {
             (MEMCACHED_BEHAVIOR_DEAD_TIMEOUT, UInt64(configuration.retryTimeout.components.seconds)),
             (MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, UInt64(configuration.serverFailureLimit)),
             (MEMCACHED_BEHAVIOR_SERVER_TIMEOUT_LIMIT, UInt64(configuration.serverFailureLimit)),
-            (MEMCACHED_BEHAVIOR_REMOVE_FAILED_SERVERS, configuration.ejectDeadServers ? 1 : 0),
         ]
         if configuration.consistentDistribution, configuration.servers.count > 1 {
             behaviors.append((weighted ? MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED : MEMCACHED_BEHAVIOR_KETAMA, 1))
@@ -96,30 +97,41 @@ final class MemcachedConnection {
     }
 
     /// Reads `keys` (distinct) with one multi-get to each server involved. Keys on servers the
-    /// health tracker skips are not sent and come back as failed.
+    /// health tracker skips are read from their substitute when dead servers are ejected, and
+    /// otherwise not sent and reported as failed.
     func fetch(_ keys: [String]) -> Fetched {
         var fetched = Fetched()
-        let homes = keys.map(serverIndex)
         var admitted: [Int: Bool] = [:]
-        for home in homes where admitted[home] == nil {
-            admitted[home] = health.admits(home)
-        }
-        var sent: [String] = []
-        sent.reserveCapacity(keys.count)
-        for (key, home) in zip(keys, homes) {
-            if admitted[home] == true {
-                sent.append(key)
-            } else {
+        var direct: [String] = []
+        var substituted: [Int: (groupKey: String, keys: [String])] = [:]
+        for key in keys {
+            switch target(for: key, admitted: &admitted) {
+            case .home:
+                direct.append(key)
+            case .substitute(let index, let groupKey):
+                substituted[index, default: (groupKey, [])].keys.append(key)
+            case .skipped(let home):
                 fetched.failedKeys.insert(key)
                 fetched.failure = skipped(home)
             }
         }
-        guard !sent.isEmpty else { return fetched }
-
-        let code = withKeyPointers(sent) { pointers, lengths in
-            memcached_mget(handle, pointers, lengths, sent.count)
+        if !direct.isEmpty {
+            read(direct, groupKey: nil, into: &fetched)
         }
-        var failure = code == MEMCACHED_SUCCESS ? nil : error(code, "reading \(sent.count) keys")
+        for (index, group) in substituted {
+            read(group.keys, groupKey: group.groupKey, server: index, into: &fetched)
+        }
+        return fetched
+    }
+
+    /// Reads `keys` in one multi-get: from their own servers, or all from the server of `groupKey`
+    /// (whose index is `server`); records in the health tracker which servers answered.
+    private func read(_ keys: [String], groupKey: String?, server: Int? = nil, into fetched: inout Fetched) {
+        let code = withKeyPointers(keys) { pointers, lengths in
+            guard let groupKey else { return memcached_mget(handle, pointers, lengths, keys.count) }
+            return withBytes(groupKey) { memcached_mget_by_key(handle, $0, $1, pointers, lengths, keys.count) }
+        }
+        var failure = code == MEMCACHED_SUCCESS ? nil : error(code, "reading \(keys.count) keys")
         if code == MEMCACHED_SUCCESS || code == MEMCACHED_SOME_ERRORS {
             var status = MEMCACHED_SUCCESS
             while memcached_fetch_result(handle, result, &status) != nil {
@@ -127,40 +139,39 @@ final class MemcachedConnection {
                     decoding: UnsafeRawBufferPointer(start: memcached_result_key_value(result), count: memcached_result_key_length(result)),
                     as: UTF8.self
                 )
-                let value = [UInt8](UnsafeRawBufferPointer(start: memcached_result_value(result), count: memcached_result_length(result)))
-                fetched.values[key] = value
+                fetched.values[key] = [UInt8](UnsafeRawBufferPointer(start: memcached_result_value(result), count: memcached_result_length(result)))
             }
             if status != MEMCACHED_END, status != MEMCACHED_SUCCESS, status != MEMCACHED_NOTFOUND, failure == nil {
-                failure = error(status, "reading \(sent.count) keys")
+                failure = error(status, "reading \(keys.count) keys")
             }
         }
+        let serverOf = { (key: String) in server ?? self.serverIndex(key) }
         var failedServers = Set<Int>()
         if let failure {
             fetched.failure = failure
-            let unanswered = sent.filter { fetched.values[$0] == nil }
-            var failed = unanswered.filter(serverFailed)
+            let unanswered = keys.filter { fetched.values[$0] == nil }
+            var failed = server == nil ? unanswered.filter(serverFailed) : unanswered
             if failed.isEmpty {
                 // No server owned up to the failure: none of the missing keys can be trusted as absent.
                 failed = unanswered
             }
             for key in failed {
                 fetched.failedKeys.insert(key)
-                failedServers.insert(serverIndex(key))
+                failedServers.insert(serverOf(key))
             }
         }
-        for (home, isAdmitted) in admitted where isAdmitted {
-            if failedServers.contains(home) {
-                health.recordFailure(home)
+        for index in Set(keys.map(serverOf)) {
+            if failedServers.contains(index) {
+                health.recordFailure(index)
             } else {
-                health.recordSuccess(home)
+                health.recordSuccess(index)
             }
         }
-        return fetched
     }
 
     /// Stores `value` under `key`.
     func set(_ key: String, _ value: [UInt8]) throws {
-        let code = try tracked(key) { store(key, value, memcached_set) }
+        let code = try tracked(key) { store(key, value, groupKey: $0, memcached_set_by_key) }
         guard code == MEMCACHED_SUCCESS || code == MEMCACHED_STORED else {
             throw error(code, "storing key \(key.debugDescription)")
         }
@@ -168,7 +179,7 @@ final class MemcachedConnection {
 
     /// Stores `value` under `key` only if the key is absent; `false` when it is present.
     func add(_ key: String, _ value: [UInt8], expiration: time_t) throws -> Bool {
-        let code = try tracked(key) { store(key, value, expiration: expiration, memcached_add) }
+        let code = try tracked(key) { store(key, value, groupKey: $0, expiration: expiration, memcached_add_by_key) }
         switch code {
         case MEMCACHED_SUCCESS, MEMCACHED_STORED: return true
         case MEMCACHED_NOTSTORED, MEMCACHED_DATA_EXISTS: return false
@@ -178,7 +189,11 @@ final class MemcachedConnection {
 
     /// Removes `key`; a missing key is not an error.
     func delete(_ key: String) throws {
-        let code = try tracked(key) { withBytes(key) { memcached_delete(handle, $0, $1, 0) } }
+        let code = try tracked(key) { groupKey in
+            withBytes(groupKey) { group, groupLength in
+                withBytes(key) { memcached_delete_by_key(handle, group, groupLength, $0, $1, 0) }
+            }
+        }
         guard code == MEMCACHED_SUCCESS || code == MEMCACHED_DELETED || code == MEMCACHED_NOTFOUND else {
             throw error(code, "deleting key \(key.debugDescription)")
         }
@@ -186,7 +201,11 @@ final class MemcachedConnection {
 
     /// Whether `key` is present.
     func exists(_ key: String) throws -> Bool {
-        let code = try tracked(key) { withBytes(key) { memcached_exist(handle, $0, $1) } }
+        let code = try tracked(key) { groupKey in
+            withBytes(groupKey) { group, groupLength in
+                withBytes(key) { memcached_exist_by_key(handle, group, groupLength, $0, $1) }
+            }
+        }
         switch code {
         case MEMCACHED_SUCCESS: return true
         case MEMCACHED_NOTFOUND: return false
@@ -194,27 +213,70 @@ final class MemcachedConnection {
         }
     }
 
-    /// The server `key` lives on, as `host:port`.
-    func server(forKey key: String) throws -> String {
-        var code = MEMCACHED_SUCCESS
-        guard let instance = withBytes(key, { memcached_server_by_key(handle, $0, $1, &code) }) else {
-            throw error(code, "finding the server of key \(key.debugDescription)")
-        }
-        return "\(String(cString: memcached_server_name(instance))):\(memcached_server_port(instance))"
+    /// The server calls for `key` go to, as `host:port`: where consistent hashing puts it, or its
+    /// substitute while that server is skipped and dead servers are ejected.
+    func server(forKey key: String) -> String {
+        let home = serverIndex(key)
+        guard health.isSkipped(home), let (index, _) = substitute(for: key, home: home) else { return name(ofServer: home) }
+        return name(ofServer: index)
     }
 
     // MARK: - Helpers
 
-    /// Runs a call for `key` if the key's server is not being skipped, and tells the health tracker
-    /// whether the server answered.
-    private func tracked(_ key: String, _ call: () -> memcached_return_t) throws -> memcached_return_t {
+    /// Where a call for a key goes.
+    private enum Target {
+        /// To the key's own server.
+        case home(Int)
+        /// To server `index` in place of the key's skipped server, routed there by `groupKey`.
+        case substitute(Int, groupKey: String)
+        /// Nowhere: the key's server is skipped and dead servers are not ejected.
+        case skipped(Int)
+    }
+
+    /// Where a call for `key` goes now. `admitted` remembers the health tracker's answer per server,
+    /// so that one batch asks once per server.
+    private func target(for key: String, admitted: inout [Int: Bool]) -> Target {
         let home = serverIndex(key)
-        guard health.admits(home) else { throw skipped(home) }
-        let code = call()
+        let isAdmitted = admitted[home] ?? health.admits(home)
+        admitted[home] = isAdmitted
+        if isAdmitted {
+            return .home(home)
+        }
+        guard let (index, groupKey) = substitute(for: key, home: home) else { return .skipped(home) }
+        return .substitute(index, groupKey: groupKey)
+    }
+
+    /// With ejection, a server not skipped to hold `key` while its own server `home` is, and a group
+    /// key that libmemcached routes there: the first of `1@key`, `2@key`, … that hashes to a server
+    /// not skipped. Every process with the same servers and the same failures picks the same one.
+    private func substitute(for key: String, home: Int) -> (Int, String)? {
+        guard ejectsDeadServers else { return nil }
+        for attempt in 1...32 {
+            let groupKey = "\(attempt)@\(key)"
+            let index = serverIndex(groupKey)
+            if index != home, !health.isSkipped(index) {
+                return (index, groupKey)
+            }
+        }
+        return nil
+    }
+
+    /// Runs a call for `key` with the group key that routes it (the key itself, or a substitute's),
+    /// unless its server is skipped, and tells the health tracker whether the server answered.
+    private func tracked(_ key: String, _ call: (_ groupKey: String) -> memcached_return_t) throws -> memcached_return_t {
+        var admitted: [Int: Bool] = [:]
+        let server: Int
+        let groupKey: String
+        switch target(for: key, admitted: &admitted) {
+        case .home(let home): (server, groupKey) = (home, key)
+        case .substitute(let index, let group): (server, groupKey) = (index, group)
+        case .skipped(let home): throw skipped(home)
+        }
+        let code = call(groupKey)
         if Self.isServerFailure(code) {
-            health.recordFailure(home)
+            health.recordFailure(server)
         } else {
-            health.recordSuccess(home)
+            health.recordSuccess(server)
         }
         return code
     }
@@ -225,8 +287,12 @@ final class MemcachedConnection {
     }
 
     private func skipped(_ index: Int) -> CacheError {
-        let name = servers.indices.contains(index) ? servers[index].description : "#\(index)"
-        return CacheError(.backendUnavailable, "memcached server \(name) failed to answer and is skipped until it is retried")
+        CacheError(.backendUnavailable, "memcached server \(name(ofServer: index)) failed to answer and is skipped until it is retried")
+    }
+
+    private func name(ofServer index: Int) -> String {
+        guard let instance = memcached_server_instance_by_position(handle, UInt32(index)) else { return "#\(index)" }
+        return "\(String(cString: memcached_server_name(instance))):\(memcached_server_port(instance))"
     }
 
     /// Whether `code` says the server did not answer, rather than answered with a refusal.
@@ -242,16 +308,21 @@ final class MemcachedConnection {
     }
 
     private typealias StoreFunction = (
-        UnsafeMutablePointer<memcached_st>?, UnsafePointer<CChar>?, Int, UnsafePointer<CChar>?, Int, time_t, UInt32
+        UnsafeMutablePointer<memcached_st>?, UnsafePointer<CChar>?, Int, UnsafePointer<CChar>?, Int, UnsafePointer<CChar>?, Int,
+        time_t, UInt32
     ) -> memcached_return_t
 
-    private func store(_ key: String, _ value: [UInt8], expiration: time_t? = nil, _ function: StoreFunction) -> memcached_return_t {
-        withBytes(key) { keyPointer, keyLength in
-            value.withUnsafeBytes { bytes in
-                function(
-                    handle, keyPointer, keyLength, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count,
-                    expiration ?? Self.expiration(lifetime), 0
-                )
+    private func store(
+        _ key: String, _ value: [UInt8], groupKey: String, expiration: time_t? = nil, _ function: StoreFunction
+    ) -> memcached_return_t {
+        withBytes(groupKey) { group, groupLength in
+            withBytes(key) { keyPointer, keyLength in
+                value.withUnsafeBytes { bytes in
+                    function(
+                        handle, group, groupLength, keyPointer, keyLength, bytes.baseAddress?.assumingMemoryBound(to: CChar.self),
+                        bytes.count, expiration ?? Self.expiration(lifetime), 0
+                    )
+                }
             }
         }
     }

@@ -40,6 +40,15 @@ final class MemcachedServerHealth: Sendable {
         }
     }
 
+    /// Whether calls to server `index` are being skipped now (without claiming a probe).
+    func isSkipped(_ index: Int) -> Bool {
+        let now = now()
+        return servers.withLock { servers in
+            guard let until = servers[index]?.skippedUntil else { return false }
+            return now < until
+        }
+    }
+
     /// Records that server `index` answered.
     func recordSuccess(_ index: Int) {
         servers.withLock { servers in

@@ -158,4 +158,28 @@ struct MemcachedFaultToleranceTests {
         }
         await backend.shutdown()
     }
+
+    @Test func withEjectionAKilledServersKeysMoveToTheOthers() async throws {
+        let servers = [try await MemcachedProcess(), try await MemcachedProcess(), try await MemcachedProcess()]
+        var configuration = Self.configuration(servers.map(\.server))
+        configuration.ejectDeadServers = true
+        configuration.retryTimeout = .seconds(30)
+        let backend = try MemcachedBackend(configuration: configuration)
+        let killed = servers[1].server.description
+        var lost: [String] = []
+        for index in 0..<100 where lost.count < 5 {
+            let key = "eject:\(index)"
+            if try await backend.server(forKey: key) == killed {
+                lost.append(key)
+            }
+        }
+        try #require(lost.count == 5)
+
+        servers[1].stop()
+        for key in lost {
+            try await Self.waitForRecovery(backend, key: key)
+            #expect(try await backend.server(forKey: key) != killed, "\(key) moved to a living server")
+        }
+        await backend.shutdown()
+    }
 }
