@@ -24,6 +24,11 @@ let package = Package(
             path: "Profiles/HitProfile"
         ),
         .executableTarget(
+            name: "CompareWorkloads",
+            dependencies: [.product(name: "DogpileCache", package: "swift-dogpile-cache")],
+            path: "Profiles/CompareWorkloads"
+        ),
+        .executableTarget(
             name: "MemcachedLoad",
             dependencies: [
                 .product(name: "DogpileCache", package: "swift-dogpile-cache"),

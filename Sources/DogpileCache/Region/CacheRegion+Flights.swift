@@ -249,10 +249,10 @@ extension CacheRegion {
         _ flights: [StartedFlight<Value>],
         _ batch: CreationBatch<Value>
     ) async throws -> [Value?] {
-        let keys = flights.map(\.key.key)
+        let keys = flights.map { $0.key.key }
         counters.creations.increment()
         let started = ContinuousClock.now
-        let values = try await CacheFlight.runAsCreator(of: flights.map(\.flight)) {
+        let values = try await CacheFlight.runAsCreator(of: flights.map { $0.flight }) {
             try await batch.create(keys)
         }
         guard values.count == keys.count else {

@@ -158,7 +158,7 @@ extension CacheRegion {
         }
 
         let flightsSeen = finishedFlights.load(ordering: .acquiring)
-        let stored = try await readMulti(uniqueKeys.map(\.backendKey), configuration: configuration)
+        let stored = try await readMulti(uniqueKeys.map { $0.backendKey }, configuration: configuration)
         let now = clock.coarseNow()
         var values = [Value?](repeating: nil, count: uniqueKeys.count)
         var pending: [PendingKey<Value>] = []

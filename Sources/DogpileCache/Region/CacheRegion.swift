@@ -323,7 +323,7 @@ public actor CacheRegion {
                 try await configuration.backend.setMulti(entries)
             }
         } catch {
-            try handleBackendError(error, operation: "set", key: entries.map(\.key).joined(separator: " "), configuration: configuration)
+            try handleBackendError(error, operation: "set", key: entries.map { $0.key }.joined(separator: " "), configuration: configuration)
         }
     }
 }

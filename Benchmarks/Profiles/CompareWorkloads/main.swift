@@ -1,0 +1,133 @@
+import DogpileCache
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The comparison's workloads in Swift, the same as Benchmarks/compare/dogpile_workloads.py runs in
+// Python. Prints one line per figure, "<name> <value>":
+//     CompareWorkloads memory           ops/s of hits, cached-function hits, miss+create+store, the
+//                                       Mutex floor, and the stampede of 10,000 tasks
+//     CompareWorkloads entries [count]  resident bytes per entry of 100-byte strings in MemoryBackend
+
+/// Runs `body` in a task (an `await` into an actor from the main thread costs far more) and returns
+/// operations per second.
+func rate(_ operations: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws -> Int {
+    try await Task.detached {
+        let started = ContinuousClock.now
+        try await body(operations)
+        let elapsed = ContinuousClock.now - started
+        return Int(Double(operations) / (Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds)))
+    }.value
+}
+
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
+}
+
+func report(_ name: String, _ value: some CustomStringConvertible) {
+    print("\(name) \(value)")
+}
+
+func memoryWorkloads() async throws {
+    let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
+    let value = String(repeating: "v", count: 100)
+    try await region.set("user:42", value)
+    report("memory_hit", try await rate(5_000_000) { count in
+        for _ in 0..<count {
+            _ = try await region.getOrCreate("user:42") { "x" }
+        }
+    })
+
+    let loadUser = region.cacheOnArguments(name: "loadUser") { (id: Int) async throws -> String in
+        String(repeating: "u", count: 100)
+    }
+    _ = try await loadUser(42)
+    report("function_hit", try await rate(2_000_000) { count in
+        for _ in 0..<count {
+            _ = try await loadUser(42)
+        }
+    })
+
+    report("miss_create_store", try await rate(500_000) { count in
+        for index in 0..<count {
+            _ = try await region.getOrCreate("miss:\(index)") { value }
+        }
+    })
+
+    let floor = Mutex<[String: String]>(["user:42": value])
+    report("mutex_floor", try await rate(5_000_000) { count in
+        var total = 0
+        for _ in 0..<count {
+            total &+= floor.withLock { $0["user:42"] }!.utf8.count
+        }
+        precondition(total > 0)
+    })
+
+    // 10,000 tasks ask for one missing key whose creator takes 10 ms.
+    let stampede = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
+    let creatorCalls = Counter()
+    let wall = try await Task.detached {
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<10_000 {
+                group.addTask {
+                    let made = try await stampede.getOrCreate("stampede") {
+                        creatorCalls.value.add(1, ordering: .relaxed)
+                        try await Task.sleep(for: .milliseconds(10))
+                        return "made"
+                    }
+                    precondition(made == "made")
+                }
+            }
+            try await group.waitForAll()
+        }
+        return ContinuousClock.now - started
+    }.value
+    report("stampede_creator_calls", creatorCalls.value.load(ordering: .relaxed))
+    report("stampede_ms", Int((Double(wall.components.attoseconds) / 1e15 + Double(wall.components.seconds) * 1000).rounded()))
+}
+
+func residentBytes() -> Int {
+    guard let file = fopen("/proc/self/status", "r") else { return 0 }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, Int32(line.count), file) != nil {
+        let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if text.hasPrefix("VmRSS:") {
+            return Int(text.split(separator: " ").dropFirst().first ?? "0")! * 1024
+        }
+    }
+    return 0
+}
+
+func memoryPerEntry(_ count: Int) async throws {
+    let backend = MemoryBackend()
+    let region = try CacheRegion(backend: backend, expirationTime: .hours(1))
+    let before = residentBytes()
+    try await Task.detached {
+        for index in 0..<count {
+            try await region.set("key:\(index)", String(repeating: "v", count: 99) + String(index % 10))
+        }
+    }.value
+    let after = residentBytes()
+    precondition(backend.count == count)
+    report("bytes_per_entry", (after - before) / count)
+}
+
+let arguments = CommandLine.arguments
+switch arguments.dropFirst().first {
+case "memory": try await memoryWorkloads()
+case "miss":
+    let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
+    report("miss_create_store", try await rate(200_000) { count in
+        for index in 0..<count {
+            _ = try await region.getOrCreate("miss:\(index)") { "created" }
+        }
+    })
+case "entries": try await memoryPerEntry(arguments.count > 2 ? Int(arguments[2])! : 1_000_000)
+default:
+    print("usage: CompareWorkloads memory | entries [count]")
+    exit(2)
+}
