@@ -13,6 +13,8 @@ let package = Package(
             name: "RegionBenchmarks",
             dependencies: [
                 .product(name: "DogpileCache", package: "swift-dogpile-cache"),
+                .product(name: "DogpileCacheTesting", package: "swift-dogpile-cache"),
+                .product(name: "DogpileMemcached", package: "swift-dogpile-cache"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/RegionBenchmarks",

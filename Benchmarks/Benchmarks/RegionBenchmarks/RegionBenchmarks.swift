@@ -1,5 +1,6 @@
 import Benchmark
 import DogpileCache
+import DogpileCacheTesting
 import Synchronization
 
 /// The floor a region hit is measured against: a bare dictionary behind a `Mutex`.
@@ -157,7 +158,10 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    for tasks in [1, 2] {
+    creationBenchmarks()
+    memcachedBenchmarks()
+
+    for tasks in [1, 2, 16] {
         Benchmark("hit: Mutex<[String: String]> floor, \(tasks) task(s)") { benchmark in
             let floor = MutexDictionary([key: value])
             try await runConcurrently(tasks: tasks, operations: benchmark.scaledIterations.count) { count in
