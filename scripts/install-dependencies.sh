@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the memcached module, its tests and the benchmarks need and the Swift toolchain does
 # not bring: memcached, libmemcached-dev (the C library), libmemcached-tools (memcaslap) and
-# pkg-config. Does nothing when they are present; installs with apt-get as root, else says what to
+# pkg-config. Does nothing when they are present (memcaslap, which only Benchmarks/compare uses, is
+# checked only as root, where it can be installed); installs with apt-get as root, else says what to
 # install.
 set -euo pipefail
 
-if command -v memcached >/dev/null && command -v memcaslap >/dev/null && pkg-config --exists libmemcached 2>/dev/null; then
+if command -v memcached >/dev/null && pkg-config --exists libmemcached 2>/dev/null \
+    && { [ "$(id -u)" != 0 ] || command -v memcaslap >/dev/null; }; then
     exit 0
 fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -15,7 +15,10 @@ test_arguments=("$@")
 build_arguments=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --filter | --skip) shift ;;
+        --filter | --skip)
+            [ $# -ge 2 ] || { echo "error: $1 needs a value" >&2; exit 2; }
+            shift ;;
+        --filter=* | --skip=*) ;;
         *) build_arguments+=("$1") ;;
     esac
     shift

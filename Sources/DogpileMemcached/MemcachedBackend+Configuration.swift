@@ -75,16 +75,16 @@ extension MemcachedBackend {
                 throw CacheError(.invalidConfiguration, "serverFailureLimit must be at least 1, got \(serverFailureLimit)")
             }
             for (name, duration) in [("connectTimeout", connectTimeout), ("pollTimeout", pollTimeout)] {
-                guard duration > .zero else {
-                    throw CacheError(.invalidConfiguration, "\(name) must be positive, got \(duration)")
+                guard duration > .zero, duration <= .seconds(3600) else {
+                    throw CacheError(.invalidConfiguration, "\(name) must be positive and at most an hour, got \(duration)")
                 }
             }
-            guard retryTimeout >= .seconds(1) else {
-                throw CacheError(.invalidConfiguration, "retryTimeout must be at least 1 second, got \(retryTimeout)")
+            guard retryTimeout >= .seconds(1), retryTimeout <= .seconds(86_400) else {
+                throw CacheError(.invalidConfiguration, "retryTimeout must be between 1 second and a day, got \(retryTimeout)")
             }
             for (name, duration) in [("memcachedExpireTime", memcachedExpireTime), ("lockTimeout", lockTimeout)] {
-                if let duration, duration < .seconds(1) {
-                    throw CacheError(.invalidConfiguration, "\(name) must be at least 1 second or nil, got \(duration)")
+                if let duration, duration < .seconds(1) || duration > .seconds(10 * 365 * 86_400) {
+                    throw CacheError(.invalidConfiguration, "\(name) must be between 1 second and 10 years, or nil, got \(duration)")
                 }
             }
         }

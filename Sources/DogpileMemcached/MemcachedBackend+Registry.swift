@@ -59,8 +59,8 @@ extension MemcachedBackend {
         }
         func seconds(_ name: String) throws -> Duration? {
             guard let value = try arguments.decimal(name) else { return nil }
-            guard value >= 0, value.isFinite else {
-                throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)\(name)' must be a number of seconds, not negative, got \(value)")
+            guard value >= 0, value <= 1e9 else {
+                throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)\(name)' must be a number of seconds from 0 to 1e9, got \(value)")
             }
             return .milliseconds(Int64((value * 1000).rounded()))
         }

@@ -55,7 +55,6 @@ final class MemcachedConnection {
     }
 
     private func configure(_ configuration: MemcachedBackend.Configuration) throws {
-        let weighted = configuration.servers.contains { $0.weight != 1 }
         var behaviors: [(memcached_behavior_t, UInt64)] = [
             (MEMCACHED_BEHAVIOR_NO_BLOCK, 1),
             (MEMCACHED_BEHAVIOR_TCP_NODELAY, configuration.tcpNoDelay ? 1 : 0),
@@ -70,7 +69,8 @@ final class MemcachedConnection {
             (MEMCACHED_BEHAVIOR_SERVER_TIMEOUT_LIMIT, UInt64(configuration.serverFailureLimit)),
         ]
         if configuration.consistentDistribution, configuration.servers.count > 1 {
-            behaviors.append((weighted ? MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED : MEMCACHED_BEHAVIOR_KETAMA, 1))
+            // Weighted always, so that giving one server a weight later moves only that server's share.
+            behaviors.append((MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED, 1))
         }
         for (behavior, value) in behaviors {
             let code = memcached_behavior_set(handle, behavior, value)
@@ -86,87 +86,70 @@ final class MemcachedConnection {
         }
     }
 
-    /// The outcome of reading some keys in one round trip.
+    /// The outcome of reading some keys in one round trip. Keys are compared as bytes, as memcached
+    /// compares them (Swift's `String` equality would merge "café" written two ways).
     struct Fetched {
-        /// The values found, by key.
-        var values: [String: [UInt8]] = [:]
+        /// The values found, by key bytes.
+        var values: [[UInt8]: [UInt8]] = [:]
         /// The failure that kept some servers from answering, if any.
         var failure: CacheError?
-        /// Whether `key` may be missing because its server failed rather than because it is absent.
-        var failedKeys: Set<String> = []
+        /// Keys that may be missing because their server failed rather than because they are absent.
+        var failedKeys: Set<[UInt8]> = []
     }
 
-    /// Reads `keys` (distinct) with one multi-get to each server involved. Keys on servers the
-    /// health tracker skips are read from their substitute when dead servers are ejected, and
-    /// otherwise not sent and reported as failed.
+    /// Reads `keys` (distinct) with one multi-get per server involved, so that each server's failure
+    /// is its own. Keys on servers the health tracker skips are read from their substitute when
+    /// dead servers are ejected, and otherwise not sent and reported as failed.
     func fetch(_ keys: [String]) -> Fetched {
         var fetched = Fetched()
         var admitted: [Int: Bool] = [:]
-        var direct: [String] = []
-        var substituted: [Int: (groupKey: String, keys: [String])] = [:]
+        var groups: [Int: (groupKey: String, keys: [String])] = [:]
         for key in keys {
             switch target(for: key, admitted: &admitted) {
-            case .home:
-                direct.append(key)
+            case .home(let home):
+                groups[home, default: (key, [])].keys.append(key)
             case .substitute(let index, let groupKey):
-                substituted[index, default: (groupKey, [])].keys.append(key)
+                groups[index, default: (groupKey, [])].keys.append(key)
             case .skipped(let home):
-                fetched.failedKeys.insert(key)
+                fetched.failedKeys.insert(Array(key.utf8))
                 fetched.failure = skipped(home)
             }
         }
-        if !direct.isEmpty {
-            read(direct, groupKey: nil, into: &fetched)
-        }
-        for (index, group) in substituted {
-            read(group.keys, groupKey: group.groupKey, server: index, into: &fetched)
+        for (server, group) in groups {
+            read(group.keys, from: server, groupKey: group.groupKey, into: &fetched)
         }
         return fetched
     }
 
-    /// Reads `keys` in one multi-get: from their own servers, or all from the server of `groupKey`
-    /// (whose index is `server`); records in the health tracker which servers answered.
-    private func read(_ keys: [String], groupKey: String?, server: Int? = nil, into fetched: inout Fetched) {
+    /// Reads `keys` from server `server` (which `groupKey` routes to) in one multi-get, and tells the
+    /// health tracker whether it answered. A server that did not answer in full leaves the keys it
+    /// did not return failed, and the handle's connections are closed so that a late answer is
+    /// never read as the answer to a later request.
+    private func read(_ keys: [String], from server: Int, groupKey: String, into fetched: inout Fetched) {
         let code = withKeyPointers(keys) { pointers, lengths in
-            guard let groupKey else { return memcached_mget(handle, pointers, lengths, keys.count) }
-            return withBytes(groupKey) { memcached_mget_by_key(handle, $0, $1, pointers, lengths, keys.count) }
+            withBytes(groupKey) { memcached_mget_by_key(handle, $0, $1, pointers, lengths, keys.count) }
         }
-        var failure = code == MEMCACHED_SUCCESS ? nil : error(code, "reading \(keys.count) keys")
-        if code == MEMCACHED_SUCCESS || code == MEMCACHED_SOME_ERRORS {
-            var status = MEMCACHED_SUCCESS
+        var status = code
+        if code == MEMCACHED_SUCCESS {
             while memcached_fetch_result(handle, result, &status) != nil {
-                let key = String(
-                    decoding: UnsafeRawBufferPointer(start: memcached_result_key_value(result), count: memcached_result_key_length(result)),
-                    as: UTF8.self
-                )
+                let key = [UInt8](UnsafeRawBufferPointer(start: memcached_result_key_value(result), count: memcached_result_key_length(result)))
                 fetched.values[key] = [UInt8](UnsafeRawBufferPointer(start: memcached_result_value(result), count: memcached_result_length(result)))
             }
-            if status != MEMCACHED_END, status != MEMCACHED_SUCCESS, status != MEMCACHED_NOTFOUND, failure == nil {
-                failure = error(status, "reading \(keys.count) keys")
+            // A fetch that times out may end as if the keys were absent; the handle's error says so.
+            if status == MEMCACHED_END || status == MEMCACHED_SUCCESS || status == MEMCACHED_NOTFOUND {
+                status = memcached_last_error(handle)
             }
         }
-        let serverOf = { (key: String) in server ?? self.serverIndex(key) }
-        var failedServers = Set<Int>()
-        if let failure {
-            fetched.failure = failure
-            let unanswered = keys.filter { fetched.values[$0] == nil }
-            var failed = server == nil ? unanswered.filter(serverFailed) : unanswered
-            if failed.isEmpty {
-                // No server owned up to the failure: none of the missing keys can be trusted as absent.
-                failed = unanswered
-            }
-            for key in failed {
-                fetched.failedKeys.insert(key)
-                failedServers.insert(serverOf(key))
-            }
+        guard code != MEMCACHED_SUCCESS || Self.isServerFailure(status) else {
+            health.recordSuccess(server)
+            return
         }
-        for index in Set(keys.map(serverOf)) {
-            if failedServers.contains(index) {
-                health.recordFailure(index)
-            } else {
-                health.recordSuccess(index)
-            }
+        fetched.failure = error(status, "reading \(keys.count) keys from \(name(ofServer: server))")
+        for key in keys where fetched.values[Array(key.utf8)] == nil {
+            fetched.failedKeys.insert(Array(key.utf8))
         }
+        health.recordFailure(server)
+        memcached_quit(handle)
     }
 
     /// Stores `value` under `key`.
@@ -275,6 +258,8 @@ final class MemcachedConnection {
         let code = call(groupKey)
         if Self.isServerFailure(code) {
             health.recordFailure(server)
+            // A late answer must never be read as the answer to the next request.
+            memcached_quit(handle)
         } else {
             health.recordSuccess(server)
         }
@@ -325,14 +310,6 @@ final class MemcachedConnection {
                 }
             }
         }
-    }
-
-    /// Whether the server holding `key` reports an error from the last request.
-    private func serverFailed(forKey key: String) -> Bool {
-        var code = MEMCACHED_SUCCESS
-        guard let instance = withBytes(key, { memcached_server_by_key(handle, $0, $1, &code) }) else { return true }
-        let last = memcached_server_error_return(instance)
-        return last != MEMCACHED_SUCCESS && last != MEMCACHED_END && last != MEMCACHED_NOTFOUND
     }
 
     private func withBytes<Result>(_ key: String, _ body: (UnsafePointer<CChar>, Int) -> Result) -> Result {

@@ -48,32 +48,31 @@ final class Worker {
         state.workerExited()
     }
 
-    /// Reads every fetch's keys in one multi-get, then runs the commands in order.
+    /// Reads every fetch's keys in one multi-get per server, then runs the commands in order.
     private func process(_ batch: [MemcachedRequest], on connection: MemcachedConnection) {
         var fetches: [(keys: [String], continuation: UnsafeContinuation<[MemcachedRequest.Fetched], any Error>)] = []
         var keys: [String] = []
-        var seen = Set<String>()
+        var seen = Set<[UInt8]>()
         for request in batch {
             if case .fetch(let requestKeys, let continuation) = request {
                 fetches.append((requestKeys, continuation))
-                for key in requestKeys where seen.insert(key).inserted {
+                for key in requestKeys where seen.insert(Array(key.utf8)).inserted {
                     keys.append(key)
                 }
             }
         }
-        if !keys.isEmpty {
-            let fetched = connection.fetch(keys)
-            for fetch in fetches {
-                fetch.continuation.resume(returning: fetch.keys.map { key in
-                    if let value = fetched.values[key] {
-                        return .found(value)
-                    }
-                    if let failure = fetched.failure, fetched.failedKeys.contains(key) {
-                        return .failed(failure)
-                    }
-                    return .missing
-                })
-            }
+        let fetched = keys.isEmpty ? MemcachedConnection.Fetched() : connection.fetch(keys)
+        for fetch in fetches {
+            fetch.continuation.resume(returning: fetch.keys.map { key in
+                let bytes = Array(key.utf8)
+                if let value = fetched.values[bytes] {
+                    return .found(value)
+                }
+                if let failure = fetched.failure, fetched.failedKeys.contains(bytes) {
+                    return .failed(failure)
+                }
+                return .missing
+            })
         }
         for request in batch {
             if case .command(let run, _) = request {

@@ -156,6 +156,11 @@ struct MemcachedFaultToleranceTests {
             #expect((value == nil) == lost.contains(key))
             #expect(value == nil || value == key)
         }
+        for key in lost {
+            await #expect(throws: CacheError(.backendUnavailable, ""), "a lost key is a failure, not a miss") {
+                try await backend.get(key)
+            }
+        }
         await backend.shutdown()
     }
 
@@ -180,6 +185,41 @@ struct MemcachedFaultToleranceTests {
             try await Self.waitForRecovery(backend, key: key)
             #expect(try await backend.server(forKey: key) != killed, "\(key) moved to a living server")
         }
+        await backend.shutdown()
+    }
+
+    @Test func withTwoServersAndOneFrozenItsKeysFailAndTheOthersStillHit() async throws {
+        let servers = [try await MemcachedProcess(), try await MemcachedProcess()]
+        var configuration = Self.configuration(servers.map(\.server))
+        configuration.retryTimeout = .seconds(30)
+        let backend = try MemcachedBackend(configuration: configuration)
+        let frozen = servers[0].server.description
+        var onFrozen: [String] = []
+        var onLiving: [String] = []
+        for index in 0..<40 {
+            let key = uniqueKey("frozen-pair\(index)")
+            try await backend.set(key, CachedValue(payload: Array(key.utf8), creationTime: 1))
+            if try await backend.server(forKey: key) == frozen {
+                onFrozen.append(key)
+            } else {
+                onLiving.append(key)
+            }
+        }
+        try #require(!onFrozen.isEmpty && !onLiving.isEmpty)
+
+        servers[0].freeze()
+        let read = try await backend.getMulti(onFrozen + onLiving)
+        #expect(read.prefix(onFrozen.count).allSatisfy { $0 == nil })
+        #expect(zip(onLiving, read.suffix(onLiving.count)).allSatisfy { $0.1?.payload as? [UInt8] == Array($0.0.utf8) })
+        for key in onFrozen {
+            await #expect(throws: CacheError(.backendUnavailable, ""), "a frozen server's key is a failure, not a miss") {
+                try await backend.get(key)
+            }
+        }
+        for key in onLiving {
+            #expect(try await backend.get(key)?.payload as? [UInt8] == Array(key.utf8))
+        }
+        servers[0].thaw()
         await backend.shutdown()
     }
 }

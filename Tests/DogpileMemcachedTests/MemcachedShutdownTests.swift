@@ -21,6 +21,7 @@ struct MemcachedShutdownTests {
         let server = try await MemcachedProcess()
         var configuration = MemcachedBackend.Configuration(servers: [server.server])
         configuration.poolSize = 1
+        configuration.pollTimeout = .seconds(10)  // the frozen server is thawed long before
         let backend = try MemcachedBackend(configuration: configuration)
         try await backend.set("kept", CachedValue(payload: Array("value".utf8), creationTime: 1))
 
