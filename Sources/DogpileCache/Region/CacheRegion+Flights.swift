@@ -31,71 +31,105 @@ extension CacheRegion {
         case wait(CacheFlight)
     }
 
+    /// Creations in progress, by backend key, and which creators wait on which flights: the one
+    /// place that decides who creates. Behind ``CacheRegion/flightTable``'s lock, which is never held
+    /// across user code.
+    struct FlightTable {
+        var flights: [String: CacheFlight] = [:]
+        /// Which creators wait on which flights, to refuse waits that would deadlock.
+        var waitGraph = FlightWaitGraph()
+    }
+
+    /// The flights a caller registered, for it to start.
+    struct StartedCreation<Value: Sendable>: Sendable {
+        var flights: [StartedFlight<Value>]
+        var batch: CreationBatch<Value>
+        /// Whether a creation finished since the caller read the backend, so the keys must be read again.
+        var mustReread: Bool
+    }
+
     /// For each pending key: joins the flight already creating it, serves its stale value, or
-    /// registers a new flight; then starts one task creating all the new flights' keys.
+    /// registers a new flight, and returns the new flights for the caller to start. Returns one
+    /// outcome per pending key, in order.
     ///
-    /// Synchronous on the actor, so looking up and registering flights cannot interleave with
-    /// another caller. Returns one outcome per pending key, in order.
+    /// Looking up and registering happen under one lock, so they cannot interleave with another
+    /// caller's. The invalidation strategy and the clock, which may be the user's, are consulted
+    /// outside it: first the running flights are looked up, then judged, then the lock is taken
+    /// again to register; a flight registered in between started after the lookup, so it is joined.
     ///
     /// - Throws: `recursiveCreation`, before registering anything, when the caller is a creator and
     ///   waiting would close a cycle of creators waiting on each other.
-    func joinOrStartFlights<Value: Sendable>(_ batch: CreationBatch<Value>) throws -> [FlightOutcome<Value>] {
+    nonisolated func joinOrStartFlights<Value: Sendable>(
+        _ batch: CreationBatch<Value>
+    ) throws -> (outcomes: [FlightOutcome<Value>], started: StartedCreation<Value>?) {
         let creators = CacheFlight.creating.map(ObjectIdentifier.init)
-        for key in batch.pending where key.stale == nil {
-            if let flight = currentFlight(for: key.backendKey, batch.configuration),
-                waitGraph.wouldDeadlock(waitingOn: ObjectIdentifier(flight), from: creators)
-            {
-                throw CacheError(
-                    .recursiveCreation,
-                    "the creator of a value asked for key '\(key.key)', whose creation is waiting on that creator; it would wait forever"
-                )
-            }
+        let running = flightTable.withLock { table in batch.pending.map { table.flights[$0.backendKey] } }
+        // A flight that started before a hard invalidation would deliver a miss: start a new one.
+        let joinable = running.map { flight in
+            flight.flatMap { batch.configuration.invalidation(ofValueCreatedAt: $0.startTime) == .hard ? nil : $0 }
         }
         let startTime = clock.now()
-        var outcomes: [FlightOutcome<Value>] = []
-        outcomes.reserveCapacity(batch.pending.count)
-        var started: [StartedFlight<Value>] = []
-        for key in batch.pending {
-            if let flight = currentFlight(for: key.backendKey, batch.configuration) {
-                if let stale = key.stale {
+        return try flightTable.withLock { table in
+            func current(_ index: Int) -> CacheFlight? {
+                let flight = table.flights[batch.pending[index].backendKey]
+                return flight === running[index] ? joinable[index] : flight
+            }
+            for (index, key) in batch.pending.enumerated() where key.stale == nil {
+                if let flight = current(index), table.waitGraph.wouldDeadlock(waitingOn: ObjectIdentifier(flight), from: creators) {
+                    throw CacheError(
+                        .recursiveCreation,
+                        "the creator of a value asked for key '\(key.key)', whose creation is waiting on that creator; it would wait forever"
+                    )
+                }
+            }
+            var outcomes: [FlightOutcome<Value>] = []
+            outcomes.reserveCapacity(batch.pending.count)
+            var started: [StartedFlight<Value>] = []
+            for (index, key) in batch.pending.enumerated() {
+                if let flight = current(index) {
+                    if let stale = key.stale {
+                        counters.staleServed.increment()
+                        outcomes.append(.value(stale))
+                    } else {
+                        counters.coalescedWaiters.increment()
+                        outcomes.append(.wait(flight))
+                    }
+                    continue
+                }
+                let flight = CacheFlight(startTime: startTime)
+                table.flights[key.backendKey] = flight
+                started.append(StartedFlight(key: key, flight: flight))
+                if let stale = key.stale, batch.configuration.backgroundRefresh {
                     counters.staleServed.increment()
                     outcomes.append(.value(stale))
                 } else {
-                    counters.coalescedWaiters.increment()
                     outcomes.append(.wait(flight))
                 }
-                continue
             }
-            let flight = CacheFlight(startTime: startTime)
-            flights[key.backendKey] = flight
-            started.append(StartedFlight(key: key, flight: flight))
-            if let stale = key.stale, batch.configuration.backgroundRefresh {
-                counters.staleServed.increment()
-                outcomes.append(.value(stale))
-            } else {
-                outcomes.append(.wait(flight))
+            if !creators.isEmpty {
+                for case .wait(let flight) in outcomes {
+                    table.waitGraph.addWait(on: ObjectIdentifier(flight), from: creators)
+                }
             }
-        }
-        if !creators.isEmpty {
-            for case .wait(let flight) in outcomes {
-                waitGraph.addWait(on: ObjectIdentifier(flight), from: creators)
-            }
-        }
-        if !started.isEmpty {
+            guard !started.isEmpty else { return (outcomes, nil) }
             let mustReread = finishedFlights.load(ordering: .acquiring) != batch.flightsSeen
-            Task { [self] in
-                let results = await runFlights(started, batch, mustReread: mustReread)
-                finish(started, results: results)
-            }
+            return (outcomes, StartedCreation(flights: started, batch: batch, mustReread: mustReread))
         }
-        return outcomes
     }
 
-    /// The flight creating `backendKey`, unless it started before a hard invalidation: its value
-    /// would be a miss on arrival, so callers start a new flight instead.
-    private func currentFlight(for backendKey: String, _ configuration: RegionConfiguration) -> CacheFlight? {
-        guard let flight = flights[backendKey] else { return nil }
-        return configuration.invalidation(ofValueCreatedAt: flight.startTime) == .hard ? nil : flight
+    /// Runs a creation in a task of its own, so that no caller's cancellation reaches the creator.
+    /// The task starts on the caller's thread and runs there until it first suspends: a creator that
+    /// never suspends finishes, and its callers have their value, without a thread switch.
+    private nonisolated func start<Value: Sendable>(_ creation: StartedCreation<Value>) {
+        let operation: @Sendable () async -> Void = { [self] in
+            let results = await runFlights(creation.flights, creation.batch, mustReread: creation.mustReread)
+            finish(creation.flights, results: results)
+        }
+        if #available(macOS 26, iOS 26, *) {
+            Task.immediate(operation: operation)
+        } else {
+            Task(operation: operation)
+        }
     }
 
     /// A flight registered by ``joinOrStartFlights(_:)`` for one key.
@@ -106,9 +140,11 @@ extension CacheRegion {
 
     /// Removes finished flights from the map, then hands each its result, so that a caller arriving
     /// after a failure starts a new flight rather than joining the failed one.
-    private func finish<Value>(_ started: [StartedFlight<Value>], results: [Result<any Sendable, any Error>]) {
-        for entry in started where flights[entry.key.backendKey] === entry.flight {
-            flights[entry.key.backendKey] = nil
+    private nonisolated func finish<Value>(_ started: [StartedFlight<Value>], results: [Result<any Sendable, any Error>]) {
+        flightTable.withLock { table in
+            for entry in started where table.flights[entry.key.backendKey] === entry.flight {
+                table.flights[entry.key.backendKey] = nil
+            }
         }
         finishedFlights.add(1, ordering: .releasing)
         for (entry, result) in zip(started, results) {
@@ -117,8 +153,8 @@ extension CacheRegion {
     }
 
     /// Forgets a wait recorded by ``joinOrStartFlights(_:)``.
-    private func stopWaiting(on flight: CacheFlight, from creators: [ObjectIdentifier]) {
-        waitGraph.removeWait(on: ObjectIdentifier(flight), from: creators)
+    private nonisolated func stopWaiting(on flight: CacheFlight, from creators: [ObjectIdentifier]) {
+        flightTable.withLock { $0.waitGraph.removeWait(on: ObjectIdentifier(flight), from: creators) }
     }
 
     /// The value an outcome stands for, waiting for its flight if need be.
@@ -136,7 +172,7 @@ extension CacheRegion {
                 result = .failure(error)
             }
             if !creators.isEmpty {
-                await stopWaiting(on: flight, from: creators)
+                stopWaiting(on: flight, from: creators)
             }
             let payload = try result.get()
             guard let value = payload as? Value else {
@@ -155,7 +191,11 @@ extension CacheRegion {
             counters.misses.increment()
             logger.debug("no value present for key", metadata: ["key": "\(key.key)"])
         }
-        return try await joinOrStartFlights(batch)
+        let (outcomes, started) = try joinOrStartFlights(batch)
+        if let started {
+            start(started)
+        }
+        return outcomes
     }
 
     /// Creates the values of `started` off the actor: takes the backend's mutexes if it has any (in

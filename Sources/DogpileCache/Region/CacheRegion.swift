@@ -40,10 +40,8 @@ public actor CacheRegion {
     /// Counts finished flights. A caller whose backend read began before the count changed re-reads
     /// before creating, because a flight may have stored the value after that read.
     nonisolated let finishedFlights = Atomic<UInt64>(0)
-    /// Creations in progress, by backend key: the one place that decides who creates.
-    var flights: [String: CacheFlight] = [:]
-    /// Which creators wait on which flights, to refuse waits that would deadlock.
-    var waitGraph = FlightWaitGraph()
+    /// Creations in progress and who waits on whom; see ``FlightTable``.
+    nonisolated let flightTable = LockedValue(FlightTable())
 
     /// Creates an unconfigured region. Configure it with
     /// ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:)``
@@ -232,10 +230,10 @@ public actor CacheRegion {
 
     /// Whether a value for `key` is being created now, by this region or, when the backend has a
     /// ``CacheMutex``, by any process.
-    public func isKeyLocked(_ key: String) async throws -> Bool {
+    public nonisolated func isKeyLocked(_ key: String) async throws -> Bool {
         let configuration = try configuration()
         let backendKey = configuration.mangle(key)
-        if flights[backendKey] != nil {
+        if flightTable.withLock({ $0.flights[backendKey] != nil }) {
             return true
         }
         guard let mutex = configuration.backend.mutex(for: backendKey) else { return false }
