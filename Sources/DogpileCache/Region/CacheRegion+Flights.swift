@@ -3,30 +3,37 @@ import Logging
 /// The in-flight map: who creates a missing or stale value, and who waits for it.
 extension CacheRegion {
     /// A key that was missing or stale when read.
-    struct PendingKey<Value: Sendable>: Sendable {
+    ///
+    /// The flight machinery is not generic over the value type: values travel as `any Sendable`
+    /// and only the caller casts back. Generic code called across modules is not specialized, and
+    /// its run-time type lookups cost more than the rest of a miss.
+    struct PendingKey: Sendable {
         var key: String
         var backendKey: String
         /// The stale value read, or `nil` when the key was missing or unusable.
-        var stale: Value?
+        var stale: (any Sendable)?
     }
 
     /// Keys read together by one caller, and how to create them.
-    struct CreationBatch<Value: Sendable>: Sendable {
-        var pending: [PendingKey<Value>]
+    struct CreationBatch: Sendable {
+        var pending: [PendingKey]
         /// ``CacheRegion/finishedFlights`` before the caller's backend read.
         var flightsSeen: UInt64
         var configuration: RegionConfiguration
         var expiration: CacheExpiration
-        var shouldCache: (@Sendable (Value) -> Bool)?
+        /// Whether to store a created value; `nil` for always.
+        var shouldCache: (@Sendable (any Sendable) -> Bool)?
         /// Creates values for the given keys, in order; `nil` where the creator made no value for a
         /// key (that key's callers get `valueNotCreated`, and nothing is stored for it).
-        var create: @Sendable ([String]) async throws -> [Value?]
+        var create: @Sendable ([String]) async throws -> [(any Sendable)?]
+        /// The payload of a stored value if it is of the caller's type.
+        var payload: @Sendable (CachedValue) -> (any Sendable)?
     }
 
     /// What a caller does for one key after consulting the in-flight map.
-    enum FlightOutcome<Value: Sendable>: Sendable {
+    enum FlightOutcome: Sendable {
         /// Return this value now: a stale value served while its regeneration runs.
-        case value(Value)
+        case value(any Sendable)
         /// Wait for this flight's result.
         case wait(CacheFlight)
     }
@@ -41,9 +48,9 @@ extension CacheRegion {
     }
 
     /// The flights a caller registered, for it to start.
-    struct StartedCreation<Value: Sendable>: Sendable {
-        var flights: [StartedFlight<Value>]
-        var batch: CreationBatch<Value>
+    struct StartedCreation: Sendable {
+        var flights: [StartedFlight]
+        var batch: CreationBatch
         /// Whether a creation finished since the caller read the backend, so the keys must be read again.
         var mustReread: Bool
     }
@@ -59,9 +66,9 @@ extension CacheRegion {
     ///
     /// - Throws: `recursiveCreation`, before registering anything, when the caller is a creator and
     ///   waiting would close a cycle of creators waiting on each other.
-    nonisolated func joinOrStartFlights<Value: Sendable>(
-        _ batch: CreationBatch<Value>
-    ) throws -> (outcomes: [FlightOutcome<Value>], started: StartedCreation<Value>?) {
+    nonisolated func joinOrStartFlights(
+        _ batch: CreationBatch
+    ) throws -> (outcomes: [FlightOutcome], started: StartedCreation?) {
         let creators = CacheFlight.creating.map(ObjectIdentifier.init)
         let running = flightTable.withLock { table in batch.pending.map { table.flights[$0.backendKey] } }
         // A flight that started before a hard invalidation would deliver a miss: start a new one.
@@ -82,9 +89,9 @@ extension CacheRegion {
                     )
                 }
             }
-            var outcomes: [FlightOutcome<Value>] = []
+            var outcomes: [FlightOutcome] = []
             outcomes.reserveCapacity(batch.pending.count)
-            var started: [StartedFlight<Value>] = []
+            var started: [StartedFlight] = []
             for (index, key) in batch.pending.enumerated() {
                 if let flight = current(index) {
                     if let stale = key.stale {
@@ -120,7 +127,7 @@ extension CacheRegion {
     /// Runs a creation in a task of its own, so that no caller's cancellation reaches the creator.
     /// The task starts on the caller's thread and runs there until it first suspends: a creator that
     /// never suspends finishes, and its callers have their value, without a thread switch.
-    private nonisolated func start<Value: Sendable>(_ creation: StartedCreation<Value>) {
+    private nonisolated func start(_ creation: StartedCreation) {
         let operation: @Sendable () async -> Void = { [self] in
             let results = await runFlights(creation.flights, creation.batch, mustReread: creation.mustReread)
             finish(creation.flights, results: results)
@@ -133,22 +140,22 @@ extension CacheRegion {
     }
 
     /// A flight registered by ``joinOrStartFlights(_:)`` for one key.
-    struct StartedFlight<Value: Sendable>: Sendable {
-        var key: PendingKey<Value>
+    struct StartedFlight: Sendable {
+        var key: PendingKey
         var flight: CacheFlight
     }
 
     /// Removes finished flights from the map, then hands each its result, so that a caller arriving
     /// after a failure starts a new flight rather than joining the failed one.
-    private nonisolated func finish<Value>(_ started: [StartedFlight<Value>], results: [Result<any Sendable, any Error>]) {
+    private nonisolated func finish(_ started: [StartedFlight], results: [Result<any Sendable, any Error>]) {
         flightTable.withLock { table in
             for entry in started where table.flights[entry.key.backendKey] === entry.flight {
                 table.flights[entry.key.backendKey] = nil
             }
         }
         finishedFlights.add(1, ordering: .releasing)
-        for (entry, result) in zip(started, results) {
-            entry.flight.complete(with: result)
+        for index in started.indices {
+            started[index].flight.complete(with: results[index])
         }
     }
 
@@ -158,7 +165,7 @@ extension CacheRegion {
     }
 
     /// The value an outcome stands for, waiting for its flight if need be.
-    nonisolated func value<Value: Sendable>(of outcome: FlightOutcome<Value>, key: String) async throws -> Value {
+    nonisolated func value(of outcome: FlightOutcome, key: String) async throws -> any Sendable {
         switch outcome {
         case .value(let stale):
             logger.debug("serving stale value while it is regenerated", metadata: ["key": "\(key)"])
@@ -174,19 +181,26 @@ extension CacheRegion {
             if !creators.isEmpty {
                 stopWaiting(on: flight, from: creators)
             }
-            let payload = try result.get()
-            guard let value = payload as? Value else {
-                throw CacheError(
-                    .typeMismatch,
-                    "the value created for key '\(key)' is a \(type(of: payload)), not the requested \(Value.self)"
-                )
-            }
-            return value
+            return try result.get()
         }
     }
 
+    /// `payload` as the caller's type.
+    ///
+    /// - Throws: `typeMismatch` when the value created for `key` is of another type (another caller
+    ///   asked for the same key as another type and created it).
+    nonisolated func cast<Value: Sendable>(_ payload: any Sendable, key: String, as type: Value.Type) throws -> Value {
+        guard let value = payload as? Value else {
+            throw CacheError(
+                .typeMismatch,
+                "the value created for key '\(key)' is a \(Swift.type(of: payload)), not the requested \(Value.self)"
+            )
+        }
+        return value
+    }
+
     /// Counts and logs the batch's missing keys, then joins or starts their flights.
-    nonisolated func outcomes<Value: Sendable>(of batch: CreationBatch<Value>) async throws -> [FlightOutcome<Value>] {
+    nonisolated func outcomes(of batch: CreationBatch) throws -> [FlightOutcome] {
         for key in batch.pending where key.stale == nil {
             counters.misses.increment()
             logger.debug("no value present for key", metadata: ["key": "\(key.key)"])
@@ -202,9 +216,9 @@ extension CacheRegion {
     /// key order, so that two processes cannot deadlock), re-reads the keys when another creation may
     /// have stored them meanwhile, calls the creator once with the keys still needed, and stores the
     /// values. Returns one result per started flight.
-    private nonisolated func runFlights<Value: Sendable>(
-        _ started: [StartedFlight<Value>],
-        _ batch: CreationBatch<Value>,
+    private nonisolated func runFlights(
+        _ started: [StartedFlight],
+        _ batch: CreationBatch,
         mustReread: Bool
     ) async -> [Result<any Sendable, any Error>] {
         let configuration = batch.configuration
@@ -236,7 +250,7 @@ extension CacheRegion {
                 let stored = try await readMulti(needed.map { started[$0].key.backendKey }, configuration: configuration)
                 let now = clock.coarseNow()
                 for (index, value) in zip(needed, stored) {
-                    if let value, let payload = value.payload(as: Value.self),
+                    if let value, let payload = batch.payload(value),
                         configuration.freshness(of: value, expiration: batch.expiration, now: now) == .fresh
                     {
                         results[index] = .success(payload)
@@ -276,19 +290,19 @@ extension CacheRegion {
                 counters.backendErrors.increment()
             }
         }
-        for (entry, result) in zip(started, results) {
-            if case .failure(let error) = result {
-                logger.debug("creation failed", metadata: ["key": "\(entry.key.key)", "error": "\(error)"])
+        for index in started.indices {
+            if case .failure(let error) = results[index] {
+                logger.debug("creation failed", metadata: ["key": "\(started[index].key.key)", "error": "\(error)"])
             }
         }
         return results.map { $0! }
     }
 
     /// Calls the creator once for `flights`, checks the count, and stores the values `shouldCache` keeps.
-    private nonisolated func create<Value: Sendable>(
-        _ flights: [StartedFlight<Value>],
-        _ batch: CreationBatch<Value>
-    ) async throws -> [Value?] {
+    private nonisolated func create(
+        _ flights: [StartedFlight],
+        _ batch: CreationBatch
+    ) async throws -> [(any Sendable)?] {
         let keys = flights.map { $0.key.key }
         counters.creations.increment()
         let started = ContinuousClock.now
@@ -306,9 +320,9 @@ extension CacheRegion {
             metadata: ["keys": "\(keys.joined(separator: " ").prefix(300))", "seconds": "\((ContinuousClock.now - started).seconds)"]
         )
         var entries: [(key: String, value: CachedValue)] = []
-        for (flight, value) in zip(flights, values) {
-            if let value, batch.shouldCache?(value) ?? true {
-                entries.append((flight.key.backendKey, CachedValue(typed: value, creationTime: flight.flight.startTime)))
+        for index in flights.indices {
+            if let value = values[index], batch.shouldCache?(value) ?? true {
+                entries.append((flights[index].key.backendKey, CachedValue(payload: value, creationTime: flights[index].flight.startTime)))
             }
         }
         try await store(entries, configuration: batch.configuration)

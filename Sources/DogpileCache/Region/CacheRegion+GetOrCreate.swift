@@ -82,7 +82,7 @@ extension CacheRegion {
         let backendKey = configuration.mangle(key)
         let flightsSeen = finishedFlights.load(ordering: .acquiring)
         let stored = try await read(backendKey, configuration: configuration)
-        var stale: Value?
+        var stale: (any Sendable)?
         if let stored {
             if let payload = stored.payload(as: Value.self) {
                 switch configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) {
@@ -98,15 +98,17 @@ extension CacheRegion {
                 logger.debug("stored value cannot be read as \(Value.self); treated as missing", metadata: ["key": "\(key)"])
             }
         }
+        let create: @Sendable ([String]) async throws -> [(any Sendable)?] = { _ in [try await creator()] }
         let batch = CreationBatch(
             pending: [PendingKey(key: key, backendKey: backendKey, stale: stale)],
             flightsSeen: flightsSeen,
             configuration: configuration,
             expiration: expiration,
-            shouldCache: shouldCache,
-            create: { _ in [try await creator()] }
+            shouldCache: Self.erased(shouldCache),
+            create: create,
+            payload: Self.payloadReader(Value.self)
         )
-        return try await value(of: outcomes(of: batch)[0], key: key)
+        return try cast(try await value(of: outcomes(of: batch)[0], key: key), key: key, as: Value.self)
     }
 
     /// Returns the values for `keys` in order, creating the missing and stale ones with one call of
@@ -161,10 +163,10 @@ extension CacheRegion {
         let stored = try await readMulti(uniqueKeys.map { $0.backendKey }, configuration: configuration)
         let now = clock.coarseNow()
         var values = [Value?](repeating: nil, count: uniqueKeys.count)
-        var pending: [PendingKey<Value>] = []
+        var pending: [PendingKey] = []
         var pendingSlots: [Int] = []
         for (slot, entry) in uniqueKeys.enumerated() {
-            var stale: Value?
+            var stale: (any Sendable)?
             if let value = stored[slot], let payload = value.payload(as: Value.self) {
                 switch configuration.freshness(of: value, expiration: expiration, now: now) {
                 case .fresh:
@@ -181,22 +183,38 @@ extension CacheRegion {
             pendingSlots.append(slot)
         }
         if !pending.isEmpty {
+            let create: @Sendable ([String]) async throws -> [(any Sendable)?] = { keys in
+                try await creator(keys).map { value -> (any Sendable)? in value }
+            }
             let batch = CreationBatch(
                 pending: pending,
                 flightsSeen: flightsSeen,
                 configuration: configuration,
                 expiration: expiration,
-                shouldCache: shouldCache,
-                create: creator
+                shouldCache: Self.erased(shouldCache),
+                create: create,
+                payload: Self.payloadReader(Value.self)
             )
-            for (slot, (outcome, entry)) in zip(pendingSlots, zip(try await outcomes(of: batch), pending)) {
+            for (index, outcome) in try outcomes(of: batch).enumerated() {
+                let (slot, key) = (pendingSlots[index], pending[index].key)
                 do {
-                    values[slot] = try await value(of: outcome, key: entry.key)
+                    values[slot] = try cast(try await value(of: outcome, key: key), key: key, as: Value.self)
                 } catch let error as CacheError where omitting && error.code == .valueNotCreated {
                     values[slot] = nil
                 }
             }
         }
         return slots.map { values[$0] }
+    }
+
+    /// `shouldCache` for values that travel as `any Sendable` (always of the caller's type).
+    private static func erased<Value: Sendable>(_ shouldCache: (@Sendable (Value) -> Bool)?) -> (@Sendable (any Sendable) -> Bool)? {
+        guard let shouldCache else { return nil }
+        return { value in (value as? Value).map(shouldCache) ?? true }
+    }
+
+    /// Reads a stored value's payload as `Value`.
+    private static func payloadReader<Value: Sendable>(_ type: Value.Type) -> @Sendable (CachedValue) -> (any Sendable)? {
+        { $0.payload(as: Value.self) }
     }
 }
