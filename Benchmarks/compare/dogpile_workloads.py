@@ -2,6 +2,7 @@
 
 Usage:
     python dogpile_workloads.py memory
+    python dogpile_workloads.py entries [COUNT]
     python dogpile_workloads.py memcached PORT [THREADS] [SECONDS] [KEYS] [VALUE_BYTES]
 
 Prints one line per workload: "<workload> <ops per second>".
@@ -53,6 +54,23 @@ def memory():
     rate("miss_create_store", misses, creations)
 
 
+def resident_bytes():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def entries(count=1_000_000):
+    region = make_region().configure("dogpile.cache.memory", expiration_time=3600)
+    before = resident_bytes()
+    for index in range(count):
+        region.set(f"key:{index}", ("v" * 99) + str(index % 10))
+    after = resident_bytes()
+    print(f"bytes_per_entry {(after - before) // count}", flush=True)
+
+
 def memcached(port, threads=64, seconds=5, keys=1000, value_bytes=100):
     region = make_region().configure(
         "dogpile.cache.pylibmc", expiration_time=3600, arguments={"url": [f"127.0.0.1:{port}"]}
@@ -83,11 +101,13 @@ def memcached(port, threads=64, seconds=5, keys=1000, value_bytes=100):
     barrier.wait()
     for thread in workers:
         thread.join()
-    print(f"memcached_hit_{threads}_threads {sum(counts) / seconds:.0f}", flush=True)
+    print(f"memcached_hit_{threads} {sum(counts) / seconds:.0f}", flush=True)
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "memory":
         memory()
+    elif sys.argv[1] == "entries":
+        entries(*(int(argument) for argument in sys.argv[2:]))
     else:
         memcached(int(sys.argv[2]), *(int(argument) for argument in sys.argv[3:]))
