@@ -124,6 +124,15 @@ extension CacheRegion {
         }
     }
 
+    /// The flight a caller outside any creator can join for a missing key without building a
+    /// creation batch: the many callers of a stampede take this path. `nil` when there is none, or
+    /// when the caller is itself a creator (whose waits are checked for cycles by
+    /// ``joinOrStartFlights(_:)``).
+    nonisolated func joinableFlight(for backendKey: String, configuration: RegionConfiguration) -> CacheFlight? {
+        guard CacheFlight.creating.isEmpty, let flight = flightTable.withLock({ $0.flights[backendKey] }) else { return nil }
+        return configuration.invalidation(ofValueCreatedAt: flight.startTime) == .hard ? nil : flight
+    }
+
     /// Runs a creation in a task of its own, so that no caller's cancellation reaches the creator.
     /// The task starts on the caller's thread and runs there until it first suspends: a creator that
     /// never suspends finishes, and its callers have their value, without a thread switch.

@@ -98,6 +98,11 @@ extension CacheRegion {
                 logger.debug("stored value cannot be read as \(Value.self); treated as missing", metadata: ["key": "\(key)"])
             }
         }
+        if stale == nil, let flight = joinableFlight(for: backendKey, configuration: configuration) {
+            counters.misses.increment()
+            counters.coalescedWaiters.increment()
+            return try cast(try await value(of: .wait(flight), key: key), key: key, as: Value.self)
+        }
         let create: @Sendable ([String]) async throws -> [(any Sendable)?] = { _ in [try await creator()] }
         let batch = CreationBatch(
             pending: [PendingKey(key: key, backendKey: backendKey, stale: stale)],
