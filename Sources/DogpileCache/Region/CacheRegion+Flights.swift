@@ -28,6 +28,28 @@ extension CacheRegion {
         var create: @Sendable ([String]) async throws -> [(any Sendable)?]
         /// The payload of a stored value if it is of the caller's type.
         var payload: @Sendable (CachedValue) -> (any Sendable)?
+
+        /// A batch for a caller of type `Value`, its closures erased to `any Sendable`.
+        init<Value: Sendable>(
+            pending: [PendingKey],
+            flightsSeen: UInt64,
+            configuration: RegionConfiguration,
+            expiration: CacheExpiration,
+            shouldCache: (@Sendable (Value) -> Bool)?,
+            create: @escaping @Sendable ([String]) async throws -> [Value?]
+        ) {
+            self.pending = pending
+            self.flightsSeen = flightsSeen
+            self.configuration = configuration
+            self.expiration = expiration
+            if let shouldCache {
+                self.shouldCache = { value in (value as? Value).map(shouldCache) ?? true }
+            } else {
+                self.shouldCache = nil
+            }
+            self.create = { keys in try await create(keys).map { value -> (any Sendable)? in value } }
+            self.payload = { $0.payload(as: Value.self) }
+        }
     }
 
     /// What a caller does for one key after consulting the in-flight map.

@@ -103,15 +103,13 @@ extension CacheRegion {
             counters.coalescedWaiters.increment()
             return try cast(try await value(of: .wait(flight), key: key), key: key, as: Value.self)
         }
-        let create: @Sendable ([String]) async throws -> [(any Sendable)?] = { _ in [try await creator()] }
         let batch = CreationBatch(
             pending: [PendingKey(key: key, backendKey: backendKey, stale: stale)],
             flightsSeen: flightsSeen,
             configuration: configuration,
             expiration: expiration,
-            shouldCache: Self.erased(shouldCache),
-            create: create,
-            payload: Self.payloadReader(Value.self)
+            shouldCache: shouldCache,
+            create: { _ in [try await creator()] }
         )
         return try cast(try await value(of: outcomes(of: batch)[0], key: key), key: key, as: Value.self)
     }
@@ -188,17 +186,13 @@ extension CacheRegion {
             pendingSlots.append(slot)
         }
         if !pending.isEmpty {
-            let create: @Sendable ([String]) async throws -> [(any Sendable)?] = { keys in
-                try await creator(keys).map { value -> (any Sendable)? in value }
-            }
             let batch = CreationBatch(
                 pending: pending,
                 flightsSeen: flightsSeen,
                 configuration: configuration,
                 expiration: expiration,
-                shouldCache: Self.erased(shouldCache),
-                create: create,
-                payload: Self.payloadReader(Value.self)
+                shouldCache: shouldCache,
+                create: creator
             )
             for (index, outcome) in try outcomes(of: batch).enumerated() {
                 let (slot, key) = (pendingSlots[index], pending[index].key)
@@ -210,16 +204,5 @@ extension CacheRegion {
             }
         }
         return slots.map { values[$0] }
-    }
-
-    /// `shouldCache` for values that travel as `any Sendable` (always of the caller's type).
-    private static func erased<Value: Sendable>(_ shouldCache: (@Sendable (Value) -> Bool)?) -> (@Sendable (any Sendable) -> Bool)? {
-        guard let shouldCache else { return nil }
-        return { value in (value as? Value).map(shouldCache) ?? true }
-    }
-
-    /// Reads a stored value's payload as `Value`.
-    private static func payloadReader<Value: Sendable>(_ type: Value.Type) -> @Sendable (CachedValue) -> (any Sendable)? {
-        { $0.payload(as: Value.self) }
     }
 }
