@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs memcached and libmemcached when they are missing
 # (scripts/install-dependencies.sh), starts three memcached servers on free loopback ports for the
-# tests, builds with zero warnings allowed in the project's own code, then runs `swift test`. Extra arguments go to
-# `swift test`, and to `swift build` too except `--filter` and `--skip` (e.g.
-# `--filter MemcachedBackendTests`, `--sanitize=thread --scratch-path .build-tsan`).
+# tests, builds with zero warnings allowed in the project's own code, then runs `swift test`.
+# Extra arguments go to `swift test`, and to `swift build` too except `--filter` and `--skip`
+# (e.g. `--filter MemcachedBackendTests`, `--sanitize=thread --scratch-path .build-tsan`).
 #
 # With CI=true the memcached tests fail rather than skip when no server was started.
 set -euo pipefail

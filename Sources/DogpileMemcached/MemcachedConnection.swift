@@ -18,11 +18,11 @@ final class MemcachedConnection {
     private let lifetime: Duration?
     private let openConnections: LockedValue<Int>
     private let health: MemcachedServerHealth
-    private let servers: [MemcachedBackend.Server]
     private let ejectsDeadServers: Bool
 
     /// Creates a handle with the configuration's servers and behaviours. No connection is opened
     /// until the first request.
+    ///
     /// `health` is shared by the backend's connections; `openConnections` counts them, so tests can
     /// prove none outlive the backend.
     init(configuration: MemcachedBackend.Configuration, health: MemcachedServerHealth, openConnections: LockedValue<Int>) throws {
@@ -40,7 +40,6 @@ final class MemcachedConnection {
         lifetime = configuration.memcachedExpireTime
         self.openConnections = openConnections
         self.health = health
-        self.servers = configuration.servers
         self.ejectsDeadServers = configuration.ejectDeadServers && configuration.servers.count > 1
         openConnections.withLock { $0 += 1 }
         // When this throws, deinit frees the handle and the result.
