@@ -1,4 +1,4 @@
-import DogpileCache
+@testable import DogpileCache
 import DogpileCacheTesting
 import Testing
 
@@ -349,5 +349,50 @@ final class HeldReadBackend: AsyncCacheBackend {
         secondGate.open()
         #expect(try await second.value == "read after")
         #expect(try await region.get("k", as: String.self) == "read after")
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct NestedCreationTests {
+    /// Each key's creator asks for the next key down, 20,000 levels deep: creations that never
+    /// suspend start on their caller's thread, and must not nest without bound on its stack.
+    @Test func creatorsCallingCreatorsTwentyThousandDeepDoNotExhaustTheStack() async throws {
+        let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
+        @Sendable func depth(_ level: Int) async throws -> Int {
+            try await region.getOrCreate("depth:\(level)") {
+                level == 0 ? 0 : try await depth(level - 1) + 1
+            }
+        }
+        #expect(try await depth(20_000) == 20_000)
+        #expect(try await region.get("depth:1000", as: Int.self) == 1_000)
+        #expect(region.flightTable.withLock { $0.flights.isEmpty && $0.waitGraph.isEmpty })
+    }
+
+    /// A creator whose multi call fails on its first key must not leave its wait on the second key
+    /// recorded: stale waits make later waits look like cycles.
+    @Test func aFailedMultiCallInsideACreatorLeavesNoWaitBehind() async throws {
+        let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
+        let failing = CreationGate()
+        let succeeding = CreationGate()
+        let first = Task {
+            try await region.getOrCreate("first") { () async throws -> String in
+                await failing.wait()
+                throw CreatorFailure(attempt: 1)
+            }
+        }
+        let second = try await startParkedCreation(in: region, key: "second", gate: succeeding, returning: "two")
+        try await waitUntil { try await region.isKeyLocked("first") }
+        let outer = Task {
+            try await region.getOrCreate("outer") { () async throws -> String in
+                try await region.getOrCreateMulti(["first", "second"]) { $0 }.joined()
+            }
+        }
+        try await waitUntil { region.flightTable.withLock { !$0.waitGraph.isEmpty } }
+        failing.open()
+        await #expect(throws: CreatorFailure.self) { try await outer.value }
+        succeeding.open()
+        _ = try? await first.value
+        #expect(try await second.value == "two")
+        #expect(region.flightTable.withLock { $0.flights.isEmpty && $0.waitGraph.isEmpty })
     }
 }

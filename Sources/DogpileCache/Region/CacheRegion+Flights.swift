@@ -28,6 +28,9 @@ extension CacheRegion {
         var create: @Sendable ([String]) async throws -> [(any Sendable)?]
         /// The payload of a stored value if it is of the caller's type.
         var payload: @Sendable (CachedValue) -> (any Sendable)?
+        /// A created value (of the caller's type) as stored, boxed by the caller's type so that hits
+        /// read it back with a class check even when that type is a protocol or a superclass.
+        var stored: @Sendable (any Sendable, _ creationTime: Double) -> CachedValue
 
         /// A batch for a caller of type `Value`, its closures erased to `any Sendable`.
         init<Value: Sendable>(
@@ -49,6 +52,10 @@ extension CacheRegion {
             }
             self.create = { keys in try await create(keys).map { value -> (any Sendable)? in value } }
             self.payload = { $0.payload(as: Value.self) }
+            self.stored = { value, creationTime in
+                guard let value = value as? Value else { return CachedValue(payload: value, creationTime: creationTime) }
+                return CachedValue(typed: value, creationTime: creationTime)
+            }
         }
     }
 
@@ -84,7 +91,8 @@ extension CacheRegion {
     /// Looking up and registering happen under one lock, so they cannot interleave with another
     /// caller's. The invalidation strategy and the clock, which may be the user's, are consulted
     /// outside it: first the running flights are looked up, then judged, then the lock is taken
-    /// again to register; a flight registered in between started after the lookup, so it is joined.
+    /// again to register. When a flight was registered in between, it has not been judged, so the
+    /// whole lookup starts again.
     ///
     /// - Throws: `recursiveCreation`, before registering anything, when the caller is a creator and
     ///   waiting would close a cycle of creators waiting on each other.
@@ -92,16 +100,36 @@ extension CacheRegion {
         _ batch: CreationBatch
     ) throws -> (outcomes: [FlightOutcome], started: StartedCreation?) {
         let creators = CacheFlight.creating.map(ObjectIdentifier.init)
-        let running = flightTable.withLock { table in batch.pending.map { table.flights[$0.backendKey] } }
-        // A flight that started before a hard invalidation would deliver a miss: start a new one.
-        let joinable = running.map { flight in
-            flight.flatMap { batch.configuration.invalidation(ofValueCreatedAt: $0.startTime) == .hard ? nil : $0 }
+        while true {
+            let running = flightTable.withLock { table in batch.pending.map { table.flights[$0.backendKey] } }
+            // A flight that started before a hard invalidation would deliver a miss: start a new one.
+            let joinable = running.map { flight in
+                flight.flatMap { batch.configuration.invalidation(ofValueCreatedAt: $0.startTime) == .hard ? nil : $0 }
+            }
+            let startTime = clock.now()
+            if let registered = try register(batch, running: running, joinable: joinable, startTime: startTime, creators: creators) {
+                return registered
+            }
         }
-        let startTime = clock.now()
-        return try flightTable.withLock { table in
+    }
+
+    /// The locked step of ``joinOrStartFlights(_:)``: `nil` when a key's flight is no longer the one
+    /// `running` saw (it has not been judged against the invalidation strategy).
+    private nonisolated func register(
+        _ batch: CreationBatch,
+        running: [CacheFlight?],
+        joinable: [CacheFlight?],
+        startTime: Double,
+        creators: [ObjectIdentifier]
+    ) throws -> (outcomes: [FlightOutcome], started: StartedCreation?)? {
+        try flightTable.withLock { table in
+            for (index, key) in batch.pending.enumerated() where table.flights[key.backendKey] !== running[index] {
+                return nil
+            }
             func current(_ index: Int) -> CacheFlight? {
-                let flight = table.flights[batch.pending[index].backendKey]
-                return flight === running[index] ? joinable[index] : flight
+                // A key listed twice: its first occurrence may have registered a flight just now.
+                table.flights[batch.pending[index].backendKey] === running[index]
+                    ? joinable[index] : table.flights[batch.pending[index].backendKey]
             }
             for (index, key) in batch.pending.enumerated() where key.stale == nil {
                 if let flight = current(index), table.waitGraph.wouldDeadlock(waitingOn: ObjectIdentifier(flight), from: creators) {
@@ -157,18 +185,28 @@ extension CacheRegion {
 
     /// Runs a creation in a task of its own, so that no caller's cancellation reaches the creator.
     /// The task starts on the caller's thread and runs there until it first suspends: a creator that
-    /// never suspends finishes, and its callers have their value, without a thread switch.
+    /// never suspends finishes, and its callers have their value, without a thread switch. Creations
+    /// started that way from inside each other (a cached function that calls itself) nest on the
+    /// thread's stack, so past ``immediateStartLimit`` levels they start as ordinary tasks.
     private nonisolated func start(_ creation: StartedCreation) {
+        let depth = Self.immediateStartDepth
         let operation: @Sendable () async -> Void = { [self] in
-            let results = await runFlights(creation.flights, creation.batch, mustReread: creation.mustReread)
-            finish(creation.flights, results: results)
+            await Self.$immediateStartDepth.withValue(depth + 1) {
+                let results = await runFlights(creation.flights, creation.batch, mustReread: creation.mustReread)
+                finish(creation.flights, results: results)
+            }
         }
-        if #available(macOS 26, iOS 26, *) {
+        if #available(macOS 26, iOS 26, *), depth < Self.immediateStartLimit {
             Task.immediate(operation: operation)
         } else {
             Task(operation: operation)
         }
     }
+
+    /// How many creations started on the caller's thread enclose the current task.
+    @TaskLocal static var immediateStartDepth = 0
+    /// How deep creations started on the caller's thread may nest.
+    static let immediateStartLimit = 16
 
     /// A flight registered by ``joinOrStartFlights(_:)`` for one key.
     struct StartedFlight: Sendable {
@@ -183,8 +221,10 @@ extension CacheRegion {
             for entry in started where table.flights[entry.key.backendKey] === entry.flight {
                 table.flights[entry.key.backendKey] = nil
             }
+            // Under the lock, so that a caller that no longer finds the flight also sees the count
+            // change, and re-reads the value it stored.
+            finishedFlights.add(1, ordering: .releasing)
         }
-        finishedFlights.add(1, ordering: .releasing)
         for index in started.indices {
             started[index].flight.complete(with: results[index])
         }
@@ -193,6 +233,15 @@ extension CacheRegion {
     /// Forgets a wait recorded by ``joinOrStartFlights(_:)``.
     private nonisolated func stopWaiting(on flight: CacheFlight, from creators: [ObjectIdentifier]) {
         flightTable.withLock { $0.waitGraph.removeWait(on: ObjectIdentifier(flight), from: creators) }
+    }
+
+    /// Forgets the waits recorded for `outcomes` when their caller will not wait for them.
+    nonisolated func stopWaiting(on outcomes: ArraySlice<FlightOutcome>) {
+        let creators = CacheFlight.creating.map(ObjectIdentifier.init)
+        guard !creators.isEmpty else { return }
+        for case .wait(let flight) in outcomes {
+            stopWaiting(on: flight, from: creators)
+        }
     }
 
     /// The value an outcome stands for, waiting for its flight if need be.
@@ -353,7 +402,7 @@ extension CacheRegion {
         var entries: [(key: String, value: CachedValue)] = []
         for index in flights.indices {
             if let value = values[index], batch.shouldCache?(value) ?? true {
-                entries.append((flights[index].key.backendKey, CachedValue(payload: value, creationTime: flights[index].flight.startTime)))
+                entries.append((flights[index].key.backendKey, batch.stored(value, flights[index].flight.startTime)))
             }
         }
         try await store(entries, configuration: batch.configuration)

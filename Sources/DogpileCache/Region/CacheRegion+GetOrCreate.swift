@@ -194,12 +194,17 @@ extension CacheRegion {
                 shouldCache: shouldCache,
                 create: creator
             )
-            for (index, outcome) in try outcomes(of: batch).enumerated() {
+            let outcomes = try outcomes(of: batch)
+            for (index, outcome) in outcomes.enumerated() {
                 let (slot, key) = (pendingSlots[index], pending[index].key)
                 do {
                     values[slot] = try cast(try await value(of: outcome, key: key), key: key, as: Value.self)
                 } catch let error as CacheError where omitting && error.code == .valueNotCreated {
                     values[slot] = nil
+                } catch {
+                    // The waits not taken any more must not stay in the wait graph.
+                    stopWaiting(on: outcomes[(index + 1)...])
+                    throw error
                 }
             }
         }
