@@ -125,21 +125,13 @@ final class MemcachedConnection {
     /// did not return failed, and the handle's connections are closed so that a late answer is
     /// never read as the answer to a later request.
     private func read(_ keys: [String], from server: Int, groupKey: String, into fetched: inout Fetched) {
-        let code = withKeyPointers(keys) { pointers, lengths in
-            withBytes(groupKey) { memcached_mget_by_key(handle, $0, $1, pointers, lengths, keys.count) }
+        var status = multiGet(keys, groupKey: groupKey, into: &fetched)
+        if Self.isBrokenConnection(status) {
+            // A connection the server closed (it restarted, say) fails once: read again on a new one.
+            memcached_quit(handle)
+            status = multiGet(keys, groupKey: groupKey, into: &fetched)
         }
-        var status = code
-        if code == MEMCACHED_SUCCESS {
-            while memcached_fetch_result(handle, result, &status) != nil {
-                let key = [UInt8](UnsafeRawBufferPointer(start: memcached_result_key_value(result), count: memcached_result_key_length(result)))
-                fetched.values[key] = [UInt8](UnsafeRawBufferPointer(start: memcached_result_value(result), count: memcached_result_length(result)))
-            }
-            // A fetch that times out may end as if the keys were absent; the handle's error says so.
-            if status == MEMCACHED_END || status == MEMCACHED_SUCCESS || status == MEMCACHED_NOTFOUND {
-                status = memcached_last_error(handle)
-            }
-        }
-        guard code != MEMCACHED_SUCCESS || Self.isServerFailure(status) else {
+        guard Self.isServerFailure(status) || (status != MEMCACHED_SUCCESS && status != MEMCACHED_END && status != MEMCACHED_NOTFOUND) else {
             health.recordSuccess(server)
             return
         }
@@ -149,6 +141,26 @@ final class MemcachedConnection {
         }
         health.recordFailure(server)
         memcached_quit(handle)
+    }
+
+    /// Sends one multi-get for `keys` to the server of `groupKey` and collects what comes back;
+    /// returns how it ended.
+    private func multiGet(_ keys: [String], groupKey: String, into fetched: inout Fetched) -> memcached_return_t {
+        let code = withKeyPointers(keys) { pointers, lengths in
+            withBytes(groupKey) { memcached_mget_by_key(handle, $0, $1, pointers, lengths, keys.count) }
+        }
+        guard code == MEMCACHED_SUCCESS else { return code }
+        var status = MEMCACHED_SUCCESS
+        while memcached_fetch_result(handle, result, &status) != nil {
+            let key = [UInt8](UnsafeRawBufferPointer(start: memcached_result_key_value(result), count: memcached_result_key_length(result)))
+            fetched.values[key] = [UInt8](UnsafeRawBufferPointer(start: memcached_result_value(result), count: memcached_result_length(result)))
+        }
+        // A fetch that times out may end as if the keys were absent; the handle's error says so.
+        if status == MEMCACHED_END || status == MEMCACHED_SUCCESS || status == MEMCACHED_NOTFOUND {
+            let last = memcached_last_error(handle)
+            return Self.isServerFailure(last) ? last : MEMCACHED_END
+        }
+        return status
     }
 
     /// Stores `value` under `key`.
@@ -161,7 +173,9 @@ final class MemcachedConnection {
 
     /// Stores `value` under `key` only if the key is absent; `false` when it is present.
     func add(_ key: String, _ value: [UInt8], expiration: time_t) throws -> Bool {
-        let code = try tracked(key) { store(key, value, groupKey: $0, expiration: expiration, memcached_add_by_key) }
+        let code = try tracked(key, retryOnBrokenConnection: false) {
+            store(key, value, groupKey: $0, expiration: expiration, memcached_add_by_key)
+        }
         switch code {
         case MEMCACHED_SUCCESS, MEMCACHED_STORED: return true
         case MEMCACHED_NOTSTORED, MEMCACHED_DATA_EXISTS: return false
@@ -245,7 +259,13 @@ final class MemcachedConnection {
 
     /// Runs a call for `key` with the group key that routes it (the key itself, or a substitute's),
     /// unless its server is skipped, and tells the health tracker whether the server answered.
-    private func tracked(_ key: String, _ call: (_ groupKey: String) -> memcached_return_t) throws -> memcached_return_t {
+    /// A connection the server closed fails once; with `retryOnBrokenConnection` the call is made again
+    /// on a new connection (not for `add`, which may have been applied before the answer was lost).
+    private func tracked(
+        _ key: String,
+        retryOnBrokenConnection: Bool = true,
+        _ call: (_ groupKey: String) -> memcached_return_t
+    ) throws -> memcached_return_t {
         var admitted: [Int: Bool] = [:]
         let server: Int
         let groupKey: String
@@ -254,7 +274,11 @@ final class MemcachedConnection {
         case .substitute(let index, let group): (server, groupKey) = (index, group)
         case .skipped(let home): throw skipped(home)
         }
-        let code = call(groupKey)
+        var code = call(groupKey)
+        if retryOnBrokenConnection, Self.isBrokenConnection(code) {
+            memcached_quit(handle)
+            code = call(groupKey)
+        }
         if Self.isServerFailure(code) {
             health.recordFailure(server)
             // A late answer must never be read as the answer to the next request.
@@ -277,6 +301,18 @@ final class MemcachedConnection {
     private func name(ofServer index: Int) -> String {
         guard let instance = memcached_server_instance_by_position(handle, UInt32(index)) else { return "#\(index)" }
         return "\(String(cString: memcached_server_name(instance))):\(memcached_server_port(instance))"
+    }
+
+    /// Whether `code` says the connection broke (as when the server closed it), rather than that the
+    /// server did not answer in time or is known to be down.
+    private static func isBrokenConnection(_ code: memcached_return_t) -> Bool {
+        switch code {
+        case MEMCACHED_WRITE_FAILURE, MEMCACHED_READ_FAILURE, MEMCACHED_UNKNOWN_READ_FAILURE, MEMCACHED_PARTIAL_READ,
+            MEMCACHED_ERRNO, MEMCACHED_CONNECTION_FAILURE:
+            return true
+        default:
+            return false
+        }
     }
 
     /// Whether `code` says the server did not answer, rather than answered with a refusal.

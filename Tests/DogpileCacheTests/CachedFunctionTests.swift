@@ -19,6 +19,34 @@ enum Plan: String, CacheKeyRepresentable {
         #expect(try three.key("swift", 2, true) == "DogpileCacheTests:search|swift 2 true")
     }
 
+    /// Keys of one-argument functions are reused from a 64-slot table: arguments sharing a slot must
+    /// never get each other's key, whatever the order of calls.
+    @Test func recentKeysNeverMixUpArguments() async throws {
+        let user = region.cacheOnArguments(name: "recentUser") { (id: Int) async throws -> Int in id &* 2 }
+        let large = region.cacheOnArguments(name: "recentLarge") { (id: UInt64) async throws -> UInt64 in id }
+        let flag = region.cacheOnArguments(name: "recentFlag") { (on: Bool) async throws -> Bool in on }
+        let plan = region.cacheOnArguments(name: "recentPlan") { (plan: Plan) async throws -> String in plan.rawValue }
+        let ids = Array(-300...300) + [Int.min, Int.max]
+        for round in 0..<3 {
+            for id in round == 1 ? ids.reversed() : ids {
+                #expect(try user.key(id) == "DogpileCacheTests:recentUser|\(id)")
+                #expect(try await user(id) == id &* 2)
+            }
+        }
+        for id: UInt64 in [0, 1, UInt64(Int64.max), UInt64(Int64.max) + 1, UInt64.max, 0] {
+            #expect(try large.key(id) == "DogpileCacheTests:recentLarge|\(id)")
+            #expect(try await large(id) == id)
+        }
+        for on in [true, false, true, false] {
+            #expect(try flag.key(on) == "DogpileCacheTests:recentFlag|\(on)")
+            #expect(try await flag(on) == on)
+        }
+        for value in [Plan.free, .pro, .free] {
+            #expect(try plan.key(value) == "DogpileCacheTests:recentPlan|\(value.rawValue)")
+            #expect(try await plan(value) == value.rawValue)
+        }
+    }
+
     @Test func keysWithANamespace() throws {
         let one = region.cacheOnArguments(name: "user", namespace: "v1") { (id: Int) async throws -> Int in id }
         let none = region.cacheOnArguments(name: "now", namespace: "v1") { () async throws -> Int in 0 }

@@ -92,9 +92,22 @@ final class MemcachedProcess: @unchecked Sendable {
         self.process = nil
     }
 
-    /// Freezes the server: it keeps its connections but answers nothing.
+    /// Freezes the server: it keeps its connections but answers nothing. Returns once the process
+    /// is stopped (a signal is delivered asynchronously; until then the server may still answer).
     func freeze() {
-        if let process { kill(process.processIdentifier, SIGSTOP) }
+        guard let process else { return }
+        kill(process.processIdentifier, SIGSTOP)
+        while !Self.isStopped(process.processIdentifier) {
+            sched_yield()
+        }
+    }
+
+    /// Whether `/proc` shows the process stopped by a signal (state `T`).
+    private static func isStopped(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let afterName = stat.range(of: ") ", options: .backwards)
+        else { return false }
+        return stat[afterName.upperBound...].first == "T"
     }
 
     /// Lets a frozen server run again.

@@ -23,6 +23,8 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
     @usableFromInline let shouldCache: (@Sendable (Value) -> Bool)?
     @usableFromInline let function: @Sendable (repeat each Argument) async throws -> Value
     @usableFromInline let collision: CacheError?
+    /// For a function of one argument keyed by the default generator: the keys built recently.
+    @usableFromInline let recentKeys: RecentFunctionKeys?
 
     init(
         region: CacheRegion,
@@ -41,6 +43,11 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
         self.shouldCache = shouldCache
         self.collision = collision
         self.function = function
+        var argumentCount = 0
+        for _ in repeat (each Argument).self {
+            argumentCount += 1
+        }
+        self.recentKeys = argumentCount == 1 && customKey == nil ? RecentFunctionKeys() : nil
     }
 
     /// The cached result for these arguments, or the function's result, cached.
@@ -82,7 +89,24 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
             }
             return customKey(identity, texts)
         }
+        if let recentKeys, let identity = Self.identity(of: repeat each argument) {
+            if let key = recentKeys.key(for: identity) {
+                return key
+            }
+            let key = FunctionKeyGenerator.defaultKey(prefix: keyPrefix, arguments: repeat each argument)
+            recentKeys.remember(key, for: identity)
+            return key
+        }
         return FunctionKeyGenerator.defaultKey(prefix: keyPrefix, arguments: repeat each argument)
+    }
+
+    /// The identity of the only argument, if it has one.
+    @inlinable
+    static func identity(of argument: repeat each Argument) -> Int64? {
+        for argument in repeat each argument {
+            return argument.cacheKeyIdentity
+        }
+        return nil
     }
 
     /// Removes the cached result for these arguments.
