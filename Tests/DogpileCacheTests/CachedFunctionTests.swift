@@ -47,6 +47,36 @@ enum Plan: String, CacheKeyRepresentable {
         }
     }
 
+    /// The reused keys live in a table per thread, shared by every function: tasks on every thread,
+    /// calling 300 functions (more than the table has slots, so some share slots for every argument),
+    /// each get their own function's key for their own argument.
+    @Test(.timeLimit(.minutes(1))) func recentKeysNeverMixUpAcrossThreadsAndFunctions() async throws {
+        let functions = (0..<300).map { number in
+            region.cacheOnArguments(name: "threadFunction\(number)") { (id: Int) async throws -> Int in id &+ number }
+        }
+        let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+            for task in 0..<4 {
+                group.addTask {
+                    var mismatches = 0
+                    for round in 0..<5 {
+                        for id in 0..<40 {
+                            let id = (id &* 7 &+ task &+ round) % 40
+                            for (number, function) in functions.enumerated()
+                            where try function.key(id) != "DogpileCacheTests:threadFunction\(number)|\(id)" {
+                                mismatches += 1
+                            }
+                        }
+                        await Task.yield()  // lets the task move to another thread
+                    }
+                    return mismatches
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+        #expect(try await functions[7](5) == 12)
+    }
+
     @Test func keysWithANamespace() throws {
         let one = region.cacheOnArguments(name: "user", namespace: "v1") { (id: Int) async throws -> Int in id }
         let none = region.cacheOnArguments(name: "now", namespace: "v1") { () async throws -> Int in 0 }

@@ -10,6 +10,8 @@ import Glibc
 //     CompareWorkloads memory           ops/s of hits, cached-function hits, miss+create+store, the
 //                                       Mutex floor, and the stampede of 10,000 tasks
 //     CompareWorkloads entries [count]  resident bytes per entry of 100-byte strings in MemoryBackend
+//     CompareWorkloads floors           what a miss cannot avoid: storing a new key in MemoryBackend,
+//                                       region.set of a new key, and starting and awaiting a task
 
 /// Runs `body` in a task (an `await` into an actor from the main thread costs far more) and returns
 /// operations per second.
@@ -133,8 +135,27 @@ case "miss":
             _ = try await region.getOrCreate("miss:\(index)") { "created" }
         }
     })
+case "floors":
+    let backend = MemoryBackend()
+    report("store_only", try await rate(200_000) { count in
+        for index in 0..<count {
+            try await backend.set("miss:\(index)", CachedValue(payload: "created", creationTime: 0))
+        }
+    })
+    let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
+    report("region_set", try await rate(200_000) { count in
+        for index in 0..<count {
+            try await region.set("miss:\(index)", "created")
+        }
+    })
+    report("task_immediate", try await rate(200_000) { count in
+        for index in 0..<count {
+            let task = Task.immediate { index }
+            _ = await task.value
+        }
+    })
 case "entries": try await memoryPerEntry(arguments.count > 2 ? Int(arguments[2])! : 1_000_000)
 default:
-    print("usage: CompareWorkloads memory | entries [count]")
+    print("usage: CompareWorkloads memory | miss | stampede | entries [count] | floors")
     exit(2)
 }

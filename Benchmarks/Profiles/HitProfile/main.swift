@@ -3,7 +3,10 @@ import Synchronization
 
 // Bare loops of region hits and of the Mutex floor, for profilers (perf, valgrind) and for
 // checking parallelism outside the benchmark harness:
-//     HitProfile [iterations] [tasks] [region|floor|function]
+//     HitProfile [iterations] [tasks] [region|samekey|heapkey|floor|function|key|backend|proxies]
+// region hits a short key; samekey the function's key as a literal; heapkey the same key built at
+// run time, as keys usually are; backend and proxies read MemoryBackend bare and through three
+// pass-through proxies.
 let arguments = CommandLine.arguments
 let iterations = arguments.count > 1 ? Int(arguments[1])! : 1_000_000
 let tasks = arguments.count > 2 ? Int(arguments[2])! : 1
@@ -15,6 +18,15 @@ final class MutexDictionary: Sendable {
 
 let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
 let floor = MutexDictionary()
+struct PassThrough: ProxyBackend {
+    var proxied: any AsyncCacheBackend = NullBackend()
+}
+let functionKey = "HitProfile:loadUser|42"
+let heapKey = ["HitProfile:loadUser", "42"].joined(separator: "|")
+let memory = MemoryBackend()
+let bare: any AsyncCacheBackend = memory
+let proxies: any AsyncCacheBackend = PassThrough(proxied: PassThrough(proxied: PassThrough(proxied: memory)))
+try await memory.set("user:42", CachedValue(payload: "a cached value", creationTime: 0))
 let loadUser = region.cacheOnArguments(name: "loadUser") { (id: Int) async throws -> String in "a cached value" }
 try await Task.detached {
     try await region.set("user:42", "a cached value")
@@ -28,6 +40,14 @@ try await Task.detached {
                         total &+= floor.storage.withLock { $0["user:42"] }!.utf8.count
                     } else if mode == "key" {
                         total &+= try loadUser.key(42).utf8.count
+                    } else if mode == "samekey" {
+                        total &+= try await region.getOrCreate(functionKey) { "a cached value" }.utf8.count
+                    } else if mode == "heapkey" {
+                        total &+= try await region.getOrCreate(heapKey) { "a cached value" }.utf8.count
+                    } else if mode == "backend" {
+                        total &+= try await bare.get("user:42") == nil ? 0 : 14
+                    } else if mode == "proxies" {
+                        total &+= try await proxies.get("user:42") == nil ? 0 : 14
                     } else if mode == "function" {
                         total &+= try await loadUser(42).utf8.count
                     } else {

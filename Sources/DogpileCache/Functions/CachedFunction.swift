@@ -23,8 +23,9 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
     @usableFromInline let shouldCache: (@Sendable (Value) -> Bool)?
     @usableFromInline let function: @Sendable (repeat each Argument) async throws -> Value
     @usableFromInline let collision: CacheError?
-    /// For a function of one argument keyed by the default generator: the keys built recently.
-    @usableFromInline let recentKeys: RecentFunctionKeys?
+    /// For a function of one argument keyed by the default generator: its number in
+    /// ``RecentFunctionKeys``, which remembers the keys it built recently.
+    @usableFromInline let recentKeysNumber: UInt64?
 
     init(
         region: CacheRegion,
@@ -47,11 +48,12 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
         for _ in repeat (each Argument).self {
             argumentCount += 1
         }
-        self.recentKeys = argumentCount == 1 && customKey == nil ? RecentFunctionKeys() : nil
+        let reusesKeys = argumentCount == 1 && customKey == nil && collision == nil
+        self.recentKeysNumber = reusesKeys ? RecentFunctionKeys.newFunctionNumber() : nil
     }
 
     /// The cached result for these arguments, or the function's result, cached.
-    @inlinable
+    @inlinable @inline(__always)
     public nonisolated(nonsending) func callAsFunction(_ argument: repeat each Argument) async throws -> Value {
         let key = try key(repeat each argument)
         let expiration = expirationTime?.expiration()
@@ -79,6 +81,15 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
     ///   the same identity.
     @inlinable
     public func key(_ argument: repeat each Argument) throws -> String {
+        // Set only for a function of one argument, keyed by the default generator, without collision.
+        if let recentKeysNumber, let identity = Self.identity(of: repeat each argument) {
+            if let key = RecentFunctionKeys.key(function: recentKeysNumber, identity: identity) {
+                return key
+            }
+            let key = FunctionKeyGenerator.defaultKey(prefix: keyPrefix, arguments: repeat each argument)
+            RecentFunctionKeys.remember(key, function: recentKeysNumber, identity: identity)
+            return key
+        }
         if let collision {
             throw collision
         }
@@ -89,24 +100,15 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
             }
             return customKey(identity, texts)
         }
-        if let recentKeys, let identity = Self.identity(of: repeat each argument) {
-            if let key = recentKeys.key(for: identity) {
-                return key
-            }
-            let key = FunctionKeyGenerator.defaultKey(prefix: keyPrefix, arguments: repeat each argument)
-            recentKeys.remember(key, for: identity)
-            return key
-        }
         return FunctionKeyGenerator.defaultKey(prefix: keyPrefix, arguments: repeat each argument)
     }
 
-    /// The identity of the only argument, if it has one.
+    /// The identity of the last argument (the only one where it is used), if it has one.
     @inlinable
     static func identity(of argument: repeat each Argument) -> Int64? {
-        for argument in repeat each argument {
-            return argument.cacheKeyIdentity
-        }
-        return nil
+        var identity: Int64?
+        repeat identity = (each argument).cacheKeyIdentity
+        return identity
     }
 
     /// Removes the cached result for these arguments.

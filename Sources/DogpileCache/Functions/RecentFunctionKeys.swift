@@ -1,41 +1,108 @@
-/// The keys a cached function of one argument built most recently, by the argument's
-/// ``CacheKeyRepresentable/cacheKeyIdentity``: a hit with a recent argument reuses its key instead of
-/// formatting and allocating it again.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// The keys that cached functions of one argument built most recently on the current thread, by
+/// function and by the argument's ``CacheKeyRepresentable/cacheKeyIdentity``: a hit with a recent
+/// argument reuses its key instead of formatting and allocating it again.
 ///
-/// A fixed table of 64 slots, each holding the last key built for the identities that map to it, so
-/// its memory is bounded whatever the arguments.
+/// Each thread has a table of its own, so a lookup takes no lock and concurrent callers never
+/// contend. A table is only ever touched by its thread, between two suspension points, and is freed
+/// when the thread exits. It has a fixed number of slots, each holding the last key built for the
+/// (function, identity) pairs that map to it, so its memory is bounded whatever the arguments.
+/// A key depends only on its function and its argument's identity, and function numbers are never
+/// reused, so an entry can be stale in no way that matters: it is either the right key or not found.
 @usableFromInline
-final class RecentFunctionKeys: Sendable {
-    private static let slotCount = 64
-    private let slots = LockedValue<[(identity: Int64, key: String)?]>(Array(repeating: nil, count: RecentFunctionKeys.slotCount))
-
+enum RecentFunctionKeys {
+    /// A number for a new cached function, never given to another one.
     @usableFromInline
-    init() {}
+    static func newFunctionNumber() -> UInt64 {
+        nextFunctionNumber.add(1, ordering: .relaxed).newValue
+    }
 
-    /// The key remembered for `identity`, or `nil`.
+    /// The key remembered on this thread for `function` called with an argument of `identity`, or `nil`.
     @usableFromInline
-    func key(for identity: Int64) -> String? {
-        let slot = Self.slot(of: identity)
-        return slots.withLock { slots in
-            guard let entry = slots[slot], entry.identity == identity else { return nil }
-            return entry.key
+    static func key(function: UInt64, identity: Int64) -> String? {
+        guard let table = pthread_getspecific(threadTable) else { return nil }
+        return Unmanaged<Table>.fromOpaque(table)._withUnsafeGuaranteedRef { table in
+            table.key(function: function, identity: identity)
         }
     }
 
-    /// Remembers `key` for `identity`, in place of whatever its slot held.
+    /// Remembers on this thread `key` for `function` called with an argument of `identity`, in place of
+    /// whatever its slot held.
     @usableFromInline
-    func remember(_ key: String, for identity: Int64) {
-        let slot = Self.slot(of: identity)
-        let replaced = slots.withLock { slots in
-            defer { slots[slot] = (identity, key) }
-            return slots[slot]
+    static func remember(_ key: String, function: UInt64, identity: Int64) {
+        let table: UnsafeMutableRawPointer
+        if let existing = pthread_getspecific(threadTable) {
+            table = existing
+        } else {
+            table = Unmanaged.passRetained(Table()).toOpaque()
+            pthread_setspecific(threadTable, table)
         }
-        // Released outside the lock.
-        _ = replaced
+        Unmanaged<Table>.fromOpaque(table)._withUnsafeGuaranteedRef { table in
+            table.remember(key, function: function, identity: identity)
+        }
     }
 
-    private static func slot(of identity: Int64) -> Int {
-        // Fibonacci hashing: neighbouring identities land in different slots.
-        Int(truncatingIfNeeded: (UInt64(bitPattern: identity) &* 0x9E37_79B9_7F4A_7C15) >> 58)
+    private static let nextFunctionNumber = Atomic<UInt64>(0)
+
+    /// The thread-specific slot holding each thread's table; its destructor frees the table when the
+    /// thread exits.
+    private static let threadTable: pthread_key_t = {
+        var key = pthread_key_t()
+        let result = pthread_key_create(&key) { table in
+            #if canImport(Darwin)
+            Unmanaged<Table>.fromOpaque(table).release()
+            #else
+            if let table { Unmanaged<Table>.fromOpaque(table).release() }
+            #endif
+        }
+        precondition(result == 0, "pthread_key_create failed with error \(result)")
+        return key
+    }()
+
+    /// One thread's slots. Not Sendable: only its own thread reaches it.
+    private final class Table {
+        private struct Slot {
+            var function: UInt64 = 0
+            var identity: Int64 = 0
+            /// `nil` while the slot is empty.
+            var key: String?
+        }
+
+        private static let slotCount = 256
+        private let slots = UnsafeMutablePointer<Slot>.allocate(capacity: Table.slotCount)
+
+        init() {
+            slots.initialize(repeating: Slot(), count: Table.slotCount)
+        }
+
+        deinit {
+            slots.deinitialize(count: Table.slotCount)
+            slots.deallocate()
+        }
+
+        func key(function: UInt64, identity: Int64) -> String? {
+            let slot = slots[Self.slot(function: function, identity: identity)]
+            guard slot.function == function, slot.identity == identity else { return nil }
+            return slot.key
+        }
+
+        func remember(_ key: String, function: UInt64, identity: Int64) {
+            slots[Self.slot(function: function, identity: identity)] = Slot(function: function, identity: identity, key: key)
+        }
+
+        private static func slot(function: UInt64, identity: Int64) -> Int {
+            // Fibonacci hashing of each: neighbouring identities, and neighbouring functions, land in
+            // different slots.
+            let mixed = (UInt64(bitPattern: identity) &* 0x9E37_79B9_7F4A_7C15) ^ (function &* 0xC2B2_AE3D_27D4_EB4F)
+            return Int(truncatingIfNeeded: mixed >> 56)
+        }
     }
 }

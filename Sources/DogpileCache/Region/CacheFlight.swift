@@ -13,16 +13,18 @@ final class CacheFlight: Sendable {
         self.startTime = startTime
     }
 
-    /// The flights whose creator the current task is running; empty outside creators. Held strongly,
-    /// so that no other flight can take a finished flight's identity.
-    @TaskLocal static var creating: [CacheFlight] = []
-
-    /// Runs `body` as the creator of `flights`.
-    static func runAsCreator<T>(of flights: [CacheFlight], _ body: () async throws -> T) async throws -> T {
-        try await $creating.withValue(flights) {
-            try await body()
-        }
+    /// What the current task creates: the flights whose creator it runs (empty outside creators;
+    /// held strongly, so that no other flight can take a finished flight's identity) and how many
+    /// creations started on the caller's thread enclose it. One task-local, bound once per creation.
+    struct CreatorContext: Sendable {
+        var flights: [CacheFlight] = []
+        var immediateStartDepth = 0
     }
+
+    @TaskLocal static var context = CreatorContext()
+
+    /// The flights whose creator the current task is running; empty outside creators.
+    static var creating: [CacheFlight] { context.flights }
 
     /// Waits for the flight's result. Throws the creator's error, or `CancellationError` as soon as
     /// the waiting task is cancelled.

@@ -189,9 +189,10 @@ extension CacheRegion {
     /// started that way from inside each other (a cached function that calls itself) nest on the
     /// thread's stack, so past ``immediateStartLimit`` levels they start as ordinary tasks.
     private nonisolated func start(_ creation: StartedCreation) {
-        let depth = Self.immediateStartDepth
+        let depth = CacheFlight.context.immediateStartDepth
+        let context = CacheFlight.CreatorContext(flights: creation.flights.map { $0.flight }, immediateStartDepth: depth + 1)
         let operation: @Sendable () async -> Void = { [self] in
-            await Self.$immediateStartDepth.withValue(depth + 1) {
+            await CacheFlight.$context.withValue(context) {
                 let results = await runFlights(creation.flights, creation.batch, mustReread: creation.mustReread)
                 finish(creation.flights, results: results)
             }
@@ -203,8 +204,6 @@ extension CacheRegion {
         }
     }
 
-    /// How many creations started on the caller's thread enclose the current task.
-    @TaskLocal static var immediateStartDepth = 0
     /// How deep creations started on the caller's thread may nest.
     static let immediateStartLimit = 16
 
@@ -386,9 +385,7 @@ extension CacheRegion {
         let keys = flights.map { $0.key.key }
         counters.creations.increment()
         let started = ContinuousClock.now
-        let values = try await CacheFlight.runAsCreator(of: flights.map { $0.flight }) {
-            try await batch.create(keys)
-        }
+        let values = try await batch.create(keys)
         guard values.count == keys.count else {
             throw CacheError(
                 .creatorResultCountMismatch,

@@ -49,11 +49,15 @@ extension CacheRegion {
         }
         // Borrowed without a retain: every installed configuration lives as long as the region.
         return try current._withUnsafeGuaranteedRef { configuration in
-            guard let memory = configuration.memoryBackend,
-                let stored = memory.storedValue(for: configuration.mangle(key))
-            else {
-                return nil
+            guard let memory = configuration.memoryBackend else { return nil }
+            // The key is passed on borrowed, not copied through `mangle(_:)`: a retain and a release
+            // of a key built at run time are a sixth of a hit.
+            let found = if let mangler = configuration.keyMangler {
+                memory.storedValue(for: mangler(key))
+            } else {
+                memory.storedValue(for: key)
             }
+            guard let stored = found else { return nil }
             let expiration = try expirationTime?.validated() ?? configuration.expiration
             guard configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) == .fresh else {
                 return nil
