@@ -124,6 +124,17 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // What one proxy level cannot cost less than: an async call, through an existential, of a
+    // method that does nothing.
+    Benchmark("proxy: floor, an empty async call through an existential") { benchmark in
+        let empty: any AsyncCacheBackend = NullBackend()
+        try await runConcurrently(tasks: 1, operations: benchmark.scaledIterations.count) { count in
+            for _ in 0..<count {
+                blackHole(try await empty.get(key))
+            }
+        }
+    }
+
     Benchmark("proxy: region.getOrCreate hit through 3 pass-through proxies") { benchmark in
         let region = try CacheRegion(
             backend: MemoryBackend(), expirationTime: .hours(1), wrap: [PassThrough(), PassThrough(), PassThrough()]
