@@ -114,7 +114,10 @@ struct MemcachedFaultToleranceTests {
         let server = try await MemcachedProcess()
         var configuration = Self.configuration([server.server])
         configuration.poolSize = 1
-        configuration.pollTimeout = .seconds(3)
+        // Long enough that the first call still holds the only worker when the second is queued,
+        // however slowly the test runs (under ThreadSanitizer, beside other tests); thawing the
+        // server ends it.
+        configuration.pollTimeout = .seconds(30)
         let backend = try MemcachedBackend(configuration: configuration)
         try await backend.set("warm", CachedValue(payload: [UInt8]([1]), creationTime: 1))
 

@@ -54,6 +54,11 @@ public final class MemoryBackend: AsyncCacheBackend {
 
     /// Stores `value` under `key`.
     public nonisolated(nonsending) func set(_ key: String, _ value: CachedValue) async throws {
+        storeValue(value, for: key)
+    }
+
+    /// Stores `value` under `key` without suspending; the region's creations use it.
+    func storeValue(_ value: CachedValue, for key: String) {
         // The displaced value is released here, after the lock: a payload's deinit may call back in.
         _ = store.withLock { $0.setValue(value, for: key) }
     }

@@ -28,7 +28,7 @@ final class CacheFlight: Sendable {
 
     /// Waits for the flight's result. Throws the creator's error, or `CancellationError` as soon as
     /// the waiting task is cancelled.
-    func wait() async throws -> any Sendable {
+    nonisolated(nonsending) func wait() async throws -> any Sendable {
         // A creation that finished before its caller got here (its creator never suspended) needs no
         // continuation.
         if let result = machine.withLock({ $0.result }) {

@@ -189,12 +189,20 @@ extension CacheRegion {
     /// started that way from inside each other (a cached function that calls itself) nest on the
     /// thread's stack, so past ``immediateStartLimit`` levels they start as ordinary tasks.
     private nonisolated func start(_ creation: StartedCreation) {
+        startCreation(of: creation.flights.map { $0.flight }) { [self] in
+            let results = await runFlights(creation.flights, creation.batch, mustReread: creation.mustReread)
+            finish(creation.flights, results: results)
+        }
+    }
+
+    /// Runs `body`, which creates the values of `flights`, in a task of its own as described in
+    /// ``start(_:)``, with the task marked as their creator.
+    nonisolated func startCreation(of flights: [CacheFlight], _ body: @escaping @Sendable () async -> Void) {
         let depth = CacheFlight.context.immediateStartDepth
-        let context = CacheFlight.CreatorContext(flights: creation.flights.map { $0.flight }, immediateStartDepth: depth + 1)
-        let operation: @Sendable () async -> Void = { [self] in
+        let context = CacheFlight.CreatorContext(flights: flights, immediateStartDepth: depth + 1)
+        let operation: @Sendable () async -> Void = {
             await CacheFlight.$context.withValue(context) {
-                let results = await runFlights(creation.flights, creation.batch, mustReread: creation.mustReread)
-                finish(creation.flights, results: results)
+                await body()
             }
         }
         if #available(macOS 26, iOS 26, *), depth < Self.immediateStartLimit {
@@ -215,7 +223,7 @@ extension CacheRegion {
 
     /// Removes finished flights from the map, then hands each its result, so that a caller arriving
     /// after a failure starts a new flight rather than joining the failed one.
-    private nonisolated func finish(_ started: [StartedFlight], results: [Result<any Sendable, any Error>]) {
+    nonisolated func finish(_ started: [StartedFlight], results: [Result<any Sendable, any Error>]) {
         flightTable.withLock { table in
             for entry in started where table.flights[entry.key.backendKey] === entry.flight {
                 table.flights[entry.key.backendKey] = nil
@@ -244,7 +252,7 @@ extension CacheRegion {
     }
 
     /// The value an outcome stands for, waiting for its flight if need be.
-    nonisolated func value(of outcome: FlightOutcome, key: String) async throws -> any Sendable {
+    nonisolated(nonsending) func value(of outcome: FlightOutcome, key: String) async throws -> any Sendable {
         switch outcome {
         case .value(let stale):
             logger.debug("serving stale value while it is regenerated", metadata: ["key": "\(key)"])

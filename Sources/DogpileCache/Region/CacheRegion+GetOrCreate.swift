@@ -109,6 +109,14 @@ extension CacheRegion {
             counters.coalescedWaiters.increment()
             return try cast(try await value(of: .wait(flight), key: key), key: key, as: Value.self)
         }
+        if stale == nil,
+            let flight = startSingleCreation(
+                key: key, backendKey: backendKey, flightsSeen: flightsSeen, configuration: configuration,
+                shouldCache: shouldCache, creator: creator
+            )
+        {
+            return try cast(try await value(of: .wait(flight), key: key), key: key, as: Value.self)
+        }
         let batch = CreationBatch(
             pending: [PendingKey(key: key, backendKey: backendKey, stale: stale)],
             flightsSeen: flightsSeen,

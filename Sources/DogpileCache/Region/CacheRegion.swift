@@ -276,6 +276,11 @@ public actor CacheRegion {
 
     /// Reads one key; a failure is a miss unless errors propagate.
     nonisolated(nonsending) func read(_ backendKey: String, configuration: RegionConfiguration) async throws -> CachedValue? {
+        if let memory = configuration.memoryBackend {
+            // Read without an async call through the backend's existential: a memory backend never
+            // suspends or fails.
+            return memory._withUnsafeGuaranteedRef { $0.storedValue(for: backendKey) }
+        }
         do {
             return decoded(try await configuration.backend.get(backendKey), key: backendKey, configuration: configuration)
         } catch {
@@ -311,8 +316,13 @@ public actor CacheRegion {
     }
 
     /// Stores created values; a failure is logged and counted unless errors propagate.
-    nonisolated func store(_ entries: [(key: String, value: CachedValue)], configuration: RegionConfiguration) async throws {
+    nonisolated(nonsending) func store(_ entries: [(key: String, value: CachedValue)], configuration: RegionConfiguration) async throws {
         guard !entries.isEmpty else { return }
+        if entries.count == 1, let memory = configuration.memoryBackend {
+            // As in `read(_:configuration:)`: one value is stored without an async call.
+            memory._withUnsafeGuaranteedRef { $0.storeValue(entries[0].value, for: entries[0].key) }
+            return
+        }
         let entries = try configuration.encoded(entries)
         do {
             if entries.count == 1 {
