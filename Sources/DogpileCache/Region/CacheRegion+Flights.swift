@@ -223,17 +223,34 @@ extension CacheRegion {
 
     /// Removes finished flights from the map, then hands each its result, so that a caller arriving
     /// after a failure starts a new flight rather than joining the failed one.
-    nonisolated func finish(_ started: [StartedFlight], results: [Result<any Sendable, any Error>]) {
-        flightTable.withLock { table in
+    private nonisolated func finish(_ started: [StartedFlight], results: [Result<any Sendable, any Error>]) {
+        removeFinished { table in
             for entry in started where table.flights[entry.key.backendKey] === entry.flight {
                 table.flights[entry.key.backendKey] = nil
             }
-            // Under the lock, so that a caller that no longer finds the flight also sees the count
-            // change, and re-reads the value it stored.
-            finishedFlights.add(1, ordering: .releasing)
         }
         for index in started.indices {
             started[index].flight.complete(with: results[index])
+        }
+    }
+
+    /// ``finish(_:results:)`` for one flight.
+    nonisolated func finish(_ flight: CacheFlight, backendKey: String, result: Result<any Sendable, any Error>) {
+        removeFinished { table in
+            if table.flights[backendKey] === flight {
+                table.flights[backendKey] = nil
+            }
+        }
+        flight.complete(with: result)
+    }
+
+    /// Takes finished flights out of the map with `remove` and counts a finished creation, under the
+    /// table's lock: a caller that no longer finds a flight also sees the count change, and re-reads
+    /// the value it stored.
+    private nonisolated func removeFinished(_ remove: (inout FlightTable) -> Void) {
+        flightTable.withLock { table in
+            remove(&table)
+            finishedFlights.add(1, ordering: .releasing)
         }
     }
 

@@ -104,10 +104,12 @@ extension CacheRegion {
                 logger.debug("stored value cannot be read as \(Value.self); treated as missing", metadata: ["key": "\(key)"])
             }
         }
+        // The caller is not a creator on these two paths, so it waits on the flight directly: there is
+        // no wait to record for cycles.
         if stale == nil, let flight = joinableFlight(for: backendKey, configuration: configuration) {
             counters.misses.increment()
             counters.coalescedWaiters.increment()
-            return try cast(try await value(of: .wait(flight), key: key), key: key, as: Value.self)
+            return try cast(try await flight.wait(), key: key, as: Value.self)
         }
         if stale == nil,
             let flight = startSingleCreation(
@@ -115,7 +117,7 @@ extension CacheRegion {
                 shouldCache: shouldCache, creator: creator
             )
         {
-            return try cast(try await value(of: .wait(flight), key: key), key: key, as: Value.self)
+            return try cast(try await flight.wait(), key: key, as: Value.self)
         }
         let batch = CreationBatch(
             pending: [PendingKey(key: key, backendKey: backendKey, stale: stale)],

@@ -29,41 +29,32 @@ extension CacheRegion {
         guard registered else { return nil }
         counters.misses.increment()
         logger.debug("no value present for key", metadata: ["key": "\(key)"])
-        let started = StartedFlight(key: PendingKey(key: key, backendKey: backendKey, stale: nil), flight: flight)
         startCreation(of: [flight]) { [self] in
+            // One async call, the creator's, on the way: each costs a switch of executor here.
             let result: Result<any Sendable, any Error>
             do {
-                result = .success(
-                    try await createSingle(
-                        key: key, backendKey: backendKey, creationTime: flight.startTime, configuration: configuration,
-                        shouldCache: shouldCache, creator: creator
-                    )
+                counters.creations.increment()
+                let started = ContinuousClock.now
+                let value = try await creator()
+                logger.debug(
+                    "value generated",
+                    metadata: ["keys": "\(key.prefix(300))", "seconds": "\((ContinuousClock.now - started).seconds)"]
                 )
+                if shouldCache?(value) ?? true {
+                    let stored = CachedValue(typed: value, creationTime: flight.startTime)
+                    if let memory = configuration.memoryBackend {
+                        memory._withUnsafeGuaranteedRef { $0.storeValue(stored, for: backendKey) }
+                    } else {
+                        try await store([(backendKey, stored)], configuration: configuration)
+                    }
+                }
+                result = .success(value)
             } catch {
                 logger.debug("creation failed", metadata: ["key": "\(key)", "error": "\(error)"])
                 result = .failure(error)
             }
-            finish([started], results: [result])
+            finish(flight, backendKey: backendKey, result: result)
         }
         return flight
-    }
-
-    /// Calls the creator and stores its value unless `shouldCache` refuses it.
-    private nonisolated(nonsending) func createSingle<Value: Sendable>(
-        key: String,
-        backendKey: String,
-        creationTime: Double,
-        configuration: RegionConfiguration,
-        shouldCache: (@Sendable (Value) -> Bool)?,
-        creator: @Sendable () async throws -> Value
-    ) async throws -> Value {
-        counters.creations.increment()
-        let started = ContinuousClock.now
-        let value = try await creator()
-        logger.debug("value generated", metadata: ["keys": "\(key.prefix(300))", "seconds": "\((ContinuousClock.now - started).seconds)"])
-        if shouldCache?(value) ?? true {
-            try await store([(backendKey, CachedValue(typed: value, creationTime: creationTime))], configuration: configuration)
-        }
-        return value
     }
 }

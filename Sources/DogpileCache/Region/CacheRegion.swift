@@ -275,6 +275,7 @@ public actor CacheRegion {
     }
 
     /// Reads one key; a failure is a miss unless errors propagate.
+    @inline(__always)
     nonisolated(nonsending) func read(_ backendKey: String, configuration: RegionConfiguration) async throws -> CachedValue? {
         if let memory = configuration.memoryBackend {
             // Read without an async call through the backend's existential: a memory backend never
