@@ -201,9 +201,7 @@ extension CacheRegion {
         let depth = CacheFlight.context.immediateStartDepth
         let context = CacheFlight.CreatorContext(flights: flights, immediateStartDepth: depth + 1)
         let operation: @Sendable () async -> Void = {
-            await CacheFlight.$context.withValue(context) {
-                await body()
-            }
+            await CacheFlight.$context.withValue(context, operation: body)
         }
         if #available(macOS 26, iOS 26, *), depth < Self.immediateStartLimit {
             Task.immediate(operation: operation)
