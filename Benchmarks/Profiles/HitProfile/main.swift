@@ -3,10 +3,10 @@ import Synchronization
 
 // Bare loops of region hits and of the Mutex floor, for profilers (perf, valgrind) and for
 // checking parallelism outside the benchmark harness:
-//     HitProfile [iterations] [tasks] [region|samekey|heapkey|floor|function|key|backend|proxies|regionproxies]
+//     HitProfile [iterations] [tasks] [region|samekey|heapkey|floor|function|key|backend|proxies|regionproxies|multi]
 // region hits a short key; samekey the function's key as a literal; heapkey the same key built at
 // run time, as keys usually are; backend and proxies read MemoryBackend bare and through three
-// pass-through proxies; regionproxies hits a region through three pass-through proxies.
+// pass-through proxies; regionproxies hits a region through three pass-through proxies; multi gets 100 fresh keys at once.
 let arguments = CommandLine.arguments
 let iterations = arguments.count > 1 ? Int(arguments[1])! : 1_000_000
 let tasks = arguments.count > 2 ? Int(arguments[2])! : 1
@@ -31,6 +31,8 @@ let proxiedRegion = try CacheRegion(
     backend: MemoryBackend(), expirationTime: .hours(1), wrap: [PassThrough(), PassThrough(), PassThrough()]
 )
 try await proxiedRegion.set("user:42", "a cached value")
+let multiKeys = (0..<100).map { "multi:\($0)" }
+try await region.setMulti(Dictionary(uniqueKeysWithValues: multiKeys.map { ($0, "value") }))
 let loadUser = region.cacheOnArguments(name: "loadUser") { (id: Int) async throws -> String in "a cached value" }
 try await Task.detached {
     try await region.set("user:42", "a cached value")
@@ -50,6 +52,8 @@ try await Task.detached {
                         total &+= try await region.getOrCreate(heapKey) { "a cached value" }.utf8.count
                     } else if mode == "regionproxies" {
                         total &+= try await proxiedRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
+                    } else if mode == "multi" {
+                        total &+= try await region.getOrCreateMulti(multiKeys) { $0.map { _ in "created" } }.count
                     } else if mode == "backend" {
                         total &+= try await bare.get("user:42") == nil ? 0 : 14
                     } else if mode == "proxies" {

@@ -141,6 +141,7 @@ extension CacheRegion {
     ///
     /// - Throws: `creatorResultCountMismatch` when `creator` returns a different number of values than
     ///   keys, the creator's error, `CancellationError`, `regionNotConfigured`, `recursiveCreation`.
+    @inlinable
     public nonisolated func getOrCreateMulti<Value: Sendable>(
         _ keys: [String],
         as type: Value.Type = Value.self,
@@ -148,6 +149,7 @@ extension CacheRegion {
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         creator: @escaping @Sendable ([String]) async throws -> [Value]
     ) async throws -> [Value] {
+        // Inlined so that unwrapping the results is specialized for `Value`.
         try await getOrCreateMulti(
             keys, expirationTime: expirationTime, shouldCache: shouldCache, omitting: false, creator: creator
         ).map { $0! }
@@ -156,6 +158,7 @@ extension CacheRegion {
     /// ``getOrCreateMulti(_:as:expirationTime:shouldCache:creator:)`` with a creator that may return
     /// `nil` for a key: that key is not stored, and, with `omitting`, its result is `nil` rather than a
     /// `valueNotCreated` error.
+    @usableFromInline
     nonisolated func getOrCreateMulti<Value: Sendable>(
         _ keys: [String],
         expirationTime: CacheExpiration?,
@@ -169,7 +172,9 @@ extension CacheRegion {
 
         // One entry per backend key, in first-seen order.
         var slotOfBackendKey: [String: Int] = [:]
+        slotOfBackendKey.reserveCapacity(keys.count)
         var uniqueKeys: [(key: String, backendKey: String)] = []
+        uniqueKeys.reserveCapacity(keys.count)
         let slots = keys.map { key in
             let backendKey = configuration.mangle(key)
             if let slot = slotOfBackendKey[backendKey] { return slot }
@@ -224,6 +229,7 @@ extension CacheRegion {
                 }
             }
         }
-        return slots.map { values[$0] }
+        // Without repeated keys, the values are already in input order.
+        return uniqueKeys.count == keys.count ? values : slots.map { values[$0] }
     }
 }
