@@ -21,6 +21,7 @@ final class CacheFlight: Sendable {
         var immediateStartDepth = 0
     }
 
+    /// The current task's creator context; empty outside creators.
     @TaskLocal static var context = CreatorContext()
 
     /// The flights whose creator the current task is running; empty outside creators.
