@@ -43,7 +43,11 @@ enum RecentFunctionKeys {
             table = existing
         } else {
             table = Unmanaged.passRetained(Table()).toOpaque()
-            pthread_setspecific(threadTable, table)
+            guard pthread_setspecific(threadTable, table) == 0 else {
+                // Out of memory for thread-specific data: the key is simply not remembered.
+                Unmanaged<Table>.fromOpaque(table).release()
+                return
+            }
         }
         Unmanaged<Table>.fromOpaque(table)._withUnsafeGuaranteedRef { table in
             table.remember(key, function: function, identity: identity)

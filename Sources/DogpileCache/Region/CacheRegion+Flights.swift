@@ -196,7 +196,9 @@ extension CacheRegion {
     }
 
     /// Runs `body`, which creates the values of `flights`, in a task of its own as described in
-    /// ``start(_:)``, with the task marked as their creator.
+    /// ``start(_:)``, with the task marked as their creator for the whole of `body`: a backend or
+    /// proxy that calls the region while it takes a mutex, re-reads or stores for the creation is
+    /// treated as a creator too, and its waits are checked for cycles.
     nonisolated func startCreation(of flights: [CacheFlight], _ body: @escaping @Sendable () async -> Void) {
         let depth = CacheFlight.context.immediateStartDepth
         let context = CacheFlight.CreatorContext(flights: flights, immediateStartDepth: depth + 1)
