@@ -62,10 +62,11 @@ final class MemcachedConnection {
             (MEMCACHED_BEHAVIOR_POLL_TIMEOUT, Self.milliseconds(configuration.pollTimeout)),
             (MEMCACHED_BEHAVIOR_RCV_TIMEOUT, Self.milliseconds(configuration.pollTimeout) * 1000),
             (MEMCACHED_BEHAVIOR_SND_TIMEOUT, Self.milliseconds(configuration.pollTimeout) * 1000),
-            (MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, UInt64(configuration.retryTimeout.components.seconds)),
-            (MEMCACHED_BEHAVIOR_DEAD_TIMEOUT, UInt64(configuration.retryTimeout.components.seconds)),
-            (MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, UInt64(configuration.serverFailureLimit)),
-            (MEMCACHED_BEHAVIOR_SERVER_TIMEOUT_LIMIT, UInt64(configuration.serverFailureLimit)),
+            // libmemcached's own breaker is off: it would keep a server "disabled until timed retry" in
+            // this handle alone, failing calls here after the server came back and another handle
+            // found it answering. ``MemcachedServerHealth``, shared by every handle, decides instead.
+            (MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, UInt64(UInt32.max)),
+            (MEMCACHED_BEHAVIOR_SERVER_TIMEOUT_LIMIT, UInt64(UInt32.max)),
         ]
         if configuration.consistentDistribution, configuration.servers.count > 1 {
             // Weighted always, so that giving one server a weight later moves only that server's share.
