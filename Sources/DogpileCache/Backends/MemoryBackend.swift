@@ -65,6 +65,12 @@ public final class MemoryBackend: AsyncCacheBackend {
 
     /// Stores every entry under one lock.
     public nonisolated(nonsending) func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
+        storeValues(entries)
+    }
+
+    /// Stores every entry under one lock without suspending; the region's creations use it.
+    func storeValues(_ entries: [(key: String, value: CachedValue)]) {
+        // The displaced values are released here, after the lock.
         _ = store.withLock { store in
             entries.map { store.setValue($0.value, for: $0.key) }
         }

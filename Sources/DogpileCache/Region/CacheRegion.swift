@@ -319,9 +319,9 @@ public actor CacheRegion {
     /// Stores created values; a failure is logged and counted unless errors propagate.
     nonisolated(nonsending) func store(_ entries: [(key: String, value: CachedValue)], configuration: RegionConfiguration) async throws {
         guard !entries.isEmpty else { return }
-        if entries.count == 1, let memory = configuration.memoryBackend {
-            // As in `read(_:configuration:)`: one value is stored without an async call.
-            memory._withUnsafeGuaranteedRef { $0.storeValue(entries[0].value, for: entries[0].key) }
+        if let memory = configuration.memoryBackend {
+            // As in `read(_:configuration:)`: stored without an async call, and never failing.
+            memory._withUnsafeGuaranteedRef { $0.storeValues(entries) }
             return
         }
         let entries = try configuration.encoded(entries)
