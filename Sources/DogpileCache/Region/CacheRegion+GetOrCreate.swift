@@ -86,10 +86,9 @@ extension CacheRegion {
         let configuration = try self.configuration()
         let expiration = try (expirationTime ?? configuration.expiration).validated()
         let backendKey = configuration.mangle(key)
-        let flightsSeen = finishedFlights.load(ordering: .acquiring)
-        let stored = try await read(backendKey, configuration: configuration)
-        var stale: (any Sendable)?
-        if let stored {
+        let generation = flightTable.withLock { $0.generation }
+        var stale: Value?
+        if let stored = try await read(backendKey, configuration: configuration) {
             if let payload = stored.payload(as: Value.self) {
                 switch configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) {
                 case .fresh:
@@ -104,30 +103,13 @@ extension CacheRegion {
                 logger.debug("stored value cannot be read as \(Value.self); treated as missing", metadata: ["key": "\(key)"])
             }
         }
-        // The caller is not a creator on these two paths, so it waits on the flight directly: there is
-        // no wait to record for cycles.
-        if stale == nil, let flight = joinableFlight(for: backendKey, configuration: configuration) {
-            counters.misses.increment()
-            counters.coalescedWaiters.increment()
-            return try cast(try await flight.wait(), key: key, as: Value.self)
-        }
-        if stale == nil,
-            let flight = startSingleCreation(
-                key: key, backendKey: backendKey, flightsSeen: flightsSeen, configuration: configuration,
-                shouldCache: shouldCache, creator: creator
-            )
-        {
-            return try cast(try await flight.wait(), key: key, as: Value.self)
-        }
-        let batch = CreationBatch(
-            pending: [PendingKey(key: key, backendKey: backendKey, stale: stale)],
-            flightsSeen: flightsSeen,
-            configuration: configuration,
-            expiration: expiration,
-            shouldCache: shouldCache,
-            create: { _ in [try await creator()] }
-        )
-        return try cast(try await value(of: outcomes(of: batch)[0], key: key), key: key, as: Value.self)
+        let outcome = try outcomes(
+            for: [PendingKey(key: key, backendKey: backendKey, hasStaleValue: stale != nil)],
+            staleValues: stale.map { [$0] } ?? [],
+            generationSeen: generation,
+            creation: Creation(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .one(creator))
+        )[0]
+        return try await value(of: outcome, stale: stale, key: key)
     }
 
     /// Returns the values for `keys` in order, creating the missing and stale ones with one call of
@@ -183,14 +165,15 @@ extension CacheRegion {
             return uniqueKeys.count - 1
         }
 
-        let flightsSeen = finishedFlights.load(ordering: .acquiring)
+        let generation = flightTable.withLock { $0.generation }
         let stored = try await readMulti(uniqueKeys.map { $0.backendKey }, configuration: configuration)
         let now = clock.coarseNow()
         var values = [Value?](repeating: nil, count: uniqueKeys.count)
         var pending: [PendingKey] = []
         var pendingSlots: [Int] = []
+        var staleValues: [Value?] = []
         for (slot, entry) in uniqueKeys.enumerated() {
-            var stale: (any Sendable)?
+            var stale: Value?
             if let value = stored[slot], let payload = value.payload(as: Value.self) {
                 switch configuration.freshness(of: value, expiration: expiration, now: now) {
                 case .fresh:
@@ -203,25 +186,23 @@ extension CacheRegion {
                     break
                 }
             }
-            pending.append(PendingKey(key: entry.key, backendKey: entry.backendKey, stale: stale))
+            pending.append(PendingKey(key: entry.key, backendKey: entry.backendKey, hasStaleValue: stale != nil))
             pendingSlots.append(slot)
+            staleValues.append(stale)
         }
         if !pending.isEmpty {
-            let batch = CreationBatch(
-                pending: pending,
-                flightsSeen: flightsSeen,
-                configuration: configuration,
-                expiration: expiration,
-                shouldCache: shouldCache,
-                create: creator
+            let outcomes = try outcomes(
+                for: pending,
+                staleValues: staleValues,
+                generationSeen: generation,
+                creation: Creation(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .many(creator))
             )
-            let outcomes = try outcomes(of: batch)
             for (index, outcome) in outcomes.enumerated() {
-                let (slot, key) = (pendingSlots[index], pending[index].key)
+                let key = pending[index].key
                 do {
-                    values[slot] = try cast(try await value(of: outcome, key: key), key: key, as: Value.self)
+                    values[pendingSlots[index]] = try await value(of: outcome, stale: staleValues[index], key: key)
                 } catch let error as CacheError where omitting && error.code == .valueNotCreated {
-                    values[slot] = nil
+                    values[pendingSlots[index]] = nil
                 } catch {
                     // The waits not taken any more must not stay in the wait graph.
                     stopWaiting(on: outcomes[(index + 1)...])

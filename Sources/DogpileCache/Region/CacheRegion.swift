@@ -37,9 +37,6 @@ public actor CacheRegion {
     /// The invalidation strategy until one is configured.
     private nonisolated let defaultInvalidation: DefaultInvalidationStrategy
     nonisolated let counters = RegionCounters()
-    /// Counts finished flights. A caller whose backend read began before the count changed re-reads
-    /// before creating, because a flight may have stored the value after that read.
-    nonisolated let finishedFlights = Atomic<UInt64>(0)
     /// Creations in progress and who waits on whom; see ``FlightTable``.
     nonisolated let flightTable = LockedValue(FlightTable())
 
@@ -233,7 +230,7 @@ public actor CacheRegion {
     public nonisolated func isKeyLocked(_ key: String) async throws -> Bool {
         let configuration = try configuration()
         let backendKey = configuration.mangle(key)
-        if flightTable.withLock({ $0.flights[backendKey] != nil }) {
+        if flightTable.withLock({ $0.isCreating(backendKey) }) {
             return true
         }
         guard let mutex = configuration.backend.mutex(for: backendKey) else { return false }

@@ -1,9 +1,9 @@
 @testable import DogpileCache
 import Testing
 
-@Suite struct FlightStateMachineTests {
+@Suite struct FlightWaitersTests {
     @Test func waitersAreResumedOnceOnCompletion() {
-        var machine = FlightStateMachine<String>()
+        var machine = FlightWaiters<String>()
         let first = machine.makeWaiterID()
         let second = machine.makeWaiterID()
         guard case .suspend = machine.register(first, continuation: "a", isCancelled: false) else {
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func waiterArrivingAfterCompletionGetsTheResultAtOnce() {
-        var machine = FlightStateMachine<String>()
+        var machine = FlightWaiters<String>()
         _ = machine.complete(with: .success(7))
         let id = machine.makeWaiterID()
         guard case .resume(.success(let value)) = machine.register(id, continuation: "late", isCancelled: false) else {
@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func cancelledWaiterIsRemovedAndNotResumedAgain() {
-        var machine = FlightStateMachine<String>()
+        var machine = FlightWaiters<String>()
         let id = machine.makeWaiterID()
         _ = machine.register(id, continuation: "w", isCancelled: false)
         #expect(machine.cancel(id) == "w")
@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func cancellationBeforeRegistrationIsSeen() {
-        var machine = FlightStateMachine<String>()
+        var machine = FlightWaiters<String>()
         let id = machine.makeWaiterID()
         #expect(machine.cancel(id) == nil)
         guard case .cancel = machine.register(id, continuation: "w", isCancelled: true) else {

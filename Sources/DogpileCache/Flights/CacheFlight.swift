@@ -3,13 +3,19 @@
 /// Waiting is cancellable: a cancelled waiter leaves at once with `CancellationError`, and the
 /// creation goes on for the others.
 final class CacheFlight: Sendable {
-    private let machine = LockedValue(FlightStateMachine<CheckedContinuation<any Sendable, any Error>>())
+    private let waiters = LockedValue(FlightWaiters<CheckedContinuation<any Sendable, any Error>>())
 
+    /// The key as its first caller gave it, for logs and errors.
+    let key: String
+    /// The key as the backend sees it: the flight's name in the ``FlightTable``.
+    let backendKey: String
     /// When the flight started (region clock): the creation time its value is stored with, so that a
     /// hard invalidation made while the creator runs also invalidates what it returns.
     let startTime: Double
 
-    init(startTime: Double) {
+    init(key: String, backendKey: String, startTime: Double) {
+        self.key = key
+        self.backendKey = backendKey
         self.startTime = startTime
     }
 
@@ -32,13 +38,13 @@ final class CacheFlight: Sendable {
     nonisolated(nonsending) func wait() async throws -> any Sendable {
         // A creation that finished before its caller got here (its creator never suspended) needs no
         // continuation.
-        if let result = machine.withLock({ $0.result }) {
-            return try result.get()
+        let (finished, id) = waiters.withLock { ($0.result, $0.makeWaiterID()) }
+        if let finished {
+            return try finished.get()
         }
-        let id = machine.withLock { $0.makeWaiterID() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let action = machine.withLock {
+                let action = waiters.withLock {
                     $0.register(id, continuation: continuation, isCancelled: Task.isCancelled)
                 }
                 switch action {
@@ -51,13 +57,13 @@ final class CacheFlight: Sendable {
                 }
             }
         } onCancel: {
-            machine.withLock { $0.cancel(id) }?.resume(throwing: CancellationError())
+            waiters.withLock { $0.cancel(id) }?.resume(throwing: CancellationError())
         }
     }
 
     /// Hands `result` to every waiter, present and future.
     func complete(with result: Result<any Sendable, any Error>) {
-        let waiters = machine.withLock { $0.complete(with: result) }
+        let waiters = waiters.withLock { $0.complete(with: result) }
         for waiter in waiters {
             waiter.resume(with: result)
         }

@@ -2,7 +2,7 @@
 /// owner must do, and the owner resumes continuations outside its lock.
 ///
 /// Generic over the continuation type so it can be unit-tested with plain values.
-struct FlightStateMachine<Continuation> {
+struct FlightWaiters<Continuation> {
     /// What ``register(_:continuation:isCancelled:)`` asks the owner to do.
     enum RegisterAction {
         /// The waiter is stored; it will be resumed by ``complete(with:)`` or ``cancel(_:)``.
@@ -55,4 +55,4 @@ struct FlightStateMachine<Continuation> {
     }
 }
 
-extension FlightStateMachine: Sendable where Continuation: Sendable {}
+extension FlightWaiters: Sendable where Continuation: Sendable {}

@@ -1,0 +1,163 @@
+/// The one creation runner: every creation, of one key or many, for a miss or a stale value, runs here.
+extension CacheRegion {
+    /// Creates the values of `flights` and ends them: takes the backend's mutexes if it has any (in
+    /// key order, so that two processes cannot deadlock), reads the keys again when another creation
+    /// may have stored them since the caller's read, calls the creator once with the keys still
+    /// needed, stores the values `shouldCache` keeps, releases the mutexes, then removes the flights
+    /// from the table and hands each its result.
+    ///
+    /// - Parameters:
+    ///   - staleValues: The stale value the caller read for each flight's key, or an empty array when
+    ///     it read none; served when another process holds the key's mutex.
+    ///   - mustReread: Whether a creation finished since the caller's read.
+    nonisolated func run<Value: Sendable>(
+        _ creation: Creation<Value>,
+        flights: [CacheFlight],
+        staleValues: [Value?],
+        mustReread: Bool
+    ) async {
+        let configuration = creation.configuration
+        var results = [Result<any Sendable, any Error>?](repeating: nil, count: flights.count)
+        var held: [any CacheMutex] = []
+        do {
+            let mutexes = mutexes(for: flights, configuration: configuration)
+            for (index, mutex) in mutexes {
+                let stale = staleValues.isEmpty ? nil : staleValues[index]
+                do {
+                    if try await mutex.acquire(wait: stale == nil) {
+                        held.append(mutex)
+                    } else if let stale {
+                        // Another process is regenerating this stale value: serve it instead.
+                        counters.staleServed.increment()
+                        results[index] = .success(stale)
+                    } else {
+                        logger.debug("backend mutex not acquired; creating without it", metadata: ["key": "\(flights[index].key)"])
+                    }
+                } catch {
+                    try handleBackendError(error, operation: "mutex acquire", key: flights[index].backendKey, configuration: configuration)
+                }
+            }
+            if mustReread || !mutexes.isEmpty {
+                try await rereadFresh(flights, into: &results, creation: creation)
+            }
+            try await create(flights, into: &results, creation: creation)
+        } catch {
+            for index in flights.indices where results[index] == nil {
+                results[index] = .failure(error)
+            }
+        }
+        for mutex in held {
+            do {
+                try await mutex.release()
+            } catch {
+                logger.debug("backend error", metadata: ["operation": "mutex release", "error": "\(error)"])
+                counters.backendErrors.increment()
+            }
+        }
+        for (flight, result) in zip(flights, results) {
+            if case .failure(let error)? = result {
+                logger.debug("creation failed", metadata: ["key": "\(flight.key)", "error": "\(error)"])
+            }
+        }
+        finish(flights, results: results.map { $0! })
+    }
+
+    /// The backend's cross-process mutexes for the flights' keys, by flight index, in key order.
+    private nonisolated func mutexes(
+        for flights: [CacheFlight],
+        configuration: RegionConfiguration
+    ) -> [(index: Int, mutex: any CacheMutex)] {
+        var mutexes: [(index: Int, mutex: any CacheMutex)] = []
+        for index in flights.indices {
+            if let mutex = configuration.backend.mutex(for: flights[index].backendKey) {
+                mutexes.append((index, mutex))
+            }
+        }
+        if mutexes.count > 1 {
+            mutexes.sort { flights[$0.index].backendKey < flights[$1.index].backendKey }
+        }
+        return mutexes
+    }
+
+    /// Reads the keys without a result again, and takes the values now fresh as their results.
+    private nonisolated func rereadFresh<Value: Sendable>(
+        _ flights: [CacheFlight],
+        into results: inout [Result<any Sendable, any Error>?],
+        creation: Creation<Value>
+    ) async throws {
+        let needed = flights.indices.filter { results[$0] == nil }
+        guard !needed.isEmpty else { return }
+        let configuration = creation.configuration
+        let stored = try await readMulti(needed.map { flights[$0].backendKey }, configuration: configuration)
+        let now = clock.coarseNow()
+        for (index, value) in zip(needed, stored) {
+            if let value, let payload = value.payload(as: Value.self),
+                configuration.freshness(of: value, expiration: creation.expiration, now: now) == .fresh
+            {
+                results[index] = .success(payload)
+            }
+        }
+    }
+
+    /// Calls the creator once for the flights without a result, checks the count, stores the values
+    /// `shouldCache` keeps, and takes the values (or `valueNotCreated`) as the results.
+    private nonisolated func create<Value: Sendable>(
+        _ flights: [CacheFlight],
+        into results: inout [Result<any Sendable, any Error>?],
+        creation: Creation<Value>
+    ) async throws {
+        let needed = flights.count == 1 ? (results[0] == nil ? [0] : []) : flights.indices.filter { results[$0] == nil }
+        guard !needed.isEmpty else { return }
+        counters.creations.increment()
+        let started = ContinuousClock.now
+        let values: [Value?]
+        switch creation.creator {
+        case .one(let create):
+            precondition(flights.count == 1, "a creator of one key runs for one flight")
+            values = [try await create()]
+        case .many(let create):
+            values = try await create(needed.map { flights[$0].key })
+            guard values.count == needed.count else {
+                throw CacheError(
+                    .creatorResultCountMismatch,
+                    "the creator returned \(values.count) values for \(needed.count) keys; it must return one value per key, in order"
+                )
+            }
+        }
+        logger.debug(
+            "value generated",
+            metadata: ["keys": "\(Self.keyList(needed.map { flights[$0].key }))", "seconds": "\((ContinuousClock.now - started).seconds)"]
+        )
+        var entries: [(key: String, value: CachedValue)] = []
+        for (index, value) in zip(needed, values) {
+            if let value, creation.shouldCache?(value) ?? true {
+                entries.append((flights[index].backendKey, CachedValue(typed: value, creationTime: flights[index].startTime)))
+            }
+        }
+        // A store failure that propagates fails every key created here.
+        try await store(entries, configuration: creation.configuration)
+        for (index, value) in zip(needed, values) {
+            if let value {
+                results[index] = .success(value)
+            } else {
+                results[index] = .failure(CacheError(.valueNotCreated, "the creator returned no value for key '\(flights[index].key)'"))
+            }
+        }
+    }
+
+    /// `keys` joined by spaces for a log line; a list longer than 300 characters keeps its first and
+    /// last 150, with the number of characters cut in between.
+    static func keyList(_ keys: [String]) -> String {
+        let joined = keys.joined(separator: " ")
+        guard joined.count > 300 else { return joined }
+        return "\(joined.prefix(150)) …(\(joined.count - 300) characters)… \(joined.suffix(150))"
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,154 @@
+/// The region's side of the ``FlightTable``: it applies the table's decisions outside its lock.
+extension CacheRegion {
+    typealias PendingKey = FlightTable.PendingKey
+
+    /// Decides with the flight table what the caller does for each of `keys` (in order), and starts
+    /// the creation of the keys it registered.
+    ///
+    /// Counts and logs the missing keys, looks up the running flights, judges them against the
+    /// invalidation strategy (user code, so outside the lock), then registers, looking again when a
+    /// flight changed in between.
+    ///
+    /// - Parameters:
+    ///   - staleValues: The stale value the caller read for each key, or an empty array when it has none.
+    ///   - generationSeen: ``FlightTable/generation`` before the caller read the backend.
+    /// - Throws: `recursiveCreation`, having registered nothing, when the caller is a creator and a
+    ///   wait would close a cycle of creators waiting on each other.
+    nonisolated func outcomes<Value: Sendable>(
+        for keys: [PendingKey],
+        staleValues: [Value?],
+        generationSeen: UInt64,
+        creation: Creation<Value>
+    ) throws -> [FlightTable.Outcome] {
+        for key in keys where !key.hasStaleValue {
+            counters.misses.increment()
+            logger.debug("no value present for key", metadata: ["key": "\(key.key)"])
+        }
+        let configuration = creation.configuration
+        let creators = CacheFlight.creating
+        while true {
+            let running = flightTable.withLock { $0.lookUp(keys) }
+            // A flight that started before a hard invalidation would deliver a miss: it is not joined.
+            let joinable = running.map { flight in
+                flight.map { configuration.invalidation(ofValueCreatedAt: $0.startTime) != .hard } ?? false
+            }
+            var request = FlightTable.Request(
+                keys: keys, running: running, joinable: joinable, creators: creators,
+                generationSeen: generationSeen, startTime: 0, backgroundRefresh: configuration.backgroundRefresh
+            )
+            if let outcomes = FlightTable.outcomesWithoutRegistering(request) {
+                count(outcomes)
+                return outcomes
+            }
+            request.startTime = clock.now()
+            switch flightTable.withLock({ $0.register(request) }) {
+            case .lookAgain:
+                continue
+            case .refuseCycle(let key):
+                throw CacheError(
+                    .recursiveCreation,
+                    "the creator of a value asked for key '\(key)', whose creation is waiting on that creator; it would wait forever"
+                )
+            case .proceed(let outcomes, let started, let mustReread):
+                count(outcomes)
+                if !started.isEmpty {
+                    let startedStale = staleValues.isEmpty ? [] : zip(outcomes, staleValues).filter { $0.0.startsCreation }.map { $0.1 }
+                    startCreation(of: started) { [self] in
+                        await run(creation, flights: started, staleValues: startedStale, mustReread: mustReread)
+                    }
+                }
+                return outcomes
+            }
+        }
+    }
+
+    /// Counts what each outcome does for its caller.
+    private nonisolated func count(_ outcomes: [FlightTable.Outcome]) {
+        for outcome in outcomes {
+            switch outcome {
+            case .serveStale, .refreshInBackground: counters.staleServed.increment()
+            case .join: counters.coalescedWaiters.increment()
+            case .create: break
+            }
+        }
+    }
+
+    /// Runs `body`, which creates the values of `flights`, in a task of its own, so that no caller's
+    /// cancellation reaches the creator, with the task marked as their creator for the whole of
+    /// `body`: a backend or proxy that calls the region while it takes a mutex, re-reads or stores for
+    /// the creation is treated as a creator too, and its waits are checked for cycles.
+    ///
+    /// The task starts on the caller's thread and runs there until it first suspends: a creator that
+    /// never suspends finishes, and its callers have their value, without a thread switch. Creations
+    /// started that way from inside each other (a cached function that calls itself) nest on the
+    /// thread's stack, so past ``immediateStartLimit`` levels they start as ordinary tasks.
+    private nonisolated func startCreation(of flights: [CacheFlight], _ body: @escaping @Sendable () async -> Void) {
+        let depth = CacheFlight.context.immediateStartDepth
+        let context = CacheFlight.CreatorContext(flights: flights, immediateStartDepth: depth + 1)
+        let operation: @Sendable () async -> Void = {
+            await CacheFlight.$context.withValue(context, operation: body)
+        }
+        if #available(macOS 26, iOS 26, *), depth < Self.immediateStartLimit {
+            Task.immediate(operation: operation)
+        } else {
+            Task(operation: operation)
+        }
+    }
+
+    /// How deep creations started on the caller's thread may nest.
+    static let immediateStartLimit = 16
+
+    /// Ends a creation: its flights leave the table, then each hands its result to its waiters.
+    nonisolated func finish(_ flights: [CacheFlight], results: [Result<any Sendable, any Error>]) {
+        flightTable.withLock { $0.finish(flights) }
+        for (flight, result) in zip(flights, results) {
+            flight.complete(with: result)
+        }
+    }
+
+    /// Forgets the waits recorded for `outcomes` when their caller, a creator, will not wait for them.
+    nonisolated func stopWaiting(on outcomes: ArraySlice<FlightTable.Outcome>) {
+        let creators = CacheFlight.creating
+        guard !creators.isEmpty else { return }
+        for case let flight? in outcomes.lazy.map(\.awaitedFlight) {
+            flightTable.withLock { $0.stopWaiting(on: flight, from: creators) }
+        }
+    }
+
+    /// The value `outcome` stands for: `stale`, or the result of the flight it waits for.
+    nonisolated(nonsending) func value<Value: Sendable>(
+        of outcome: FlightTable.Outcome,
+        stale: Value?,
+        key: String
+    ) async throws -> Value {
+        guard let flight = outcome.awaitedFlight else {
+            logger.debug("serving stale value while it is regenerated", metadata: ["key": "\(key)"])
+            return stale!
+        }
+        let result: Result<any Sendable, any Error>
+        do {
+            result = .success(try await flight.wait())
+        } catch {
+            result = .failure(error)
+        }
+        let creators = CacheFlight.creating
+        if !creators.isEmpty {
+            flightTable.withLock { $0.stopWaiting(on: flight, from: creators) }
+        }
+        return try cast(try result.get(), key: key, as: Value.self)
+    }
+
+    /// `payload` as the caller's type.
+    ///
+    /// - Throws: `typeMismatch` when the value created for `key` is of another type (another caller
+    ///   asked for the same key as another type and created it).
+    nonisolated func cast<Value: Sendable>(_ payload: any Sendable, key: String, as type: Value.Type) throws -> Value {
+        guard let value = payload as? Value else {
+            throw CacheError(
+                .typeMismatch,
+                "the value created for key '\(key)' is a \(Swift.type(of: payload)), not the requested \(Value.self)"
+            )
+        }
+        return value
+    }
+}

@@ -1,0 +1,189 @@
+/// Creations in progress, by backend key: the one place that decides, for each key a caller could not
+/// serve fresh, whether the caller creates the value, joins a creation already running, or is served
+/// its stale value.
+///
+/// A plain state machine, kept behind the region's lock: each event is a `mutating func` that returns
+/// what the region must do, and the region does it outside the lock (judging flights against the
+/// invalidation strategy, starting creations, waiting, resuming waiters), so no user code ever runs
+/// under the lock. The events, in the order a caller meets them:
+///
+/// 1. ``generation`` before reading the backend;
+/// 2. ``lookUp(_:)``: the flights running for the caller's keys, which the region then judges against
+///    the invalidation strategy (a flight started before a hard invalidation would deliver a miss);
+/// 3. ``register(_:)``: join, be served stale, or register new flights; or look again when a flight
+///    changed since the look-up, or refuse a wait that would close a cycle of creators;
+/// 4. ``finish(_:)`` when a creation ends, before its waiters are resumed;
+/// 5. ``stopWaiting(on:from:)`` when a creator stops waiting on a flight.
+struct FlightTable {
+    /// A key a caller could not serve fresh: missing, unusable, or stale.
+    struct PendingKey: Sendable {
+        /// The key as the caller gave it, for logs and errors.
+        var key: String
+        /// The key as the backend sees it, which names its flight.
+        var backendKey: String
+        /// Whether the caller holds a stale value of the key, which it is served while the key is
+        /// regenerated.
+        var hasStaleValue: Bool
+    }
+
+    /// What a caller does for one pending key.
+    enum Outcome: Sendable {
+        /// Return the stale value now: another caller regenerates it.
+        case serveStale
+        /// Wait for a creation another caller started.
+        case join(CacheFlight)
+        /// Start this creation and wait for it.
+        case create(CacheFlight)
+        /// Start this creation and return the stale value now (background refresh).
+        case refreshInBackground(CacheFlight)
+    }
+
+    /// A caller's keys after ``lookUp(_:)``, with the region's judgement of each running flight.
+    struct Request {
+        var keys: [PendingKey]
+        /// The flight ``lookUp(_:)`` found for each key, or `nil`.
+        var running: [CacheFlight?]
+        /// For each key, whether its running flight may be joined (it did not start before a hard
+        /// invalidation). Ignored where there is no running flight.
+        var joinable: [Bool]
+        /// The flights whose creator the caller is running (empty outside creators); their waits are
+        /// recorded and checked for cycles.
+        var creators: [CacheFlight]
+        /// ``generation`` before the caller read the backend.
+        var generationSeen: UInt64
+        /// The start time of flights registered now: the creation time their values are stored with.
+        var startTime: Double
+        /// Whether a caller that starts regenerating a stale value is served that value at once.
+        var backgroundRefresh: Bool
+    }
+
+    /// What ``register(_:)`` asks the region to do.
+    enum Registration {
+        /// A key's flight changed since the look-up, so the new one has not been judged: look up,
+        /// judge and register again.
+        case lookAgain
+        /// Waiting for `key` would close a cycle of creators waiting on each other. Nothing was
+        /// registered: throw `recursiveCreation`.
+        case refuseCycle(key: String)
+        /// One outcome per key, in order, and the flights registered for the caller to start
+        /// (`mustReread`: a creation finished since the caller read the backend, so the new
+        /// creation reads its keys again before creating them).
+        case proceed(outcomes: [Outcome], started: [CacheFlight], mustReread: Bool)
+    }
+
+    /// The running creations, by backend key.
+    private(set) var flights: [String: CacheFlight] = [:]
+    /// Which creators wait on which flights.
+    private(set) var waitGraph = FlightWaitGraph()
+    /// Counts finished creations. A caller whose backend read began before it changed may have missed
+    /// a value a creation stored meanwhile, so a creation it starts reads again first.
+    private(set) var generation: UInt64 = 0
+
+    /// Whether nothing is being created or waited for.
+    var isIdle: Bool { flights.isEmpty && waitGraph.isEmpty }
+
+    /// Whether a creation for `backendKey` is running.
+    func isCreating(_ backendKey: String) -> Bool {
+        flights[backendKey] != nil
+    }
+
+    /// The flight running for each key, or `nil`, for the region to judge before ``register(_:)``.
+    func lookUp(_ keys: [PendingKey]) -> [CacheFlight?] {
+        keys.map { flights[$0.backendKey] }
+    }
+
+    /// The outcomes of `request` when it needs no registration: the caller is no creator (whose waits
+    /// must be recorded) and every key has a joinable running flight. `nil` otherwise. Changes
+    /// nothing, so it is decided without the lock; a flight that finished since the look-up still
+    /// hands its result to late joiners.
+    static func outcomesWithoutRegistering(_ request: Request) -> [Outcome]? {
+        guard request.creators.isEmpty else { return nil }
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(request.keys.count)
+        for index in request.keys.indices {
+            guard let flight = request.running[index], request.joinable[index] else { return nil }
+            outcomes.append(request.keys[index].hasStaleValue ? .serveStale : .join(flight))
+        }
+        return outcomes
+    }
+
+    /// For each key, in order: serves its stale value when a joinable flight regenerates it, joins
+    /// that flight when the caller has no value, or registers a new flight (replacing a flight
+    /// started before a hard invalidation, which finishes on its own). Records the waits of creators.
+    mutating func register(_ request: Request) -> Registration {
+        let keys = request.keys
+        for index in keys.indices where flights[keys[index].backendKey] !== request.running[index] {
+            return .lookAgain
+        }
+        /// The flight the key may join: the judged one, or one registered just now for the same key
+        /// listed earlier in this request.
+        func joinable(_ index: Int) -> CacheFlight? {
+            let current = flights[keys[index].backendKey]
+            guard current === request.running[index] else { return current }
+            return request.joinable[index] ? current : nil
+        }
+        let creatorIDs = request.creators.map(ObjectIdentifier.init)
+        if !creatorIDs.isEmpty {
+            for index in keys.indices where !keys[index].hasStaleValue {
+                if let flight = joinable(index), waitGraph.wouldDeadlock(waitingOn: ObjectIdentifier(flight), from: creatorIDs) {
+                    return .refuseCycle(key: keys[index].key)
+                }
+            }
+        }
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(keys.count)
+        var started: [CacheFlight] = []
+        for (index, key) in keys.enumerated() {
+            if let flight = joinable(index) {
+                outcomes.append(key.hasStaleValue ? .serveStale : .join(flight))
+                continue
+            }
+            let flight = CacheFlight(key: key.key, backendKey: key.backendKey, startTime: request.startTime)
+            flights[key.backendKey] = flight
+            started.append(flight)
+            outcomes.append(key.hasStaleValue && request.backgroundRefresh ? .refreshInBackground(flight) : .create(flight))
+        }
+        if !creatorIDs.isEmpty {
+            for outcome in outcomes {
+                if let flight = outcome.awaitedFlight {
+                    waitGraph.addWait(on: ObjectIdentifier(flight), from: creatorIDs)
+                }
+            }
+        }
+        return .proceed(outcomes: outcomes, started: started, mustReread: generation != request.generationSeen)
+    }
+
+    /// A creation ended: its flights leave the table (those not already replaced) and the generation
+    /// moves on, before the region hands their results to the waiters, so that a caller arriving
+    /// after a failure starts a new flight rather than joining the failed one.
+    mutating func finish(_ finished: [CacheFlight]) {
+        for flight in finished where flights[flight.backendKey] === flight {
+            flights[flight.backendKey] = nil
+        }
+        generation &+= 1
+    }
+
+    /// The creators of `creators` no longer wait on `flight`: forgets the wait ``register(_:)``
+    /// recorded.
+    mutating func stopWaiting(on flight: CacheFlight, from creators: [CacheFlight]) {
+        waitGraph.removeWait(on: ObjectIdentifier(flight), from: creators.map(ObjectIdentifier.init))
+    }
+}
+
+extension FlightTable.Outcome {
+    /// The flight this outcome waits for, if any.
+    var awaitedFlight: CacheFlight? {
+        switch self {
+        case .serveStale, .refreshInBackground: nil
+        case .join(let flight), .create(let flight): flight
+        }
+    }
+
+    /// Whether the caller starts this outcome's creation.
+    var startsCreation: Bool {
+        switch self {
+        case .serveStale, .join: false
+        case .create, .refreshInBackground: true
+        }
+    }
+}
