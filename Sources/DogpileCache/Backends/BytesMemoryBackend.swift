@@ -3,7 +3,7 @@
 ///
 /// Use it to test the serialization path without a server, or when cached values must not share
 /// state with the objects they were made from. Bounded like ``MemoryBackend`` with `maxEntries`.
-public final class BytesMemoryBackend: AsyncCacheBackend {
+public final class BytesMemoryBackend: SynchronousCacheStorage {
     private let storage: MemoryBackend
 
     /// Creates an unbounded byte-storing backend.
@@ -26,24 +26,43 @@ public final class BytesMemoryBackend: AsyncCacheBackend {
 
     /// The record stored under `key`, or `nil`.
     public nonisolated(nonsending) func get(_ key: String) async throws -> CachedValue? {
-        try await storage.get(key)
+        storedValue(for: key)
+    }
+
+    /// The record stored under `key`, or `nil`, read without suspending.
+    public func storedValue(for key: String) -> CachedValue? {
+        storage.storedValue(for: key)
     }
 
     /// The records stored under `keys`, in order.
     public nonisolated(nonsending) func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
-        try await storage.getMulti(keys)
+        storedValues(for: keys)
+    }
+
+    /// The records stored under `keys`, in order, read without suspending.
+    public func storedValues(for keys: [String]) -> [CachedValue?] {
+        storage.storedValues(for: keys)
     }
 
     /// Stores a record.
     ///
     /// - Throws: `serializationFailed` when the payload is not bytes.
     public nonisolated(nonsending) func set(_ key: String, _ value: CachedValue) async throws {
-        try await storage.set(key, Self.checked(value))
+        try storeValues([(key, value)])
     }
 
     /// Stores every record.
+    ///
+    /// - Throws: `serializationFailed` when a payload is not bytes; nothing is stored then.
     public nonisolated(nonsending) func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
-        try await storage.setMulti(entries.map { (key: $0.key, value: try Self.checked($0.value)) })
+        try storeValues(entries)
+    }
+
+    /// Stores every record without suspending.
+    ///
+    /// - Throws: `serializationFailed` when a payload is not bytes; nothing is stored then.
+    public func storeValues(_ entries: [(key: String, value: CachedValue)]) throws {
+        storage.storeValues(try entries.map { (key: $0.key, value: try Self.checked($0.value)) })
     }
 
     /// Removes `key` if present.

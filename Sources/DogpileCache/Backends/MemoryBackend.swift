@@ -9,7 +9,7 @@
 ///
 /// Because values are not copied, a reference-type payload changed after it was cached changes the
 /// cached value too; cache value types.
-public final class MemoryBackend: AsyncCacheBackend {
+public final class MemoryBackend: SynchronousCacheStorage {
     private let store: LockedValue<MemoryStore>
 
     /// Creates an unbounded memory backend.
@@ -42,13 +42,18 @@ public final class MemoryBackend: AsyncCacheBackend {
         storedValue(for: key)
     }
 
-    /// The value stored under `key`, read without suspending; the region's hit path uses it.
-    func storedValue(for key: String) -> CachedValue? {
+    /// The value stored under `key`, or `nil`, read without suspending.
+    public func storedValue(for key: String) -> CachedValue? {
         store.withLock { $0.value(for: key) }
     }
 
     /// The values stored under `keys`, in order, read under one lock.
     public nonisolated(nonsending) func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
+        storedValues(for: keys)
+    }
+
+    /// The values stored under `keys`, in order, read under one lock without suspending.
+    public func storedValues(for keys: [String]) -> [CachedValue?] {
         store.withLock { store in keys.map { store.value(for: $0) } }
     }
 
@@ -57,7 +62,7 @@ public final class MemoryBackend: AsyncCacheBackend {
         storeValue(value, for: key)
     }
 
-    /// Stores `value` under `key` without suspending; the region's creations use it.
+    /// Stores `value` under `key` without suspending.
     func storeValue(_ value: CachedValue, for key: String) {
         // The displaced value is released here, after the lock: a payload's deinit may call back in.
         _ = store.withLock { $0.setValue(value, for: key) }
@@ -68,8 +73,8 @@ public final class MemoryBackend: AsyncCacheBackend {
         storeValues(entries)
     }
 
-    /// Stores every entry under one lock without suspending; the region's creations use it.
-    func storeValues(_ entries: [(key: String, value: CachedValue)]) {
+    /// Stores every entry under one lock without suspending.
+    public func storeValues(_ entries: [(key: String, value: CachedValue)]) {
         // The displaced values are released here, after the lock.
         _ = store.withLock { store in
             entries.map { store.setValue($0.value, for: $0.key) }

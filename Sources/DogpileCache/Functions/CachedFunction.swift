@@ -57,9 +57,9 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
     public nonisolated(nonsending) func callAsFunction(_ argument: repeat each Argument) async throws -> Value {
         let key = try key(repeat each argument)
         let expiration = expirationTime?.expiration()
-        // The function is wrapped in a closure only when the value is not already fresh in memory.
-        if let box = try region.freshPayloadInMemory(key, expirationTime: expiration),
-            let value = (box as? TypedPayloadBox<Value>)?.value
+        // The function is wrapped in a closure only when the value is not already fresh in synchronous storage.
+        if let stored = try region.freshSynchronousValue(key, expirationTime: expiration),
+            let value = stored.payload(as: Value.self)
         {
             region.recordHit()
             return value

@@ -20,12 +20,44 @@
 /// ```
 ///
 /// `configure(wrap: [a, b])` makes `a` the outermost proxy: region → a → b → backend.
+///
+/// A region reads an in-process backend (``SynchronousCacheStorage``) without an async call, but only
+/// through proxies that say, with ``passThrough``, that they leave those calls alone: Swift cannot
+/// tell a proxy that overrides `get` from one that does not. The proxy above overrides only `set`,
+/// so it could declare `var passThrough: ProxyPassThrough { .reads }` and keep its region's hits
+/// synchronous.
 public protocol ProxyBackend: AsyncCacheBackend {
     /// The backend (or next proxy) this proxy forwards to.
     var proxied: any AsyncCacheBackend { get set }
+
+    /// The operations this proxy forwards unchanged, which a region may therefore send straight to
+    /// an in-process backend beneath it: `.reads` when it overrides neither `get` nor `getMulti`,
+    /// `.writes` when it overrides neither `set` nor `setMulti`. `[]` by default, so that every call
+    /// reaches the proxy's own methods. Declaring an operation the proxy does change makes the region
+    /// skip that change.
+    var passThrough: ProxyPassThrough { get }
+}
+
+/// Operations a ``ProxyBackend`` forwards unchanged; see ``ProxyBackend/passThrough``.
+public struct ProxyPassThrough: OptionSet, Sendable, Hashable {
+    /// The raw bits.
+    public let rawValue: Int
+
+    /// Operations from raw bits.
+    public init(rawValue: Int) {
+        self.rawValue = rawValue
+    }
+
+    /// `get` and `getMulti`.
+    public static let reads = ProxyPassThrough(rawValue: 1 << 0)
+    /// `set` and `setMulti`.
+    public static let writes = ProxyPassThrough(rawValue: 1 << 1)
 }
 
 extension ProxyBackend {
+    /// None: every call reaches the proxy.
+    public var passThrough: ProxyPassThrough { [] }
+
     /// This proxy in front of `backend`: a copy with ``proxied`` set to it.
     public func wrapping(_ backend: any AsyncCacheBackend) -> Self {
         var wrapped = self

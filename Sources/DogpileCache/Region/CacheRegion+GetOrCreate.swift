@@ -27,10 +27,10 @@ extension CacheRegion {
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         creator: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        // Inlined into the caller and specialized for `Value`: a fresh value in a memory backend is
-        // returned without an async call or a dynamic cast.
-        if let box = try freshPayloadInMemory(key, expirationTime: expirationTime),
-            let value = (box as? TypedPayloadBox<Value>)?.value
+        // Inlined into the caller and specialized for `Value`: a fresh value in synchronous storage is
+        // returned without an async call, and read as its type with a class check.
+        if let stored = try freshSynchronousValue(key, expirationTime: expirationTime),
+            let value = stored.payload(as: Value.self)
         {
             recordHit()
             return value
@@ -40,32 +40,31 @@ extension CacheRegion {
         )
     }
 
-    /// The payload stored under `key` when the backend is a ``MemoryBackend`` and the value is fresh;
-    /// `nil` otherwise.
+    /// The value stored under `key` when the backend's reads are synchronous (``SynchronousCacheStorage``)
+    /// and the value is fresh; `nil` otherwise.
+    ///
+    /// - Throws: `regionNotConfigured`, or `invalidConfiguration` for a bad `expirationTime`.
     @usableFromInline
-    nonisolated func freshPayloadInMemory(_ key: String, expirationTime: CacheExpiration?) throws -> PayloadBox? {
-        guard let current = current.load(ordering: .acquiring) else {
-            throw notConfiguredError()
-        }
-        // Borrowed without a retain: every installed configuration lives as long as the region.
-        return try current._withUnsafeGuaranteedRef { configuration in
-            guard let memory = configuration.memoryBackend else { return nil }
-            // The backend and the key are borrowed; the key is not copied through `mangle(_:)`:
-            // a retain and a release cost a tenth of a hit.
-            let found = memory._withUnsafeGuaranteedRef { memory in
-                if let mangler = configuration.keyMangler {
-                    memory.storedValue(for: mangler(key))
-                } else {
-                    memory.storedValue(for: key)
-                }
+    nonisolated func freshSynchronousValue(_ key: String, expirationTime: CacheExpiration?) throws -> CachedValue? {
+        // The configuration is borrowed, and the key is not copied through `mangle(_:)`: a retain and a
+        // release cost a tenth of a hit.
+        let found = try slot.withCurrent { configuration -> CachedValue? in
+            guard let storage = configuration.synchronousReads else { return nil }
+            let stored: CachedValue?
+            if let mangler = configuration.keyMangler {
+                stored = storage.storedValue(for: mangler(key))
+            } else {
+                stored = storage.storedValue(for: key)
             }
-            guard let stored = found else { return nil }
+            guard let stored = decoded(stored, key: key, configuration: configuration) else { return nil }
             let expiration = try expirationTime?.validated() ?? configuration.expiration
             guard configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) == .fresh else {
                 return nil
             }
-            return stored.box
+            return stored
         }
+        guard let found else { throw notConfiguredError() }
+        return found
     }
 
     @usableFromInline

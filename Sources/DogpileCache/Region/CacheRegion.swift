@@ -29,11 +29,8 @@ public actor CacheRegion {
     /// The cached functions made for each identity, to catch two functions sharing keys.
     nonisolated let functionRegistrations = LockedValue<[CachedFunctionIdentity: [FunctionRegistration]]>([:])
 
-    /// The configuration in force, loaded without a lock on every operation. Unretained: every
-    /// configuration ever installed stays alive in ``installed`` for the region's lifetime.
-    nonisolated let current = Atomic<Unmanaged<RegionConfiguration>?>(nil)
-    /// Every configuration installed, oldest first; keeps ``current``'s target alive.
-    private var installed: [RegionConfiguration]
+    /// The configuration in force, read by every operation; replaced only on the actor.
+    nonisolated let slot = ConfigurationSlot()
     /// The invalidation strategy until one is configured.
     private nonisolated let defaultInvalidation: DefaultInvalidationStrategy
     nonisolated let counters = RegionCounters()
@@ -63,7 +60,6 @@ public actor CacheRegion {
         self.clock = clock
         self.logger = logger
         self.defaultInvalidation = DefaultInvalidationStrategy()
-        self.installed = []
     }
 
     /// Creates a region and configures it in one step; the parameters are those of ``init(name:keyMangler:functionKeyGenerator:clock:logger:)``
@@ -101,8 +97,7 @@ public actor CacheRegion {
         self.clock = clock
         self.logger = logger
         self.defaultInvalidation = defaultInvalidation
-        self.installed = [configuration]
-        current.store(Unmanaged.passUnretained(configuration), ordering: .releasing)
+        slot.replace(with: configuration)
     }
 
     /// Gives the region its backend and policies.
@@ -113,10 +108,8 @@ public actor CacheRegion {
     ///   - proxies: Proxies to put in front of the backend, the first outermost:
     ///     region → `proxies[0]` → `proxies[1]` → … → `backend`.
     ///   - replaceExistingBackend: Must be `true` to configure an already configured region.
-    ///     Creations in progress finish with the settings they started with. The replaced
-    ///     configuration, backend included, stays in memory as long as the region: hits read the
-    ///     configuration without reference counting, so it is never freed under them. Replace backends
-    ///     at start-up or in tests; to swap backends over and over, make new regions.
+    ///     Operations in progress finish with the settings they started with; the replaced backend is
+    ///     released when the last of them ends.
     ///   - invalidationStrategy: Replaces the region's strategy; by default the region keeps the one it
     ///     has (its own ``DefaultInvalidationStrategy`` until one is given).
     ///   - backgroundRefresh: When `true`, the caller that starts regenerating a stale value is also
@@ -138,7 +131,7 @@ public actor CacheRegion {
         serializer: any CacheSerializer = JSONCacheSerializer()
     ) throws {
         let expiration = try expirationTime.validated()
-        let previous = installed.last
+        let previous = slot.load()
         if let previous, !replaceExistingBackend {
             throw CacheError(
                 .regionAlreadyConfigured,
@@ -158,15 +151,15 @@ public actor CacheRegion {
         )
     }
 
-    /// Makes `configuration` the one in force, keeping it alive for the region's lifetime.
+    /// Makes `configuration` the one in force. Only the actor installs configurations, so a
+    /// `configure` or `wrap` reads and replaces the one in force without another interleaving.
     private func install(_ configuration: RegionConfiguration) {
-        installed.append(configuration)
-        current.store(Unmanaged.passUnretained(configuration), ordering: .releasing)
+        slot.replace(with: configuration)
     }
 
     /// Whether a backend has been configured.
     public nonisolated var isConfigured: Bool {
-        current.load(ordering: .acquiring) != nil
+        slot.withCurrent { _ in true } ?? false
     }
 
     /// The backend the region talks to.
@@ -241,10 +234,10 @@ public actor CacheRegion {
 
     /// The configuration in force; throws `regionNotConfigured` before `configure`.
     nonisolated func configuration() throws -> RegionConfiguration {
-        guard let configuration = current.load(ordering: .acquiring) else {
+        guard let configuration = slot.load() else {
             throw notConfiguredError()
         }
-        return configuration.takeUnretainedValue()
+        return configuration
     }
 
     nonisolated func notConfiguredError() -> CacheError {
@@ -274,10 +267,8 @@ public actor CacheRegion {
     /// Reads one key; a failure is a miss unless errors propagate.
     @inline(__always)
     nonisolated(nonsending) func read(_ backendKey: String, configuration: RegionConfiguration) async throws -> CachedValue? {
-        if let memory = configuration.memoryBackend {
-            // Read without an async call through the backend's existential: a memory backend never
-            // suspends or fails.
-            return memory._withUnsafeGuaranteedRef { $0.storedValue(for: backendKey) }
+        if let storage = configuration.synchronousReads {
+            return decoded(storage.storedValue(for: backendKey), key: backendKey, configuration: configuration)
         }
         do {
             return decoded(try await configuration.backend.get(backendKey), key: backendKey, configuration: configuration)
@@ -290,7 +281,12 @@ public actor CacheRegion {
     /// Reads many keys in one backend call; a failure is all misses unless errors propagate.
     nonisolated func readMulti(_ backendKeys: [String], configuration: RegionConfiguration) async throws -> [CachedValue?] {
         do {
-            let values = try await configuration.backend.getMulti(backendKeys)
+            let values: [CachedValue?]
+            if let storage = configuration.synchronousReads {
+                values = storage.storedValues(for: backendKeys)
+            } else {
+                values = try await configuration.backend.getMulti(backendKeys)
+            }
             guard values.count == backendKeys.count else {
                 throw CacheError(.backendUnavailable, "backend returned \(values.count) values for \(backendKeys.count) keys")
             }
@@ -316,14 +312,11 @@ public actor CacheRegion {
     /// Stores created values; a failure is logged and counted unless errors propagate.
     nonisolated(nonsending) func store(_ entries: [(key: String, value: CachedValue)], configuration: RegionConfiguration) async throws {
         guard !entries.isEmpty else { return }
-        if let memory = configuration.memoryBackend {
-            // As in `read(_:configuration:)`: stored without an async call, and never failing.
-            memory._withUnsafeGuaranteedRef { $0.storeValues(entries) }
-            return
-        }
         let entries = try configuration.encoded(entries)
         do {
-            if entries.count == 1 {
+            if let storage = configuration.synchronousWrites {
+                try storage.storeValues(entries)
+            } else if entries.count == 1 {
                 try await configuration.backend.set(entries[0].key, entries[0].value)
             } else {
                 try await configuration.backend.setMulti(entries)

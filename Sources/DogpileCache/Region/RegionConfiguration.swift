@@ -13,10 +13,11 @@ final class RegionConfiguration: Sendable {
     let serializer: any CacheSerializer
     /// Whether the backend stores bytes, so values are written and read as ``ValueRecord``s.
     let storesBytes: Bool
-    /// The backend when it is a ``MemoryBackend``, read synchronously on the hit path. Unretained:
-    /// `backend` holds it as long as this configuration lives, and the hit path reads it without a
-    /// retain and a release, a tenth of a hit.
-    let memoryBackend: Unmanaged<MemoryBackend>?
+    /// The in-process storage beneath the backend that reads may use without an async call, when
+    /// every proxy on the way passes reads through.
+    let synchronousReads: (any SynchronousCacheStorage)?
+    /// The same for writes of created values.
+    let synchronousWrites: (any SynchronousCacheStorage)?
     /// The strategy when it is the default one: called directly rather than through the existential.
     let defaultInvalidation: DefaultInvalidationStrategy?
 
@@ -37,7 +38,8 @@ final class RegionConfiguration: Sendable {
         self.backendErrors = backendErrors
         self.serializer = serializer
         self.storesBytes = backend.storesBytes
-        self.memoryBackend = (backend as? MemoryBackend).map(Unmanaged.passUnretained)
+        self.synchronousReads = synchronousStorage(beneath: backend, for: .reads)
+        self.synchronousWrites = synchronousStorage(beneath: backend, for: .writes)
         self.defaultInvalidation = invalidation as? DefaultInvalidationStrategy
     }
 

@@ -1,0 +1,230 @@
+@testable import DogpileCache
+import Testing
+
+/// The flight table's rules, driven event by event with no region, task or clock.
+@Suite struct FlightTableTests {
+    typealias PendingKey = FlightTable.PendingKey
+
+    static func missing(_ key: String) -> PendingKey {
+        PendingKey(key: key, backendKey: "b:\(key)", hasStaleValue: false)
+    }
+
+    static func stale(_ key: String) -> PendingKey {
+        PendingKey(key: key, backendKey: "b:\(key)", hasStaleValue: true)
+    }
+
+    /// A request as the region builds it: looked up now, every running flight judged joinable unless
+    /// listed in `hardInvalidated`.
+    static func request(
+        _ keys: [PendingKey],
+        in table: FlightTable,
+        creators: [CacheFlight] = [],
+        generationSeen: UInt64? = nil,
+        backgroundRefresh: Bool = false,
+        hardInvalidated: [CacheFlight] = []
+    ) -> FlightTable.Request {
+        let running = table.lookUp(keys)
+        return FlightTable.Request(
+            keys: keys,
+            running: running,
+            joinable: running.map { flight in flight.map { flight in !hardInvalidated.contains { $0 === flight } } ?? false },
+            creators: creators,
+            generationSeen: generationSeen ?? table.generation,
+            startTime: 100,
+            backgroundRefresh: backgroundRefresh
+        )
+    }
+
+    /// Registers `request`, expecting it to proceed.
+    static func proceed(
+        _ request: FlightTable.Request,
+        in table: inout FlightTable,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> (outcomes: [FlightTable.Outcome], started: [CacheFlight], mustReread: Bool) {
+        guard case .proceed(let outcomes, let started, let mustReread) = table.register(request) else {
+            Issue.record("expected the registration to proceed", sourceLocation: sourceLocation)
+            throw CancellationError()
+        }
+        return (outcomes, started, mustReread)
+    }
+
+    // Rule 2: one creation for a missing key, whoever asks.
+    @Test func theFirstCallerOfAMissingKeyCreatesAndTheOthersJoin() throws {
+        var table = FlightTable()
+        let first = try Self.proceed(Self.request([Self.missing("k")], in: table), in: &table)
+        guard case .create(let flight) = first.outcomes[0] else {
+            Issue.record("the first caller should create")
+            return
+        }
+        #expect(first.started.count == 1 && first.started[0] === flight)
+        #expect(flight.key == "k" && flight.backendKey == "b:k" && flight.startTime == 100)
+        #expect(table.isCreating("b:k"))
+
+        // A later caller outside any creator joins without registering...
+        let later = Self.request([Self.missing("k")], in: table)
+        guard case .join(let joined)? = FlightTable.outcomesWithoutRegistering(later)?.first else {
+            Issue.record("a later caller should join without registering")
+            return
+        }
+        #expect(joined === flight)
+        // ...and joins the same flight when it does register.
+        let registered = try Self.proceed(later, in: &table)
+        guard case .join(let alsoJoined) = registered.outcomes[0] else {
+            Issue.record("a registering caller should join")
+            return
+        }
+        #expect(alsoJoined === flight && registered.started.isEmpty)
+    }
+
+    // Rule 3: a stale value is served to all but the caller regenerating it.
+    @Test func aStaleKeyIsRegeneratedByOneCallerAndServedToTheOthers() throws {
+        var table = FlightTable()
+        let regenerating = try Self.proceed(Self.request([Self.stale("k")], in: table), in: &table)
+        guard case .create = regenerating.outcomes[0] else {
+            Issue.record("the first caller with a stale value should regenerate it")
+            return
+        }
+        let other = Self.request([Self.stale("k")], in: table)
+        guard case .serveStale? = FlightTable.outcomesWithoutRegistering(other)?.first else {
+            Issue.record("another caller with the stale value should be served it")
+            return
+        }
+        // A caller with no value still waits for the regeneration.
+        guard case .join(let flight)? = FlightTable.outcomesWithoutRegistering(Self.request([Self.missing("k")], in: table))?.first else {
+            Issue.record("a caller with no value should wait")
+            return
+        }
+        #expect(flight === regenerating.started[0])
+    }
+
+    @Test func withBackgroundRefreshTheRegeneratingCallerIsServedTheStaleValueToo() throws {
+        var table = FlightTable()
+        let result = try Self.proceed(Self.request([Self.stale("k")], in: table, backgroundRefresh: true), in: &table)
+        guard case .refreshInBackground(let flight) = result.outcomes[0] else {
+            Issue.record("the regenerating caller should be served the stale value")
+            return
+        }
+        #expect(result.started.count == 1 && result.started[0] === flight)
+        // A missing key is still awaited.
+        let missing = try Self.proceed(Self.request([Self.missing("m")], in: table, backgroundRefresh: true), in: &table)
+        guard case .create = missing.outcomes[0] else {
+            Issue.record("a missing key should be awaited")
+            return
+        }
+    }
+
+    // Rule 4: a finished creation leaves the table before its waiters resume; the next caller starts anew.
+    @Test func aFinishedFlightIsGoneAndTheNextCallerCreatesAgain() throws {
+        var table = FlightTable()
+        let generation = table.generation
+        let first = try Self.proceed(Self.request([Self.missing("k")], in: table), in: &table)
+        table.finish(first.started)
+        #expect(!table.isCreating("b:k"))
+        #expect(table.generation == generation + 1)
+        let next = try Self.proceed(Self.request([Self.missing("k")], in: table), in: &table)
+        guard case .create(let flight) = next.outcomes[0] else {
+            Issue.record("the next caller should create")
+            return
+        }
+        #expect(flight !== first.started[0])
+        #expect(!next.mustReread)
+    }
+
+    @Test func aCallerWhoseReadAFinishedCreationOvertookReadsAgainBeforeCreating() throws {
+        var table = FlightTable()
+        let generationBeforeRead = table.generation
+        let other = try Self.proceed(Self.request([Self.missing("k")], in: table), in: &table)
+        table.finish(other.started)
+        // The late caller read "missing" before that creation stored its value.
+        let late = try Self.proceed(Self.request([Self.missing("k")], in: table, generationSeen: generationBeforeRead), in: &table)
+        #expect(late.mustReread)
+    }
+
+    @Test func aFlightChangedSinceTheLookUpIsLookedUpAgain() throws {
+        var table = FlightTable()
+        let stale = Self.request([Self.missing("k")], in: table)  // sees no flight
+        _ = try Self.proceed(Self.request([Self.missing("k")], in: table), in: &table)
+        guard case .lookAgain = table.register(stale) else {
+            Issue.record("a registration from an outdated look-up should look again")
+            return
+        }
+        #expect(table.flights.count == 1)
+    }
+
+    // A flight started before a hard invalidation would deliver a miss: a new one replaces it.
+    @Test func aHardInvalidatedFlightIsReplacedAndFinishesOnItsOwn() throws {
+        var table = FlightTable()
+        let old = try Self.proceed(Self.request([Self.missing("k")], in: table), in: &table).started[0]
+        #expect(FlightTable.outcomesWithoutRegistering(Self.request([Self.missing("k")], in: table, hardInvalidated: [old])) == nil)
+        let replacing = try Self.proceed(Self.request([Self.missing("k")], in: table, hardInvalidated: [old]), in: &table)
+        guard case .create(let new) = replacing.outcomes[0] else {
+            Issue.record("a caller after a hard invalidation should create")
+            return
+        }
+        table.finish([old])
+        #expect(table.flights["b:k"] === new)
+    }
+
+    // Rule 7: a creator asking for its own key, directly or through others, is refused.
+    @Test func aCreatorWaitingOnItsOwnFlightIsRefused() throws {
+        var table = FlightTable()
+        let outer = try Self.proceed(Self.request([Self.missing("a")], in: table), in: &table).started[0]
+        guard case .refuseCycle(let key) = table.register(Self.request([Self.missing("a")], in: table, creators: [outer])) else {
+            Issue.record("the wait should be refused")
+            return
+        }
+        #expect(key == "a")
+        #expect(table.waitGraph.isEmpty)
+    }
+
+    @Test func aCycleThroughAnotherCreatorIsRefusedAndOtherKeysAreNot() throws {
+        var table = FlightTable()
+        let a = try Self.proceed(Self.request([Self.missing("a")], in: table), in: &table).started[0]
+        // a's creator asks for b: a new flight it waits on.
+        let b = try Self.proceed(Self.request([Self.missing("b")], in: table, creators: [a]), in: &table).started[0]
+        #expect(!table.waitGraph.isEmpty)
+        // b's creator may ask for c...
+        let c = try Self.proceed(Self.request([Self.missing("c")], in: table, creators: [b]), in: &table)
+        #expect(c.started.count == 1)
+        // ...but not for a, whose creator waits on b.
+        guard case .refuseCycle(key: "a") = table.register(Self.request([Self.missing("a")], in: table, creators: [b])) else {
+            Issue.record("the cycle should be refused")
+            return
+        }
+        // A stale value served is no wait, hence no cycle.
+        let served = try Self.proceed(Self.request([Self.stale("a")], in: table, creators: [b]), in: &table)
+        guard case .serveStale = served.outcomes[0] else {
+            Issue.record("the stale value should be served")
+            return
+        }
+    }
+
+    // Rule 5 for creators: a wait given up is forgotten.
+    @Test func stoppedWaitsAreForgotten() throws {
+        var table = FlightTable()
+        let a = try Self.proceed(Self.request([Self.missing("a")], in: table), in: &table).started[0]
+        let b = try Self.proceed(Self.request([Self.missing("b")], in: table, creators: [a]), in: &table).started[0]
+        table.stopWaiting(on: b, from: [a])
+        table.finish([a, b])
+        #expect(table.isIdle)
+    }
+
+    // Rule 8: one registration for many keys, joining what runs and creating the rest once.
+    @Test func aMultiCallJoinsRunningFlightsAndRegistersTheRestOnce() throws {
+        var table = FlightTable()
+        let running = try Self.proceed(Self.request([Self.missing("b")], in: table), in: &table).started[0]
+        let keys = [Self.missing("a"), Self.missing("b"), Self.stale("c"), Self.missing("a")]
+        let multi = try Self.proceed(Self.request(keys, in: table), in: &table)
+        #expect(multi.started.map(\.key) == ["a", "c"])
+        guard case .create(let a) = multi.outcomes[0], case .join(let b) = multi.outcomes[1],
+            case .create(let c) = multi.outcomes[2], case .join(let repeated) = multi.outcomes[3]
+        else {
+            Issue.record("unexpected outcomes \(multi.outcomes)")
+            return
+        }
+        #expect(b === running && a === multi.started[0] && c === multi.started[1])
+        // The repeated key joins the flight registered for its first occurrence.
+        #expect(repeated === a)
+        #expect(FlightTable.outcomesWithoutRegistering(Self.request(keys, in: table)) != nil)
+    }
+}
