@@ -3,10 +3,11 @@ import Synchronization
 
 // Bare loops of region hits and of the Mutex floor, for profilers (perf, valgrind) and for
 // checking parallelism outside the benchmark harness:
-//     HitProfile [iterations] [tasks] [region|samekey|heapkey|floor|function|key|backend|proxies|regionproxies|multi]
+//     HitProfile [iterations] [tasks] [region|samekey|heapkey|floor|function|key|backend|proxies|regionproxies|multi|miss]
 // region hits a short key; samekey the function's key as a literal; heapkey the same key built at
 // run time, as keys usually are; backend and proxies read MemoryBackend bare and through three
-// pass-through proxies; regionproxies hits a region through three pass-through proxies; multi gets 100 fresh keys at once.
+// pass-through proxies; regionproxies hits a region through three pass-through proxies; multi gets 100 fresh keys at once;
+// miss creates and stores a new key on every call.
 let arguments = CommandLine.arguments
 let iterations = arguments.count > 1 ? Int(arguments[1])! : 1_000_000
 let tasks = arguments.count > 2 ? Int(arguments[2])! : 1
@@ -41,8 +42,10 @@ try await Task.detached {
         for _ in 0..<tasks {
             group.addTask {
                 var total = 0
-                for _ in 0..<iterations / tasks {
-                    if mode == "floor" {
+                for index in 0..<iterations / tasks {
+                    if mode == "miss" {
+                        total &+= try await region.getOrCreate("miss:\(index)") { "a cached value" }.utf8.count
+                    } else if mode == "floor" {
                         total &+= floor.storage.withLock { $0["user:42"] }!.utf8.count
                     } else if mode == "key" {
                         total &+= try loadUser.key(42).utf8.count

@@ -39,3 +39,43 @@ func synchronousStorage(
     }
     return current as? any SynchronousCacheStorage
 }
+
+/// Reads a ``SynchronousCacheStorage`` on a region's hit path without reference counting.
+///
+/// Loading an existential from a stored property retains it, and that retain and its release on
+/// every hit cost more than the rest of a configuration borrow. So the storage is opened once, when a
+/// region is configured, into this object of a generic subclass that holds it unretained, and the hit
+/// path calls it through an unretained reference too.
+///
+/// Safety: the object keeps its storage alive through `owner`; a ``RegionConfiguration`` keeps the
+/// object alive for its whole life; and the hit path uses it only while it borrows the configuration
+/// from a ``ConfigurationSlot``, which does not release a configuration that is borrowed.
+class SynchronousReader: @unchecked Sendable {
+    // @unchecked: the base class has no state; the only subclass holds immutable references to a
+    // Sendable storage.
+    /// The value stored under `key`, or `nil`.
+    func storedValue(for key: String) -> CachedValue? {
+        fatalError("SynchronousReader is abstract")
+    }
+
+    /// A reader of `storage`.
+    static func reading(_ storage: some SynchronousCacheStorage) -> SynchronousReader {
+        TypedSynchronousReader(storage)
+    }
+}
+
+/// A ``SynchronousReader`` of storage of type `Storage`.
+private final class TypedSynchronousReader<Storage: SynchronousCacheStorage>: SynchronousReader, @unchecked Sendable {
+    // @unchecked: as for the base class.
+    private let owner: Storage
+    private let storage: Unmanaged<Storage>
+
+    init(_ storage: Storage) {
+        self.owner = storage
+        self.storage = Unmanaged.passUnretained(storage)
+    }
+
+    override func storedValue(for key: String) -> CachedValue? {
+        storage._withUnsafeGuaranteedRef { $0.storedValue(for: key) }
+    }
+}

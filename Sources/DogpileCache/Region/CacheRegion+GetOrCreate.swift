@@ -46,22 +46,8 @@ extension CacheRegion {
     /// - Throws: `regionNotConfigured`, or `invalidConfiguration` for a bad `expirationTime`.
     @usableFromInline
     nonisolated func freshSynchronousValue(_ key: String, expirationTime: CacheExpiration?) throws -> CachedValue? {
-        // The configuration is borrowed, and the key is not copied through `mangle(_:)`: a retain and a
-        // release cost a tenth of a hit.
-        let found = try slot.withCurrent { configuration -> CachedValue? in
-            guard let storage = configuration.synchronousReads else { return nil }
-            let stored: CachedValue?
-            if let mangler = configuration.keyMangler {
-                stored = storage.storedValue(for: mangler(key))
-            } else {
-                stored = storage.storedValue(for: key)
-            }
-            guard let stored = decoded(stored, key: key, configuration: configuration) else { return nil }
-            let expiration = try expirationTime?.validated() ?? configuration.expiration
-            guard configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) == .fresh else {
-                return nil
-            }
-            return stored
+        let found = try slot.withCurrent { configuration in
+            try configuration.freshSynchronousValue(key, expirationTime: expirationTime, clock: clock, logger: logger)
         }
         guard let found else { throw notConfiguredError() }
         return found

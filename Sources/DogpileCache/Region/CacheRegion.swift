@@ -301,12 +301,7 @@ public actor CacheRegion {
     /// A value as read from the backend, its record decoded when the backend stores bytes; a record
     /// that is not one (garbled, truncated, of another format version) is a miss.
     nonisolated func decoded(_ stored: CachedValue?, key: String, configuration: RegionConfiguration) -> CachedValue? {
-        guard configuration.storesBytes, let stored else { return stored }
-        guard let bytes = stored.payload as? [UInt8], let record = ValueRecord(bytes: bytes) else {
-            logger.debug("stored bytes are not a value record of this format version; treated as missing", metadata: ["key": "\(key)"])
-            return nil
-        }
-        return CachedValue(record: record, serializer: configuration.serializer)
+        configuration.decoded(stored, key: key, logger: logger)
     }
 
     /// Stores created values; a failure is logged and counted unless errors propagate.

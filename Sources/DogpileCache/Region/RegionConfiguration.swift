@@ -1,3 +1,5 @@
+import Logging
+
 /// What ``CacheRegion/configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:)``
 /// set: immutable, so every operation reads one consistent snapshot with a single atomic load.
 @usableFromInline
@@ -18,6 +20,10 @@ final class RegionConfiguration: Sendable {
     let synchronousReads: (any SynchronousCacheStorage)?
     /// The same for writes of created values.
     let synchronousWrites: (any SynchronousCacheStorage)?
+    /// Reads `synchronousReads` on the hit path without reference counting: unretained, since
+    /// `synchronousReader` owns it for as long as this configuration lives.
+    private let unretainedReader: Unmanaged<SynchronousReader>?
+    private let synchronousReader: SynchronousReader?
     /// The strategy when it is the default one: called directly rather than through the existential.
     let defaultInvalidation: DefaultInvalidationStrategy?
 
@@ -38,8 +44,11 @@ final class RegionConfiguration: Sendable {
         self.backendErrors = backendErrors
         self.serializer = serializer
         self.storesBytes = backend.storesBytes
-        self.synchronousReads = synchronousStorage(beneath: backend, for: .reads)
-        self.synchronousWrites = synchronousStorage(beneath: backend, for: .writes)
+        let reads = DogpileCache.synchronousStorage(beneath: backend, for: .reads)
+        self.synchronousReads = reads
+        self.synchronousReader = reads.map { SynchronousReader.reading($0) }
+        self.unretainedReader = synchronousReader.map(Unmanaged.passUnretained)
+        self.synchronousWrites = DogpileCache.synchronousStorage(beneath: backend, for: .writes)
         self.defaultInvalidation = invalidation as? DefaultInvalidationStrategy
     }
 
@@ -52,6 +61,46 @@ final class RegionConfiguration: Sendable {
             let record = try entry.value.box.record(creationTime: entry.value.creationTime, serializer: serializer)
             return (entry.key, CachedValue(typed: record.bytes, creationTime: entry.value.creationTime))
         }
+    }
+
+    /// The value stored under `key` (before mangling) when reads are synchronous and the value is
+    /// fresh; `nil` otherwise. The region's hit path, called with the configuration borrowed.
+    ///
+    /// - Throws: `invalidConfiguration` for a bad `expirationTime`.
+    @inline(__always)
+    func freshSynchronousValue(
+        _ key: String,
+        expirationTime: CacheExpiration?,
+        clock: any CacheClock,
+        logger: Logger
+    ) throws -> CachedValue? {
+        guard let unretainedReader else { return nil }
+        // The key is not copied through `mangle(_:)`: a retain and a release cost a tenth of a hit.
+        var stored = unretainedReader._withUnsafeGuaranteedRef { reader in
+            if let keyMangler {
+                reader.storedValue(for: keyMangler(key))
+            } else {
+                reader.storedValue(for: key)
+            }
+        }
+        if storesBytes {
+            stored = decoded(stored, key: key, logger: logger)
+        }
+        guard let stored else { return nil }
+        let expiration = try expirationTime?.validated() ?? self.expiration
+        guard freshness(of: stored, expiration: expiration, now: clock.coarseNow()) == .fresh else { return nil }
+        return stored
+    }
+
+    /// A value as read from the backend, its record decoded when the backend stores bytes; a record
+    /// that is not one (garbled, truncated, of another format version) is a miss.
+    func decoded(_ stored: CachedValue?, key: String, logger: Logger) -> CachedValue? {
+        guard storesBytes, let stored else { return stored }
+        guard let bytes = stored.payload as? [UInt8], let record = ValueRecord(bytes: bytes) else {
+            logger.debug("stored bytes are not a value record of this format version; treated as missing", metadata: ["key": "\(key)"])
+            return nil
+        }
+        return CachedValue(record: record, serializer: serializer)
     }
 
     /// The key as the backend sees it.
