@@ -23,11 +23,15 @@ import Testing
         backgroundRefresh: Bool = false,
         hardInvalidated: [CacheFlight] = []
     ) -> FlightTable.Request {
-        let running = table.lookUp(keys)
+        var running = table.lookUp(keys)
+        for index in running.indices {
+            if let flight = running[index]?.flight, hardInvalidated.contains(where: { $0 === flight }) {
+                running[index]?.isJoinable = false
+            }
+        }
         return FlightTable.Request(
             keys: keys,
             running: running,
-            joinable: running.map { flight in flight.map { flight in !hardInvalidated.contains { $0 === flight } } ?? false },
             creators: creators,
             generationSeen: generationSeen ?? table.generation,
             startTime: 100,

@@ -63,7 +63,7 @@ public final class MemoryBackend: SynchronousCacheStorage {
     }
 
     /// Stores `value` under `key` without suspending.
-    func storeValue(_ value: CachedValue, for key: String) {
+    public func storeValue(_ value: CachedValue, for key: String) {
         // The displaced value is released here, after the lock: a payload's deinit may call back in.
         _ = store.withLock { $0.setValue(value, for: key) }
     }

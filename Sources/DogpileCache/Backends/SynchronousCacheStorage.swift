@@ -14,11 +14,18 @@ public protocol SynchronousCacheStorage: AsyncCacheBackend, AnyObject {
     func storedValue(for key: String) -> CachedValue?
     /// The values stored under `keys`, in the same order, `nil` where there is none; never suspends.
     func storedValues(for keys: [String]) -> [CachedValue?]
+    /// Stores `value` under `key`, replacing what was there; never suspends.
+    func storeValue(_ value: CachedValue, for key: String) throws
     /// Stores every entry, later entries winning for repeated keys; never suspends.
     func storeValues(_ entries: [(key: String, value: CachedValue)]) throws
 }
 
 extension SynchronousCacheStorage {
+    /// Stores the entry with ``storeValues(_:)``.
+    public func storeValue(_ value: CachedValue, for key: String) throws {
+        try storeValues([(key, value)])
+    }
+
     /// Reads each key with ``storedValue(for:)``.
     public func storedValues(for keys: [String]) -> [CachedValue?] {
         keys.map { storedValue(for: $0) }

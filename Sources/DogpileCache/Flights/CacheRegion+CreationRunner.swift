@@ -10,10 +10,10 @@ extension CacheRegion {
     ///   - staleValues: The stale value the caller read for each flight's key, or an empty array when
     ///     it read none; served when another process holds the key's mutex.
     ///   - mustReread: Whether a creation finished since the caller's read.
-    nonisolated func run<Value: Sendable>(
-        _ creation: Creation<Value>,
+    nonisolated(nonsending) func run(
+        _ creation: Creation,
         flights: [CacheFlight],
-        staleValues: [Value?],
+        staleValues: [(any Sendable)?],
         mustReread: Bool
     ) async {
         let configuration = creation.configuration
@@ -59,7 +59,7 @@ extension CacheRegion {
                 logger.debug("creation failed", metadata: ["key": "\(flight.key)", "error": "\(error)"])
             }
         }
-        finish(flights, results: results.map { $0! })
+        finish(flights, results: results)
     }
 
     /// The backend's cross-process mutexes for the flights' keys, by flight index, in key order.
@@ -80,10 +80,10 @@ extension CacheRegion {
     }
 
     /// Reads the keys without a result again, and takes the values now fresh as their results.
-    private nonisolated func rereadFresh<Value: Sendable>(
+    private nonisolated(nonsending) func rereadFresh(
         _ flights: [CacheFlight],
         into results: inout [Result<any Sendable, any Error>?],
-        creation: Creation<Value>
+        creation: Creation
     ) async throws {
         let needed = flights.indices.filter { results[$0] == nil }
         guard !needed.isEmpty else { return }
@@ -91,7 +91,7 @@ extension CacheRegion {
         let stored = try await readMulti(needed.map { flights[$0].backendKey }, configuration: configuration)
         let now = clock.coarseNow()
         for (index, value) in zip(needed, stored) {
-            if let value, let payload = value.payload(as: Value.self),
+            if let value, let payload = creation.payload(of: value),
                 configuration.freshness(of: value, expiration: creation.expiration, now: now) == .fresh
             {
                 results[index] = .success(payload)
@@ -101,37 +101,41 @@ extension CacheRegion {
 
     /// Calls the creator once for the flights without a result, checks the count, stores the values
     /// `shouldCache` keeps, and takes the values (or `valueNotCreated`) as the results.
-    private nonisolated func create<Value: Sendable>(
+    private nonisolated(nonsending) func create(
         _ flights: [CacheFlight],
         into results: inout [Result<any Sendable, any Error>?],
-        creation: Creation<Value>
+        creation: Creation
     ) async throws {
-        let needed = flights.count == 1 ? (results[0] == nil ? [0] : []) : flights.indices.filter { results[$0] == nil }
+        let started = ContinuousClock.now
+        if creation.createsOneKey {
+            // The common miss, one key: without the arrays of the general case.
+            precondition(flights.count == 1, "a creator of one key runs for one flight")
+            guard results[0] == nil else { return }
+            counters.creations.increment()
+            let value = try await creation.createOne()
+            logCreation(of: flights[0].key, since: started)
+            let flight = flights[0]
+            if creation.shouldStore(value) {
+                try await store(flight.backendKey, creation.stored(value, creationTime: flight.startTime), configuration: creation.configuration)
+            }
+            results[0] = .success(value)
+            return
+        }
+        let needed = flights.indices.filter { results[$0] == nil }
         guard !needed.isEmpty else { return }
         counters.creations.increment()
-        let started = ContinuousClock.now
-        let values: [Value?]
-        switch creation.creator {
-        case .one(let create):
-            precondition(flights.count == 1, "a creator of one key runs for one flight")
-            values = [try await create()]
-        case .many(let create):
-            values = try await create(needed.map { flights[$0].key })
-            guard values.count == needed.count else {
-                throw CacheError(
-                    .creatorResultCountMismatch,
-                    "the creator returned \(values.count) values for \(needed.count) keys; it must return one value per key, in order"
-                )
-            }
+        let values = try await creation.create(needed.map { flights[$0].key })
+        guard values.count == needed.count else {
+            throw CacheError(
+                .creatorResultCountMismatch,
+                "the creator returned \(values.count) values for \(needed.count) keys; it must return one value per key, in order"
+            )
         }
-        logger.debug(
-            "value generated",
-            metadata: ["keys": "\(Self.keyList(needed.map { flights[$0].key }))", "seconds": "\((ContinuousClock.now - started).seconds)"]
-        )
+        logCreation(of: Self.keyList(needed.map { flights[$0].key }), since: started)
         var entries: [(key: String, value: CachedValue)] = []
         for (index, value) in zip(needed, values) {
-            if let value, creation.shouldCache?(value) ?? true {
-                entries.append((flights[index].backendKey, CachedValue(typed: value, creationTime: flights[index].startTime)))
+            if let value, creation.shouldStore(value) {
+                entries.append((flights[index].backendKey, creation.stored(value, creationTime: flights[index].startTime)))
             }
         }
         // A store failure that propagates fails every key created here.
@@ -143,6 +147,11 @@ extension CacheRegion {
                 results[index] = .failure(CacheError(.valueNotCreated, "the creator returned no value for key '\(flights[index].key)'"))
             }
         }
+    }
+
+    /// The "value generated" debug line.
+    private nonisolated func logCreation(of keys: @autoclosure () -> String, since started: ContinuousClock.Instant) {
+        logger.debug("value generated", metadata: ["keys": "\(keys())", "seconds": "\((ContinuousClock.now - started).seconds)"])
     }
 
     /// `keys` joined by spaces for a log line; a list longer than 300 characters keeps its first and

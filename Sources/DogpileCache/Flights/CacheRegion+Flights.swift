@@ -14,11 +14,11 @@ extension CacheRegion {
     ///   - generationSeen: ``FlightTable/generation`` before the caller read the backend.
     /// - Throws: `recursiveCreation`, having registered nothing, when the caller is a creator and a
     ///   wait would close a cycle of creators waiting on each other.
-    nonisolated func outcomes<Value: Sendable>(
+    nonisolated func outcomes(
         for keys: [PendingKey],
-        staleValues: [Value?],
+        staleValues: [(any Sendable)?],
         generationSeen: UInt64,
-        creation: Creation<Value>
+        creation: Creation
     ) throws -> [FlightTable.Outcome] {
         for key in keys where !key.hasStaleValue {
             counters.misses.increment()
@@ -27,13 +27,15 @@ extension CacheRegion {
         let configuration = creation.configuration
         let creators = CacheFlight.creating
         while true {
-            let running = flightTable.withLock { $0.lookUp(keys) }
+            var running = flightTable.withLock { $0.lookUp(keys) }
             // A flight that started before a hard invalidation would deliver a miss: it is not joined.
-            let joinable = running.map { flight in
-                flight.map { configuration.invalidation(ofValueCreatedAt: $0.startTime) != .hard } ?? false
+            for index in running.indices {
+                if let flight = running[index]?.flight, configuration.invalidation(ofValueCreatedAt: flight.startTime) == .hard {
+                    running[index]?.isJoinable = false
+                }
             }
             var request = FlightTable.Request(
-                keys: keys, running: running, joinable: joinable, creators: creators,
+                keys: keys, running: running, creators: creators,
                 generationSeen: generationSeen, startTime: 0, backgroundRefresh: configuration.backgroundRefresh
             )
             if let outcomes = FlightTable.outcomesWithoutRegistering(request) {
@@ -99,10 +101,10 @@ extension CacheRegion {
     static let immediateStartLimit = 16
 
     /// Ends a creation: its flights leave the table, then each hands its result to its waiters.
-    nonisolated func finish(_ flights: [CacheFlight], results: [Result<any Sendable, any Error>]) {
+    nonisolated func finish(_ flights: [CacheFlight], results: [Result<any Sendable, any Error>?]) {
         flightTable.withLock { $0.finish(flights) }
-        for (flight, result) in zip(flights, results) {
-            flight.complete(with: result)
+        for index in flights.indices {
+            flights[index].complete(with: results[index]!)
         }
     }
 
@@ -115,7 +117,11 @@ extension CacheRegion {
         }
     }
 
-    /// The value `outcome` stands for: `stale`, or the result of the flight it waits for.
+    /// The value `outcome` stands for, as the caller's type: `stale`, or the result of the flight it
+    /// waits for.
+    ///
+    /// - Throws: What the creation threw, `CancellationError`, or `typeMismatch` when the flight
+    ///   created a value of another type.
     nonisolated(nonsending) func value<Value: Sendable>(
         of outcome: FlightTable.Outcome,
         stale: Value?,

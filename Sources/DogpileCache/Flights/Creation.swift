@@ -1,9 +1,58 @@
-/// How a caller's missing and stale keys are created: what ``CacheRegion/run(_:flights:staleValues:mustReread:)``
-/// needs besides the flights the caller registered.
+/// How a caller's missing and stale keys are created and stored: what
+/// ``CacheRegion/run(_:flights:staleValues:mustReread:)`` needs besides the flights the caller
+/// registered.
 ///
-/// Generic over the value type only where the value is made and stored; the flight machinery passes
-/// values on as `any Sendable`, and each caller casts its own back.
-struct Creation<Value: Sendable>: Sendable {
+/// Not generic: generic code called across modules is not specialized, and its run-time type lookups
+/// cost more than the rest of a miss. The caller's type lives in the one subclass,
+/// ``TypedCreation``, and the flight machinery passes values on as `any Sendable`; each caller casts
+/// its own back.
+class Creation: @unchecked Sendable {
+    // @unchecked: every stored property here and in the subclass is an immutable Sendable value.
+
+    /// The configuration the caller read with, used for the whole creation.
+    let configuration: RegionConfiguration
+    let expiration: CacheExpiration
+    /// Whether the creator makes one key's value, so that it runs for exactly one flight.
+    let createsOneKey: Bool
+
+    init(configuration: RegionConfiguration, expiration: CacheExpiration, createsOneKey: Bool) {
+        self.configuration = configuration
+        self.expiration = expiration
+        self.createsOneKey = createsOneKey
+    }
+
+    /// Calls the creator of one key.
+    nonisolated(nonsending) func createOne() async throws -> any Sendable {
+        fatalError("Creation is abstract")
+    }
+
+    /// Calls the creator of many keys: one value per key, in order, `nil` where it made none. The
+    /// count is not checked here.
+    nonisolated(nonsending) func create(_ keys: [String]) async throws -> [(any Sendable)?] {
+        fatalError("Creation is abstract")
+    }
+
+    /// Whether a created value is to be stored (`shouldCache`).
+    func shouldStore(_ value: any Sendable) -> Bool {
+        fatalError("Creation is abstract")
+    }
+
+    /// A created value as stored, boxed by the caller's type so that hits read it back with a class
+    /// check even when that type is a protocol or a superclass.
+    func stored(_ value: any Sendable, creationTime: Double) -> CachedValue {
+        fatalError("Creation is abstract")
+    }
+
+    /// The payload of a stored value when it is of the caller's type.
+    func payload(of stored: CachedValue) -> (any Sendable)? {
+        fatalError("Creation is abstract")
+    }
+}
+
+/// The ``Creation`` of a caller of type `Value`.
+final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
+    // @unchecked: as for the base class.
+
     /// Makes the values.
     enum Creator: Sendable {
         /// The creator of one key's value.
@@ -13,10 +62,52 @@ struct Creation<Value: Sendable>: Sendable {
         case many(@Sendable ([String]) async throws -> [Value?])
     }
 
-    /// The configuration the caller read with, used for the whole creation.
-    var configuration: RegionConfiguration
-    var expiration: CacheExpiration
+    private let creator: Creator
     /// Whether to store a created value; `nil` for always.
-    var shouldCache: (@Sendable (Value) -> Bool)?
-    var creator: Creator
+    private let shouldCache: (@Sendable (Value) -> Bool)?
+
+    init(
+        configuration: RegionConfiguration,
+        expiration: CacheExpiration,
+        shouldCache: (@Sendable (Value) -> Bool)?,
+        creator: Creator
+    ) {
+        self.creator = creator
+        self.shouldCache = shouldCache
+        if case .one = creator {
+            super.init(configuration: configuration, expiration: expiration, createsOneKey: true)
+        } else {
+            super.init(configuration: configuration, expiration: expiration, createsOneKey: false)
+        }
+    }
+
+    override nonisolated(nonsending) func createOne() async throws -> any Sendable {
+        guard case .one(let create) = creator else {
+            preconditionFailure("createOne() called on a creator of many keys")
+        }
+        return try await create()
+    }
+
+    override nonisolated(nonsending) func create(_ keys: [String]) async throws -> [(any Sendable)?] {
+        switch creator {
+        case .one(let create):
+            return [try await create()]
+        case .many(let create):
+            return try await create(keys).map { $0 }
+        }
+    }
+
+    override func shouldStore(_ value: any Sendable) -> Bool {
+        guard let shouldCache, let value = value as? Value else { return true }
+        return shouldCache(value)
+    }
+
+    override func stored(_ value: any Sendable, creationTime: Double) -> CachedValue {
+        guard let value = value as? Value else { return CachedValue(payload: value, creationTime: creationTime) }
+        return CachedValue(typed: value, creationTime: creationTime)
+    }
+
+    override func payload(of stored: CachedValue) -> (any Sendable)? {
+        stored.payload(as: Value.self)
+    }
 }

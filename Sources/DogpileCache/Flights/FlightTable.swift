@@ -38,14 +38,19 @@ struct FlightTable {
         case refreshInBackground(CacheFlight)
     }
 
+    /// A flight ``lookUp(_:)`` found, with the region's judgement of it.
+    struct RunningFlight {
+        var flight: CacheFlight
+        /// Whether the flight may be joined: it did not start before a hard invalidation. `true` until
+        /// the region judges otherwise.
+        var isJoinable = true
+    }
+
     /// A caller's keys after ``lookUp(_:)``, with the region's judgement of each running flight.
     struct Request {
         var keys: [PendingKey]
-        /// The flight ``lookUp(_:)`` found for each key, or `nil`.
-        var running: [CacheFlight?]
-        /// For each key, whether its running flight may be joined (it did not start before a hard
-        /// invalidation). Ignored where there is no running flight.
-        var joinable: [Bool]
+        /// The flight ``lookUp(_:)`` found for each key, judged, or `nil`.
+        var running: [RunningFlight?]
         /// The flights whose creator the caller is running (empty outside creators); their waits are
         /// recorded and checked for cycles.
         var creators: [CacheFlight]
@@ -88,8 +93,8 @@ struct FlightTable {
     }
 
     /// The flight running for each key, or `nil`, for the region to judge before ``register(_:)``.
-    func lookUp(_ keys: [PendingKey]) -> [CacheFlight?] {
-        keys.map { flights[$0.backendKey] }
+    func lookUp(_ keys: [PendingKey]) -> [RunningFlight?] {
+        keys.map { key in flights[key.backendKey].map { RunningFlight(flight: $0) } }
     }
 
     /// The outcomes of `request` when it needs no registration: the caller is no creator (whose waits
@@ -101,8 +106,8 @@ struct FlightTable {
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(request.keys.count)
         for index in request.keys.indices {
-            guard let flight = request.running[index], request.joinable[index] else { return nil }
-            outcomes.append(request.keys[index].hasStaleValue ? .serveStale : .join(flight))
+            guard let running = request.running[index], running.isJoinable else { return nil }
+            outcomes.append(request.keys[index].hasStaleValue ? .serveStale : .join(running.flight))
         }
         return outcomes
     }
@@ -112,15 +117,15 @@ struct FlightTable {
     /// started before a hard invalidation, which finishes on its own). Records the waits of creators.
     mutating func register(_ request: Request) -> Registration {
         let keys = request.keys
-        for index in keys.indices where flights[keys[index].backendKey] !== request.running[index] {
+        for index in keys.indices where flights[keys[index].backendKey] !== request.running[index]?.flight {
             return .lookAgain
         }
         /// The flight the key may join: the judged one, or one registered just now for the same key
         /// listed earlier in this request.
         func joinable(_ index: Int) -> CacheFlight? {
             let current = flights[keys[index].backendKey]
-            guard current === request.running[index] else { return current }
-            return request.joinable[index] ? current : nil
+            guard let running = request.running[index], current === running.flight else { return current }
+            return running.isJoinable ? current : nil
         }
         let creatorIDs = request.creators.map(ObjectIdentifier.init)
         if !creatorIDs.isEmpty {

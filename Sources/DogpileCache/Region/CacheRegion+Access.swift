@@ -63,9 +63,9 @@ extension CacheRegion {
     public nonisolated func set<Value: Sendable>(_ key: String, _ value: Value) async throws {
         let configuration = try self.configuration()
         let backendKey = configuration.mangle(key)
-        let entry = try configuration.encoded([(backendKey, CachedValue(typed: value, creationTime: clock.now()))])[0]
+        let stored = try configuration.encoded(CachedValue(typed: value, creationTime: clock.now()))
         do {
-            try await configuration.backend.set(entry.key, entry.value)
+            try await configuration.backend.set(backendKey, stored)
         } catch {
             try handleBackendError(error, operation: "set", key: backendKey, configuration: configuration, always: true)
         }
@@ -76,9 +76,9 @@ extension CacheRegion {
         let configuration = try self.configuration()
         guard !values.isEmpty else { return }
         let now = clock.now()
-        let entries = try configuration.encoded(
-            values.map { (key: configuration.mangle($0.key), value: CachedValue(typed: $0.value, creationTime: now)) }
-        )
+        let entries = try values.map {
+            (key: configuration.mangle($0.key), value: try configuration.encoded(CachedValue(typed: $0.value, creationTime: now)))
+        }
         do {
             try await configuration.backend.setMulti(entries)
         } catch {

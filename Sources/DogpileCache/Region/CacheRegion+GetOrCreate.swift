@@ -92,7 +92,7 @@ extension CacheRegion {
             for: [PendingKey(key: key, backendKey: backendKey, hasStaleValue: stale != nil)],
             staleValues: stale.map { [$0] } ?? [],
             generationSeen: generation,
-            creation: Creation(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .one(creator))
+            creation: TypedCreation(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .one(creator))
         )[0]
         return try await value(of: outcome, stale: stale, key: key)
     }
@@ -156,7 +156,7 @@ extension CacheRegion {
         var values = [Value?](repeating: nil, count: uniqueKeys.count)
         var pending: [PendingKey] = []
         var pendingSlots: [Int] = []
-        var staleValues: [Value?] = []
+        var staleValues: [(any Sendable)?] = []
         for (slot, entry) in uniqueKeys.enumerated() {
             var stale: Value?
             if let value = stored[slot], let payload = value.payload(as: Value.self) {
@@ -180,12 +180,12 @@ extension CacheRegion {
                 for: pending,
                 staleValues: staleValues,
                 generationSeen: generation,
-                creation: Creation(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .many(creator))
+                creation: TypedCreation(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .many(creator))
             )
             for (index, outcome) in outcomes.enumerated() {
                 let key = pending[index].key
                 do {
-                    values[pendingSlots[index]] = try await value(of: outcome, stale: staleValues[index], key: key)
+                    values[pendingSlots[index]] = try await value(of: outcome, stale: staleValues[index] as? Value, key: key)
                 } catch let error as CacheError where omitting && error.code == .valueNotCreated {
                     values[pendingSlots[index]] = nil
                 } catch {

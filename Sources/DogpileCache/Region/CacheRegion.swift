@@ -307,17 +307,29 @@ public actor CacheRegion {
     /// Stores created values; a failure is logged and counted unless errors propagate.
     nonisolated(nonsending) func store(_ entries: [(key: String, value: CachedValue)], configuration: RegionConfiguration) async throws {
         guard !entries.isEmpty else { return }
-        let entries = try configuration.encoded(entries)
+        let entries = try entries.map { ($0.key, try configuration.encoded($0.value)) }
         do {
             if let storage = configuration.synchronousWrites {
                 try storage.storeValues(entries)
-            } else if entries.count == 1 {
-                try await configuration.backend.set(entries[0].key, entries[0].value)
             } else {
                 try await configuration.backend.setMulti(entries)
             }
         } catch {
-            try handleBackendError(error, operation: "set", key: entries.map { $0.key }.joined(separator: " "), configuration: configuration)
+            try handleBackendError(error, operation: "setMulti", key: entries.map { $0.0 }.joined(separator: " "), configuration: configuration)
+        }
+    }
+
+    /// Stores one created value, as ``store(_:configuration:)`` does many.
+    nonisolated(nonsending) func store(_ key: String, _ value: CachedValue, configuration: RegionConfiguration) async throws {
+        let value = try configuration.encoded(value)
+        do {
+            if let storage = configuration.synchronousWrites {
+                try storage.storeValue(value, for: key)
+            } else {
+                try await configuration.backend.set(key, value)
+            }
+        } catch {
+            try handleBackendError(error, operation: "set", key: key, configuration: configuration)
         }
     }
 }

@@ -52,15 +52,13 @@ final class RegionConfiguration: Sendable {
         self.defaultInvalidation = invalidation as? DefaultInvalidationStrategy
     }
 
-    /// `entries` as the backend takes them: value records when it stores bytes.
+    /// `value` as the backend takes it: a value record when it stores bytes.
     ///
-    /// - Throws: `serializationFailed` when a value cannot be encoded.
-    func encoded(_ entries: [(key: String, value: CachedValue)]) throws -> [(key: String, value: CachedValue)] {
-        guard storesBytes else { return entries }
-        return try entries.map { entry in
-            let record = try entry.value.box.record(creationTime: entry.value.creationTime, serializer: serializer)
-            return (entry.key, CachedValue(typed: record.bytes, creationTime: entry.value.creationTime))
-        }
+    /// - Throws: `serializationFailed` when the value cannot be encoded.
+    func encoded(_ value: CachedValue) throws -> CachedValue {
+        guard storesBytes else { return value }
+        let record = try value.box.record(creationTime: value.creationTime, serializer: serializer)
+        return CachedValue(typed: record.bytes, creationTime: value.creationTime)
     }
 
     /// The value stored under `key` (before mangling) when reads are synchronous and the value is

@@ -6,47 +6,56 @@ import Musl
 import Darwin
 #endif
 
-/// A value guarded by a `pthread_mutex_t`.
+/// A value guarded by a `pthread_mutex_t`, both in one allocation (as swift-nio's `NIOLockedValueBox`
+/// keeps them).
 ///
 /// DogpileCache uses this rather than `Synchronization.Mutex` because ThreadSanitizer on Linux does
 /// not see `Mutex`'s synchronization and reports races that are not there, and the whole suite must
 /// run clean under `swift test --sanitize=thread`.
 ///
 /// Never call user code, resume a continuation or log inside ``withLock(_:)``.
-package final class LockedValue<Value> {
+package struct LockedValue<Value> {
     @usableFromInline
-    let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    /// Behind a pointer rather than in a stored `var`, so access needs no dynamic exclusivity check:
-    /// the mutex already makes it exclusive.
-    @usableFromInline
-    let value: UnsafeMutablePointer<Value>
+    let storage: Storage
 
     /// Creates a lock guarding `value`.
     package init(_ value: Value) {
-        self.value = .allocate(capacity: 1)
-        self.value.initialize(to: value)
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deinitialize(count: 1)
-        mutex.deallocate()
-        value.deinitialize(count: 1)
-        value.deallocate()
+        storage = Storage.make(value)
     }
 
     /// Runs `body` with exclusive access to the value.
     @inlinable
     package func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body(&value.pointee)
+        try storage.withUnsafeMutablePointers { value, mutex in
+            pthread_mutex_lock(mutex)
+            defer { pthread_mutex_unlock(mutex) }
+            return try body(&value.pointee)
+        }
+    }
+
+    /// The value as the buffer's header and the mutex as its one element; the buffer's memory never
+    /// moves, so the mutex may be used in place.
+    @usableFromInline
+    final class Storage: ManagedBuffer<Value, pthread_mutex_t> {
+        static func make(_ value: Value) -> Storage {
+            let buffer = Storage.create(minimumCapacity: 1) { _ in value }
+            buffer.withUnsafeMutablePointerToElements { mutex in
+                mutex.initialize(to: pthread_mutex_t())
+                pthread_mutex_init(mutex, nil)
+            }
+            // `create` makes an instance of the class it is called on.
+            return unsafeDowncast(buffer, to: Storage.self)
+        }
+
+        deinit {
+            withUnsafeMutablePointerToElements { mutex in
+                pthread_mutex_destroy(mutex)
+                mutex.deinitialize(count: 1)
+            }
+        }
     }
 }
 
-// @unchecked: `value` is only reached through `withLock`, which holds the mutex, and a Sendable
-// value may be handed between threads that way; both pointers are set once in init.
+// @unchecked: the value is only reached through `withLock`, which holds the mutex, and a Sendable
+// value may be handed between threads that way.
 extension LockedValue: @unchecked Sendable where Value: Sendable {}
