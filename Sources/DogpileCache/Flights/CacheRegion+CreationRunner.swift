@@ -80,6 +80,7 @@ extension CacheRegion {
     }
 
     /// Reads the keys without a result again, and takes the values now fresh as their results.
+    @inline(__always)
     private nonisolated(nonsending) func rereadFresh(
         _ flights: [CacheFlight],
         into results: inout [Result<any Sendable, any Error>?],
@@ -101,6 +102,7 @@ extension CacheRegion {
 
     /// Calls the creator once for the flights without a result, checks the count, stores the values
     /// `shouldCache` keeps, and takes the values (or `valueNotCreated`) as the results.
+    @inline(__always)
     private nonisolated(nonsending) func create(
         _ flights: [CacheFlight],
         into results: inout [Result<any Sendable, any Error>?],
@@ -110,15 +112,15 @@ extension CacheRegion {
         if creation.createsOneKey {
             // The common miss, one key: without the arrays of the general case.
             precondition(flights.count == 1, "a creator of one key runs for one flight")
-            guard results[0] == nil else { return }
-            counters.creations.increment()
-            let value = try await creation.createOne()
-            logCreation(of: flights[0].key, since: started)
+            guard case nil = results[0] else { return }
             let flight = flights[0]
-            if creation.shouldStore(value) {
-                try await store(flight.backendKey, creation.stored(value, creationTime: flight.startTime), configuration: creation.configuration)
+            counters.creations.increment()
+            let created = try await creation.createOne(creationTime: flight.startTime)
+            logCreation(of: flight.key, since: started)
+            if let stored = created.stored {
+                try await store(flight.backendKey, stored, configuration: creation.configuration)
             }
-            results[0] = .success(value)
+            results[0] = .success(created.value)
             return
         }
         let needed = flights.indices.filter { results[$0] == nil }

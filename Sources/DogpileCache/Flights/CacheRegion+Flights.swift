@@ -100,9 +100,18 @@ extension CacheRegion {
     /// How deep creations started on the caller's thread may nest.
     static let immediateStartLimit = 16
 
+    /// ``FlightTable/generation`` as last published by ``finish(_:results:)``, for callers to read
+    /// without the lock before they read the backend.
+    nonisolated var generation: UInt64 {
+        publishedGeneration.load(ordering: .acquiring)
+    }
+
     /// Ends a creation: its flights leave the table, then each hands its result to its waiters.
     nonisolated func finish(_ flights: [CacheFlight], results: [Result<any Sendable, any Error>?]) {
-        flightTable.withLock { $0.finish(flights) }
+        flightTable.withLock { table in
+            table.finish(flights)
+            publishedGeneration.store(table.generation, ordering: .releasing)
+        }
         for index in flights.indices {
             flights[index].complete(with: results[index]!)
         }

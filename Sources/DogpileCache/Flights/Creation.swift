@@ -21,8 +21,9 @@ class Creation: @unchecked Sendable {
         self.createsOneKey = createsOneKey
     }
 
-    /// Calls the creator of one key.
-    nonisolated(nonsending) func createOne() async throws -> any Sendable {
+    /// Calls the creator of one key: its value, and the value as stored with `creationTime`, or `nil`
+    /// when `shouldCache` keeps it out.
+    nonisolated(nonsending) func createOne(creationTime: Double) async throws -> (value: any Sendable, stored: CachedValue?) {
         fatalError("Creation is abstract")
     }
 
@@ -81,11 +82,13 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
         }
     }
 
-    override nonisolated(nonsending) func createOne() async throws -> any Sendable {
+    override nonisolated(nonsending) func createOne(creationTime: Double) async throws -> (value: any Sendable, stored: CachedValue?) {
         guard case .one(let create) = creator else {
-            preconditionFailure("createOne() called on a creator of many keys")
+            preconditionFailure("createOne(creationTime:) called on a creator of many keys")
         }
-        return try await create()
+        let value = try await create()
+        guard shouldCache?(value) ?? true else { return (value, nil) }
+        return (value, CachedValue(typed: value, creationTime: creationTime))
     }
 
     override nonisolated(nonsending) func create(_ keys: [String]) async throws -> [(any Sendable)?] {

@@ -7,7 +7,9 @@
 /// invalidation strategy, starting creations, waiting, resuming waiters), so no user code ever runs
 /// under the lock. The events, in the order a caller meets them:
 ///
-/// 1. ``generation`` before reading the backend;
+/// 1. ``generation`` before reading the backend (read without the lock from the copy the region
+///    publishes after each ``finish(_:)``, which may lag but never runs ahead, so that a lagging read
+///    costs only a re-read);
 /// 2. ``lookUp(_:)``: the flights running for the caller's keys, which the region then judges against
 ///    the invalidation strategy (a flight started before a hard invalidation would deliver a miss);
 /// 3. ``register(_:)``: join, be served stale, or register new flights; or look again when a flight
@@ -102,14 +104,10 @@ struct FlightTable {
     /// nothing, so it is decided without the lock; a flight that finished since the look-up still
     /// hands its result to late joiners.
     static func outcomesWithoutRegistering(_ request: Request) -> [Outcome]? {
-        guard request.creators.isEmpty else { return nil }
-        var outcomes: [Outcome] = []
-        outcomes.reserveCapacity(request.keys.count)
-        for index in request.keys.indices {
-            guard let running = request.running[index], running.isJoinable else { return nil }
-            outcomes.append(request.keys[index].hasStaleValue ? .serveStale : .join(running.flight))
+        guard request.creators.isEmpty, request.running.allSatisfy({ $0?.isJoinable ?? false }) else { return nil }
+        return request.keys.indices.map { index in
+            request.keys[index].hasStaleValue ? .serveStale : .join(request.running[index]!.flight)
         }
-        return outcomes
     }
 
     /// For each key, in order: serves its stale value when a joinable flight regenerates it, joins

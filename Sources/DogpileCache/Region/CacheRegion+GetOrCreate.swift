@@ -47,7 +47,7 @@ extension CacheRegion {
     @usableFromInline
     nonisolated func freshSynchronousValue(_ key: String, expirationTime: CacheExpiration?) throws -> CachedValue? {
         let found = try slot.withCurrent { configuration in
-            try configuration.freshSynchronousValue(key, expirationTime: expirationTime, clock: clock, logger: logger)
+            try configuration.freshSynchronousValue(key, expirationTime: expirationTime, clock: clock)
         }
         guard let found else { throw notConfiguredError() }
         return found
@@ -71,7 +71,7 @@ extension CacheRegion {
         let configuration = try self.configuration()
         let expiration = try (expirationTime ?? configuration.expiration).validated()
         let backendKey = configuration.mangle(key)
-        let generation = flightTable.withLock { $0.generation }
+        let generation = self.generation
         var stale: Value?
         if let stored = try await read(backendKey, configuration: configuration) {
             if let payload = stored.payload(as: Value.self) {
@@ -150,7 +150,7 @@ extension CacheRegion {
             return uniqueKeys.count - 1
         }
 
-        let generation = flightTable.withLock { $0.generation }
+        let generation = self.generation
         let stored = try await readMulti(uniqueKeys.map { $0.backendKey }, configuration: configuration)
         let now = clock.coarseNow()
         var values = [Value?](repeating: nil, count: uniqueKeys.count)

@@ -34,6 +34,8 @@ public actor CacheRegion {
     /// The invalidation strategy until one is configured.
     private nonisolated let defaultInvalidation: DefaultInvalidationStrategy
     nonisolated let counters = RegionCounters()
+    /// ``FlightTable/generation``, published under the table's lock after each change.
+    nonisolated let publishedGeneration = Atomic<UInt64>(0)
     /// Creations in progress and who waits on whom; see ``FlightTable``.
     nonisolated let flightTable = LockedValue(FlightTable())
 
@@ -320,6 +322,7 @@ public actor CacheRegion {
     }
 
     /// Stores one created value, as ``store(_:configuration:)`` does many.
+    @inline(__always)
     nonisolated(nonsending) func store(_ key: String, _ value: CachedValue, configuration: RegionConfiguration) async throws {
         let value = try configuration.encoded(value)
         do {

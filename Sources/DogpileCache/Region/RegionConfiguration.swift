@@ -69,8 +69,7 @@ final class RegionConfiguration: Sendable {
     func freshSynchronousValue(
         _ key: String,
         expirationTime: CacheExpiration?,
-        clock: any CacheClock,
-        logger: Logger
+        clock: any CacheClock
     ) throws -> CachedValue? {
         guard let unretainedReader else { return nil }
         // The key is not copied through `mangle(_:)`: a retain and a release cost a tenth of a hit.
@@ -82,7 +81,8 @@ final class RegionConfiguration: Sendable {
             }
         }
         if storesBytes {
-            stored = decoded(stored, key: key, logger: logger)
+            // A record that does not decode is left to the slow path, which logs it.
+            stored = stored.flatMap(decodedRecord)
         }
         guard let stored else { return nil }
         let expiration = try expirationTime?.validated() ?? self.expiration
@@ -94,10 +94,16 @@ final class RegionConfiguration: Sendable {
     /// that is not one (garbled, truncated, of another format version) is a miss.
     func decoded(_ stored: CachedValue?, key: String, logger: Logger) -> CachedValue? {
         guard storesBytes, let stored else { return stored }
-        guard let bytes = stored.payload as? [UInt8], let record = ValueRecord(bytes: bytes) else {
+        guard let value = decodedRecord(stored) else {
             logger.debug("stored bytes are not a value record of this format version; treated as missing", metadata: ["key": "\(key)"])
             return nil
         }
+        return value
+    }
+
+    /// The value a byte-storing backend's record holds, or `nil` when it holds none.
+    private func decodedRecord(_ stored: CachedValue) -> CachedValue? {
+        guard let bytes = stored.payload as? [UInt8], let record = ValueRecord(bytes: bytes) else { return nil }
         return CachedValue(record: record, serializer: serializer)
     }
 
