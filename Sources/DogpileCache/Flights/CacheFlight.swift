@@ -30,9 +30,6 @@ final class CacheFlight: Sendable {
     /// The current task's creator context; empty outside creators.
     @TaskLocal static var context = CreatorContext()
 
-    /// The flights whose creator the current task is running; empty outside creators.
-    static var creating: [CacheFlight] { context.flights }
-
     /// Waits for the flight's result. Throws the creator's error, or `CancellationError` as soon as
     /// the waiting task is cancelled.
     nonisolated(nonsending) func wait() async throws -> any Sendable {

@@ -12,20 +12,23 @@ extension CacheRegion {
     /// - Parameters:
     ///   - staleValues: The stale value the caller read for each key, or an empty array when it has none.
     ///   - generationSeen: ``FlightTable/generation`` before the caller read the backend.
+    ///   - context: The caller's ``CacheFlight/context``, read once per call: a task-local costs a
+    ///     lookup and a copy on every read.
     /// - Throws: `recursiveCreation`, having registered nothing, when the caller is a creator and a
     ///   wait would close a cycle of creators waiting on each other.
     nonisolated func outcomes(
         for keys: [PendingKey],
         staleValues: [(any Sendable)?],
         generationSeen: UInt64,
-        creation: Creation
+        creation: Creation,
+        context: CacheFlight.CreatorContext
     ) throws -> [FlightTable.Outcome] {
         for key in keys where !key.hasStaleValue {
             counters.misses.increment()
             logger.debug("no value present for key", metadata: ["key": "\(key.key)"])
         }
         let configuration = creation.configuration
-        let creators = CacheFlight.creating
+        let creators = context.flights
         while true {
             var running = flightTable.withLock { $0.lookUp(keys) }
             // A flight that started before a hard invalidation would deliver a miss: it is not joined.
@@ -55,7 +58,7 @@ extension CacheRegion {
                 count(outcomes)
                 if !started.isEmpty {
                     let startedStale = staleValues.isEmpty ? [] : zip(outcomes, staleValues).filter { $0.0.startsCreation }.map { $0.1 }
-                    startCreation(of: started) { [self] in
+                    startCreation(of: started, within: context) { [self] in
                         await run(creation, flights: started, staleValues: startedStale, mustReread: mustReread)
                     }
                 }
@@ -84,8 +87,12 @@ extension CacheRegion {
     /// never suspends finishes, and its callers have their value, without a thread switch. Creations
     /// started that way from inside each other (a cached function that calls itself) nest on the
     /// thread's stack, so past ``immediateStartLimit`` levels they start as ordinary tasks.
-    private nonisolated func startCreation(of flights: [CacheFlight], _ body: @escaping @Sendable () async -> Void) {
-        let depth = CacheFlight.context.immediateStartDepth
+    private nonisolated func startCreation(
+        of flights: [CacheFlight],
+        within enclosing: CacheFlight.CreatorContext,
+        _ body: @escaping @Sendable () async -> Void
+    ) {
+        let depth = enclosing.immediateStartDepth
         let context = CacheFlight.CreatorContext(flights: flights, immediateStartDepth: depth + 1)
         let operation: @Sendable () async -> Void = {
             await CacheFlight.$context.withValue(context, operation: body)
@@ -118,8 +125,7 @@ extension CacheRegion {
     }
 
     /// Forgets the waits recorded for `outcomes` when their caller, a creator, will not wait for them.
-    nonisolated func stopWaiting(on outcomes: ArraySlice<FlightTable.Outcome>) {
-        let creators = CacheFlight.creating
+    nonisolated func stopWaiting(on outcomes: ArraySlice<FlightTable.Outcome>, from creators: [CacheFlight]) {
         guard !creators.isEmpty else { return }
         for case let flight? in outcomes.lazy.map(\.awaitedFlight) {
             flightTable.withLock { $0.stopWaiting(on: flight, from: creators) }
@@ -134,7 +140,8 @@ extension CacheRegion {
     nonisolated(nonsending) func value<Value: Sendable>(
         of outcome: FlightTable.Outcome,
         stale: Value?,
-        key: String
+        key: String,
+        creators: [CacheFlight]
     ) async throws -> Value {
         guard let flight = outcome.awaitedFlight else {
             logger.debug("serving stale value while it is regenerated", metadata: ["key": "\(key)"])
@@ -146,7 +153,6 @@ extension CacheRegion {
         } catch {
             result = .failure(error)
         }
-        let creators = CacheFlight.creating
         if !creators.isEmpty {
             flightTable.withLock { $0.stopWaiting(on: flight, from: creators) }
         }

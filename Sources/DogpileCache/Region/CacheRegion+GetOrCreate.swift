@@ -88,13 +88,15 @@ extension CacheRegion {
                 logger.debug("stored value cannot be read as \(Value.self); treated as missing", metadata: ["key": "\(key)"])
             }
         }
+        let context = CacheFlight.context
         let outcome = try outcomes(
             for: [PendingKey(key: key, backendKey: backendKey, hasStaleValue: stale != nil)],
             staleValues: stale.map { [$0] } ?? [],
             generationSeen: generation,
-            creation: TypedCreation(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .one(creator))
+            creation: TypedCreation(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .one(creator)),
+            context: context
         )[0]
-        return try await value(of: outcome, stale: stale, key: key)
+        return try await value(of: outcome, stale: stale, key: key, creators: context.flights)
     }
 
     /// Returns the values for `keys` in order, creating the missing and stale ones with one call of
@@ -176,21 +178,23 @@ extension CacheRegion {
             staleValues.append(stale)
         }
         if !pending.isEmpty {
+            let context = CacheFlight.context
             let outcomes = try outcomes(
                 for: pending,
                 staleValues: staleValues,
                 generationSeen: generation,
-                creation: TypedCreation(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .many(creator))
+                creation: TypedCreation(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .many(creator)),
+                context: context
             )
             for (index, outcome) in outcomes.enumerated() {
                 let key = pending[index].key
                 do {
-                    values[pendingSlots[index]] = try await value(of: outcome, stale: staleValues[index] as? Value, key: key)
+                    values[pendingSlots[index]] = try await value(of: outcome, stale: staleValues[index] as? Value, key: key, creators: context.flights)
                 } catch let error as CacheError where omitting && error.code == .valueNotCreated {
                     values[pendingSlots[index]] = nil
                 } catch {
                     // The waits not taken any more must not stay in the wait graph.
-                    stopWaiting(on: outcomes[(index + 1)...])
+                    stopWaiting(on: outcomes[(index + 1)...], from: context.flights)
                     throw error
                 }
             }
