@@ -112,12 +112,12 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
     }
 
     /// Removes the cached result for these arguments.
-    public func invalidate(_ argument: repeat each Argument) async throws {
+    public nonisolated(nonsending) func invalidate(_ argument: repeat each Argument) async throws {
         try await region.delete(key(repeat each argument))
     }
 
     /// Runs the function (without the dogpile lock), stores its result and returns it.
-    public func refresh(_ argument: repeat each Argument) async throws -> Value {
+    public nonisolated(nonsending) func refresh(_ argument: repeat each Argument) async throws -> Value {
         let key = try key(repeat each argument)
         _ = try region.configuration()  // before running the function: a refresh that cannot store fails first
         let value = try await function(repeat each argument)
@@ -126,17 +126,17 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
     }
 
     /// Stores `value` as the result for these arguments, without running the function.
-    public func set(_ value: Value, _ argument: repeat each Argument) async throws {
+    public nonisolated(nonsending) func set(_ value: Value, _ argument: repeat each Argument) async throws {
         try await region.set(key(repeat each argument), value)
     }
 
     /// The fresh cached result for these arguments, or `nil`.
-    public func get(_ argument: repeat each Argument) async throws -> Value? {
+    public nonisolated(nonsending) func get(_ argument: repeat each Argument) async throws -> Value? {
         try await region.get(key(repeat each argument), as: Value.self, expirationTime: expirationTime?.expiration())
     }
 
     /// Runs the function itself, without the cache.
-    public func original(_ argument: repeat each Argument) async throws -> Value {
+    public nonisolated(nonsending) func original(_ argument: repeat each Argument) async throws -> Value {
         try await function(repeat each argument)
     }
 }

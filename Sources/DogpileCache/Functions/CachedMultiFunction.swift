@@ -50,7 +50,7 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
 
     /// The cached results for `arguments`, creating the missing and stale ones with one call of the
     /// function.
-    public func callAsFunction(_ arguments: [Argument]) async throws -> Output {
+    public nonisolated(nonsending) func callAsFunction(_ arguments: [Argument]) async throws -> Output {
         let keys = try keys(arguments)
         let argumentOfKey = try argumentsByKey(keys, arguments)
         let create = self.create
@@ -95,13 +95,13 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
     }
 
     /// Removes the cached results for `arguments`, with one backend call.
-    public func invalidate(_ arguments: [Argument]) async throws {
+    public nonisolated(nonsending) func invalidate(_ arguments: [Argument]) async throws {
         try await region.deleteMulti(keys(arguments))
     }
 
     /// Runs the function with all of `arguments` (without the dogpile lock), stores every result with
     /// one backend call and returns them.
-    public func refresh(_ arguments: [Argument]) async throws -> Output {
+    public nonisolated(nonsending) func refresh(_ arguments: [Argument]) async throws -> Output {
         let keys = try keys(arguments)
         _ = try argumentsByKey(keys, arguments)
         _ = try region.configuration()  // before running the function: a refresh that cannot store fails first
@@ -121,7 +121,7 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
     }
 
     /// Stores each value as the result for its argument, without running the function.
-    public func set(_ values: [Argument: Value]) async throws {
+    public nonisolated(nonsending) func set(_ values: [Argument: Value]) async throws {
         let arguments = Array(values.keys)
         let keys = try keys(arguments)
         _ = try argumentsByKey(keys, arguments)
@@ -133,7 +133,7 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
     }
 
     /// The fresh cached results for `arguments`, in order, `nil` where there is none.
-    public func get(_ arguments: [Argument]) async throws -> [Value?] {
+    public nonisolated(nonsending) func get(_ arguments: [Argument]) async throws -> [Value?] {
         try await region.getMulti(keys(arguments), as: Value.self, expirationTime: expirationTime?.expiration())
     }
 }

@@ -8,7 +8,7 @@ extension CacheRegion {
     ///   - type: The value's type, when Swift cannot infer it.
     ///   - expirationTime: Overrides the region's expiration for this read.
     ///   - ignoreExpiration: Returns whatever is stored, skipping the expiration and invalidation checks.
-    public nonisolated func get<Value: Sendable>(
+    public nonisolated(nonsending) func get<Value: Sendable>(
         _ key: String,
         as type: Value.Type = Value.self,
         expirationTime: CacheExpiration? = nil,
@@ -19,7 +19,7 @@ extension CacheRegion {
 
     /// The fresh values cached under `keys`, in order, read with one backend call; `nil` where a value
     /// is missing, stale, invalidated or not a `Value`.
-    public nonisolated func getMulti<Value: Sendable>(
+    public nonisolated(nonsending) func getMulti<Value: Sendable>(
         _ keys: [String],
         as type: Value.Type = Value.self,
         expirationTime: CacheExpiration? = nil,
@@ -37,7 +37,7 @@ extension CacheRegion {
 
     /// The value cached under `key` with its creation time and age, or `nil` when it is missing,
     /// stale, invalidated or not a `Value` (dogpile's `get_value_metadata`).
-    public nonisolated func valueMetadata<Value: Sendable>(
+    public nonisolated(nonsending) func valueMetadata<Value: Sendable>(
         _ key: String,
         as type: Value.Type = Value.self,
         expirationTime: CacheExpiration? = nil,
@@ -60,7 +60,7 @@ extension CacheRegion {
     ///
     /// Explicit writes always throw backend errors, whatever the ``BackendErrorPolicy``: a caller
     /// that writes needs to know the write failed.
-    public nonisolated func set<Value: Sendable>(_ key: String, _ value: Value) async throws {
+    public nonisolated(nonsending) func set<Value: Sendable>(_ key: String, _ value: Value) async throws {
         let configuration = try self.configuration()
         let backendKey = configuration.mangle(key)
         let stored = try configuration.encoded(CachedValue(typed: value, creationTime: clock.now()))
@@ -72,7 +72,7 @@ extension CacheRegion {
     }
 
     /// Stores every value with one backend call, all stamped with the same time.
-    public nonisolated func setMulti<Value: Sendable>(_ values: [String: Value]) async throws {
+    public nonisolated(nonsending) func setMulti<Value: Sendable>(_ values: [String: Value]) async throws {
         let configuration = try self.configuration()
         guard !values.isEmpty else { return }
         let now = clock.now()
@@ -87,7 +87,7 @@ extension CacheRegion {
     }
 
     /// Removes the value under `key`. Removing a missing key is not an error.
-    public nonisolated func delete(_ key: String) async throws {
+    public nonisolated(nonsending) func delete(_ key: String) async throws {
         let configuration = try self.configuration()
         let backendKey = configuration.mangle(key)
         do {
@@ -98,7 +98,7 @@ extension CacheRegion {
     }
 
     /// Removes the values under `keys` with one backend call.
-    public nonisolated func deleteMulti(_ keys: [String]) async throws {
+    public nonisolated(nonsending) func deleteMulti(_ keys: [String]) async throws {
         let configuration = try self.configuration()
         guard !keys.isEmpty else { return }
         let backendKeys = keys.map(configuration.mangle)

@@ -111,7 +111,7 @@ extension CacheRegion {
     /// - Throws: `creatorResultCountMismatch` when `creator` returns a different number of values than
     ///   keys, the creator's error, `CancellationError`, `regionNotConfigured`, `recursiveCreation`.
     @inlinable
-    public nonisolated func getOrCreateMulti<Value: Sendable>(
+    public nonisolated(nonsending) func getOrCreateMulti<Value: Sendable>(
         _ keys: [String],
         as type: Value.Type = Value.self,
         expirationTime: CacheExpiration? = nil,
@@ -128,7 +128,7 @@ extension CacheRegion {
     /// `nil` for a key: that key is not stored, and, with `omitting`, its result is `nil` rather than a
     /// `valueNotCreated` error.
     @usableFromInline
-    nonisolated func getOrCreateMulti<Value: Sendable>(
+    nonisolated(nonsending) func getOrCreateMulti<Value: Sendable>(
         _ keys: [String],
         expirationTime: CacheExpiration?,
         shouldCache: (@Sendable (Value) -> Bool)?,

@@ -12,8 +12,10 @@ import Synchronization
 /// let user = try await region.getOrCreate("user:42") { try await db.loadUser(42) }
 /// ```
 ///
-/// Fresh values are served without entering the actor's isolation: the actor holds only the
-/// in-flight map that decides who creates a missing or stale value. See <doc:DogpileSemantics>.
+/// Every operation runs on its caller's executor and none enters the actor's isolation, which only
+/// serializes reconfiguration (`configure` and `wrap`): fresh values are read without a lock on the
+/// region, and who creates a missing or stale value is decided by the region's flight table, behind
+/// a lock of its own. See <doc:DogpileSemantics>.
 public actor CacheRegion {
     /// The region's label, for logs and configuration; the region itself does not use it.
     public nonisolated let name: String
@@ -215,14 +217,14 @@ public actor CacheRegion {
     ///   value. `false` makes them stale: one caller regenerates while the others are served the old
     ///   value, even when the region has no expiration time.
     /// - Throws: What a custom ``RegionInvalidationStrategy`` throws; the default never throws.
-    public nonisolated func invalidate(hard: Bool = true) async throws {
+    public nonisolated(nonsending) func invalidate(hard: Bool = true) async throws {
         let strategy = (try? configuration().invalidation) ?? defaultInvalidation
         try await strategy.invalidate(hard: hard, at: clock.now())
     }
 
     /// Whether a value for `key` is being created now, by this region or, when the backend has a
     /// ``CacheMutex``, by any process.
-    public nonisolated func isKeyLocked(_ key: String) async throws -> Bool {
+    public nonisolated(nonsending) func isKeyLocked(_ key: String) async throws -> Bool {
         let configuration = try configuration()
         let backendKey = configuration.mangle(key)
         if flightTable.withLock({ $0.isCreating(backendKey) }) {
@@ -281,7 +283,7 @@ public actor CacheRegion {
     }
 
     /// Reads many keys in one backend call; a failure is all misses unless errors propagate.
-    nonisolated func readMulti(_ backendKeys: [String], configuration: RegionConfiguration) async throws -> [CachedValue?] {
+    nonisolated(nonsending) func readMulti(_ backendKeys: [String], configuration: RegionConfiguration) async throws -> [CachedValue?] {
         do {
             let values: [CachedValue?]
             if let storage = configuration.synchronousReads {
