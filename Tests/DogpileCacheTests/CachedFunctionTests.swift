@@ -7,6 +7,21 @@ enum Plan: String, CacheKeyRepresentable {
     case free, pro
 }
 
+/// A user conformance whose number does not determine its key text. Key reuse must not trust such a
+/// number (it was a public requirement once): only the library's own integer and `Bool` keys are reused.
+struct Tenant: CacheKeyRepresentable {
+    var id: Int
+    var zone: String
+    var cacheKey: String { "\(zone)/\(id)" }
+    var cacheKeyIdentity: Int64? { Int64(id) }
+}
+
+/// A raw-representable key whose text is not its raw value's.
+enum Level: Int, CacheKeyRepresentable {
+    case low = 1, high = 2
+    var cacheKey: String { self == .low ? "L" : "H" }
+}
+
 @Suite(.timeLimit(.minutes(1))) struct CachedFunctionTests {
     let region = try! CacheRegion(backend: MemoryBackend())
 
@@ -17,6 +32,18 @@ enum Plan: String, CacheKeyRepresentable {
         #expect(try none.key() == "DogpileCacheTests:now|")
         #expect(try one.key(42) == "DogpileCacheTests:user|42")
         #expect(try three.key("swift", 2, true) == "DogpileCacheTests:search|swift 2 true")
+    }
+
+    @Test func keyReuseNeverTrustsAUserConformance() async throws {
+        let tenantName = region.cacheOnArguments(name: "tenantName") { (tenant: Tenant) async throws -> String in tenant.cacheKey }
+        let level = region.cacheOnArguments(name: "level") { (level: Level) async throws -> String in level.cacheKey }
+        for _ in 0..<3 {
+            #expect(try await tenantName(Tenant(id: 1, zone: "eu")) == "eu/1")
+            #expect(try await tenantName(Tenant(id: 1, zone: "us")) == "us/1")
+            #expect(try tenantName.key(Tenant(id: 1, zone: "us")) == "DogpileCacheTests:tenantName|us/1")
+            #expect(try level.key(.low) == "DogpileCacheTests:level|L")
+            #expect(try await level(.high) == "H")
+        }
     }
 
     /// Keys of one-argument functions are reused from a 64-slot table: arguments sharing a slot must

@@ -21,12 +21,6 @@ public protocol CacheKeyRepresentable: Sendable {
     /// Appends this value's part of a default key to `key`: ``cacheKey`` with `\`, space and `|`
     /// escaped. Override it only to write the same text faster.
     func appendCacheKey(to key: inout String)
-
-    /// A number that stands for this value among all values of its type, where one is cheap to
-    /// compute (integers, `Bool`), or `nil` (the default). Two values with the same number must have
-    /// the same ``cacheKey``. Cached functions of one such argument reuse the keys they built
-    /// recently instead of building them again.
-    var cacheKeyIdentity: Int64? { get }
 }
 
 extension CacheKeyRepresentable {
@@ -35,10 +29,6 @@ extension CacheKeyRepresentable {
     public func appendCacheKey(to key: inout String) {
         FunctionKeyGenerator.appendEscaped(cacheKey, to: &key)
     }
-
-    /// None.
-    @inlinable
-    public var cacheKeyIdentity: Int64? { nil }
 }
 
 extension BinaryInteger where Self: CacheKeyRepresentable {
@@ -50,19 +40,11 @@ extension BinaryInteger where Self: CacheKeyRepresentable {
     public func appendCacheKey(to key: inout String) {
         key += cacheKey
     }
-
-    /// The value itself, when it fits in an `Int64`.
-    @inlinable
-    public var cacheKeyIdentity: Int64? { Int64(exactly: self) }
 }
 
 extension CacheKeyRepresentable where Self: RawRepresentable, RawValue: CacheKeyRepresentable {
     /// The raw value's key text.
     public var cacheKey: String { rawValue.cacheKey }
-
-    /// The raw value's identity.
-    @inlinable
-    public var cacheKeyIdentity: Int64? { rawValue.cacheKeyIdentity }
 }
 
 extension String: CacheKeyRepresentable {
@@ -78,10 +60,6 @@ extension Substring: CacheKeyRepresentable {
 extension Bool: CacheKeyRepresentable {
     /// `true` or `false`.
     public var cacheKey: String { self ? "true" : "false" }
-
-    /// 1 or 0.
-    @inlinable
-    public var cacheKeyIdentity: Int64? { self ? 1 : 0 }
 }
 
 extension Int: CacheKeyRepresentable {}
@@ -94,6 +72,7 @@ extension UInt8: CacheKeyRepresentable {}
 extension UInt16: CacheKeyRepresentable {}
 extension UInt32: CacheKeyRepresentable {}
 extension UInt64: CacheKeyRepresentable {}
+
 
 extension Double: CacheKeyRepresentable {
     /// The shortest form that reads back as the same value (`1.5`, `1e-05`, `nan`).
@@ -141,3 +120,4 @@ extension Optional: CacheKeyRepresentable where Wrapped: CacheKeyRepresentable {
 protocol OptionalMarker {}
 
 extension Optional: OptionalMarker {}
+

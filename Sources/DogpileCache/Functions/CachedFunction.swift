@@ -103,11 +103,12 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
         return FunctionKeyGenerator.defaultKey(prefix: keyPrefix, arguments: repeat each argument)
     }
 
-    /// The identity of the last argument (the only one where it is used), if it has one.
+    /// The identity of the last argument (the only one where it is used); see
+    /// ``RecentFunctionKeys/identity(of:)``.
     @inlinable
     static func identity(of argument: repeat each Argument) -> Int64? {
         var identity: Int64?
-        repeat identity = (each argument).cacheKeyIdentity
+        repeat identity = RecentFunctionKeys.identity(of: each argument)
         return identity
     }
 

@@ -8,7 +8,7 @@ import Darwin
 import Synchronization
 
 /// The keys that cached functions of one argument built most recently on the current thread, by
-/// function and by the argument's ``CacheKeyRepresentable/cacheKeyIdentity``: a hit with a recent
+/// function and by the argument's ``identity(of:)``: a hit with a recent
 /// argument reuses its key instead of formatting and allocating it again.
 ///
 /// Each thread has a table of its own, so a lookup takes no lock and concurrent callers never
@@ -23,6 +23,29 @@ enum RecentFunctionKeys {
     @usableFromInline
     static func newFunctionNumber() -> UInt64 {
         nextFunctionNumber.add(1, ordering: .relaxed).newValue
+    }
+
+    /// A number that stands for `argument` among all values of its type, when its type is one of
+    /// the library's own integer types or `Bool`, whose key text follows from that number; `nil` for
+    /// every other type. Only these are trusted: a user's conformance whose number did not determine
+    /// its key text would make one argument's cached value come back for another. Inlined into code
+    /// specialized for the argument's type, where each cast is decided at compile time.
+    @inlinable
+    static func identity<Argument>(of argument: Argument) -> Int64? {
+        switch argument {
+        case let value as Int: Int64(value)
+        case let value as Int64: value
+        case let value as Int32: Int64(value)
+        case let value as Int16: Int64(value)
+        case let value as Int8: Int64(value)
+        case let value as UInt: Int64(exactly: value)
+        case let value as UInt64: Int64(exactly: value)
+        case let value as UInt32: Int64(value)
+        case let value as UInt16: Int64(value)
+        case let value as UInt8: Int64(value)
+        case let value as Bool: value ? 1 : 0
+        default: nil
+        }
     }
 
     /// The key remembered on this thread for `function` called with an argument of `identity`, or `nil`.
