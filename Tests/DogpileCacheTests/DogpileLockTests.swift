@@ -3,8 +3,8 @@ import DogpileCacheTesting
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct DogpileLockTests {
-    @Test func tenThousandCallersOfAMissingKeyShareOneCreation() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func tenThousandCallersOfAMissingKeyShareOneCreation(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let gate = CreationGate()
         let log = CreatorLog()
         let callers = 10_000
@@ -33,11 +33,9 @@ import Testing
         #expect(try await region.get("hot", as: String.self) == "created once")
     }
 
-    @Test func staleValueIsServedToEveryCallerWhileBackgroundRefreshIsParked() async throws {
+    @Test(arguments: RaceBackend.allCases) func staleValueIsServedToEveryCallerWhileBackgroundRefreshIsParked(backend: RaceBackend) async throws {
         let clock = ManualCacheClock()
-        let region = try CacheRegion(
-            backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock, backgroundRefresh: true
-        )
+        let region = try backend.region(expirationTime: .seconds(10), clock: clock, backgroundRefresh: true)
         try await region.set("k", "stale")
         clock.advance(by: 11)
         let gate = CreationGate()
@@ -66,9 +64,9 @@ import Testing
         #expect(log.calls == 1)
     }
 
-    @Test func staleValueIsServedToEveryCallerButTheRegenerating() async throws {
+    @Test(arguments: RaceBackend.allCases) func staleValueIsServedToEveryCallerButTheRegenerating(backend: RaceBackend) async throws {
         let clock = ManualCacheClock()
-        let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock)
+        let region = try backend.region(expirationTime: .seconds(10), clock: clock)
         try await region.set("k", "stale")
         clock.advance(by: 11)
         let gate = CreationGate()
@@ -94,8 +92,8 @@ import Testing
         #expect(try await region.get("k", as: String.self) == "fresh")
     }
 
-    @Test func cancelledWaitersLeaveAtOnceAndTheLastGetsTheValue() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func cancelledWaitersLeaveAtOnceAndTheLastGetsTheValue(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let gate = CreationGate()
         let log = CreatorLog()
         let creator: @Sendable () async throws -> Int = {
@@ -119,8 +117,8 @@ import Testing
         #expect(try await region.get("k", as: Int.self) == 7)
     }
 
-    @Test func valueIsStoredEvenWhenEveryWaiterLeft() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func valueIsStoredEvenWhenEveryWaiterLeft(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let gate = CreationGate()
         let waiter = Task {
             try await region.getOrCreate("k") {
@@ -136,8 +134,8 @@ import Testing
         #expect(try await region.get("k", as: String.self) == "kept")
     }
 
-    @Test func alreadyCancelledCallerDoesNotWait() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func alreadyCancelledCallerDoesNotWait(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let gate = CreationGate()
         let first = Task {
             try await region.getOrCreate("k") {
@@ -155,8 +153,8 @@ import Testing
         #expect(try await first.value == 1)
     }
 
-    @Test func creatorErrorReachesEveryWaiterAndIsNotCached() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func creatorErrorReachesEveryWaiterAndIsNotCached(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let gate = CreationGate()
         let log = CreatorLog()
         let failing: @Sendable () async throws -> Int = {
@@ -181,8 +179,8 @@ import Testing
         #expect(try await region.getOrCreate("k") { 5 } == 5)
     }
 
-    @Test func creatorMayAskForOtherKeys() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func creatorMayAskForOtherKeys(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let value = try await region.getOrCreate("outer") {
             let inner = try await region.getOrCreate("inner") { 20 }
             let many = try await region.getOrCreateMulti(["a", "b"]) { keys in keys.map { _ in 1 } }
@@ -191,8 +189,8 @@ import Testing
         #expect(value == 22)
     }
 
-    @Test func creatorAskingForItsOwnKeyGetsAClearError() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func creatorAskingForItsOwnKeyGetsAClearError(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let error = await #expect(throws: CacheError.self) {
             try await region.getOrCreate("self") {
                 try await region.getOrCreate("self") { 1 }
@@ -204,8 +202,8 @@ import Testing
         #expect(try await region.getOrCreate("self") { 2 } == 2)
     }
 
-    @Test func recursionThroughAnotherKeyIsDetected() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func recursionThroughAnotherKeyIsDetected(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let error = await #expect(throws: CacheError.self) {
             try await region.getOrCreate("a") {
                 try await region.getOrCreate("b") {
@@ -216,8 +214,8 @@ import Testing
         #expect(error?.code == .recursiveCreation)
     }
 
-    @Test func waiterOfAnotherTypeGetsTypeMismatch() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func waiterOfAnotherTypeGetsTypeMismatch(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let gate = CreationGate()
         let creating = Task {
             try await region.getOrCreate("k") {
@@ -236,8 +234,8 @@ import Testing
 }
 
 @Suite(.timeLimit(.minutes(1))) struct CreatorCycleTests {
-    @Test func twoCallersWhoseCreatorsNeedEachOtherDoNotHang() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func twoCallersWhoseCreatorsNeedEachOtherDoNotHang(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let bothStarted = CreationGate()
         let started = CreatorLog()
         @Sendable func creator(_ own: String, needs other: String) -> @Sendable () async throws -> String {
@@ -259,11 +257,9 @@ import Testing
         #expect(try await region.getOrCreate("a") { "a alone" } == "a alone")
     }
 
-    @Test func aCreatorServedAStaleValueIsNotACycle() async throws {
+    @Test(arguments: RaceBackend.allCases) func aCreatorServedAStaleValueIsNotACycle(backend: RaceBackend) async throws {
         let clock = ManualCacheClock()
-        let region = try CacheRegion(
-            backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock, backgroundRefresh: true
-        )
+        let region = try backend.region(expirationTime: .seconds(10), clock: clock, backgroundRefresh: true)
         try await region.set("b", "old b")
         clock.advance(by: 11)
         let gate = CreationGate()
@@ -326,9 +322,9 @@ final class HeldReadBackend: AsyncCacheBackend {
         #expect(log.calls == 1)
     }
 
-    @Test func hardInvalidationDuringACreationStartsANewOne() async throws {
+    @Test(arguments: RaceBackend.allCases) func hardInvalidationDuringACreationStartsANewOne(backend: RaceBackend) async throws {
         let clock = ManualCacheClock()
-        let region = try CacheRegion(backend: MemoryBackend(), clock: clock)
+        let region = try backend.region(clock: clock)
         let firstGate = CreationGate()
         let first = try await startParkedCreation(in: region, key: "k", gate: firstGate, returning: "read before")
         clock.advance(by: 1)
@@ -356,8 +352,8 @@ final class HeldReadBackend: AsyncCacheBackend {
 struct NestedCreationTests {
     /// Each key's creator asks for the next key down, 20,000 levels deep: creations that never
     /// suspend start on their caller's thread, and must not nest without bound on its stack.
-    @Test func creatorsCallingCreatorsTwentyThousandDeepDoNotExhaustTheStack() async throws {
-        let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
+    @Test(arguments: RaceBackend.allCases) func creatorsCallingCreatorsTwentyThousandDeepDoNotExhaustTheStack(backend: RaceBackend) async throws {
+        let region = try backend.region(expirationTime: .hours(1))
         @Sendable func depth(_ level: Int) async throws -> Int {
             try await region.getOrCreate("depth:\(level)") {
                 level == 0 ? 0 : try await depth(level - 1) + 1
@@ -370,8 +366,8 @@ struct NestedCreationTests {
 
     /// A creator whose multi call fails on its first key must not leave its wait on the second key
     /// recorded: stale waits make later waits look like cycles.
-    @Test func aFailedMultiCallInsideACreatorLeavesNoWaitBehind() async throws {
-        let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
+    @Test(arguments: RaceBackend.allCases) func aFailedMultiCallInsideACreatorLeavesNoWaitBehind(backend: RaceBackend) async throws {
+        let region = try backend.region(expirationTime: .hours(1))
         let failing = CreationGate()
         let succeeding = CreationGate()
         let first = Task {

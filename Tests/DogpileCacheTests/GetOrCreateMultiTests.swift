@@ -3,8 +3,8 @@ import DogpileCacheTesting
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct GetOrCreateMultiTests {
-    @Test func createsOnlyMissingKeysInOneCallAndAnswersInInputOrder() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func createsOnlyMissingKeysInOneCallAndAnswersInInputOrder(backend: RaceBackend) async throws {
+        let region = try backend.region()
         try await region.setMulti(["b": "cached b", "d": "cached d"])
         let log = CreatorLog()
         let values = try await region.getOrCreateMulti(["a", "b", "c", "a", "d"]) { keys in
@@ -16,8 +16,8 @@ import Testing
         #expect(try await region.getMulti(["a", "c"], as: String.self) == ["new a", "new c"])
     }
 
-    @Test func allCachedCallsNoCreator() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func allCachedCallsNoCreator(backend: RaceBackend) async throws {
+        let region = try backend.region()
         try await region.setMulti(["a": 1, "b": 2])
         let values = try await region.getOrCreateMulti(["b", "a"]) { _ -> [Int] in
             Issue.record("creator called although every key is cached")
@@ -27,8 +27,8 @@ import Testing
         #expect(try await region.getOrCreateMulti([]) { _ -> [Int] in [] }.isEmpty)
     }
 
-    @Test func overlappingConcurrentCallsCreateEachKeyOnce() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func overlappingConcurrentCallsCreateEachKeyOnce(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let gate = CreationGate()
         let log = CreatorLog()
         let creator: @Sendable ([String]) async throws -> [String] = { keys in
@@ -47,8 +47,8 @@ import Testing
         #expect(region.statistics.coalescedWaiters == 2)
     }
 
-    @Test func singleAndMultiCallsShareFlights() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func singleAndMultiCallsShareFlights(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let gate = CreationGate()
         let log = CreatorLog()
         let single = Task {
@@ -72,8 +72,8 @@ import Testing
         #expect(log.keysPerCall == [["a"], ["b"]])
     }
 
-    @Test func wrongCountIsAClearErrorAndNothingIsStored() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func wrongCountIsAClearErrorAndNothingIsStored(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let error = await #expect(throws: CacheError.self) {
             try await region.getOrCreateMulti(["a", "b", "c"]) { _ in [1, 2] }
         }
@@ -83,17 +83,17 @@ import Testing
         #expect(try await region.getOrCreateMulti(["a"]) { keys in keys.map { _ in 9 } } == [9])
     }
 
-    @Test func creatorErrorFailsEveryKeyOfTheCall() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func creatorErrorFailsEveryKeyOfTheCall(backend: RaceBackend) async throws {
+        let region = try backend.region()
         await #expect(throws: CreatorFailure(attempt: 1)) {
             try await region.getOrCreateMulti(["a", "b"]) { _ -> [Int] in throw CreatorFailure(attempt: 1) }
         }
         #expect(try await region.getOrCreateMulti(["a", "b"]) { keys in keys.map { _ in 1 } } == [1, 1])
     }
 
-    @Test func staleKeysAreServedWhileAnotherCallRegeneratesThem() async throws {
+    @Test(arguments: RaceBackend.allCases) func staleKeysAreServedWhileAnotherCallRegeneratesThem(backend: RaceBackend) async throws {
         let clock = ManualCacheClock()
-        let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock)
+        let region = try backend.region(expirationTime: .seconds(10), clock: clock)
         try await region.setMulti(["a": "old a", "b": "old b"])
         clock.advance(by: 11)
         let gate = CreationGate()
@@ -111,15 +111,15 @@ import Testing
         #expect(try await region.getMulti(["a", "b"], as: String.self) == ["new a", "new b"])
     }
 
-    @Test func shouldCacheFiltersPerValue() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func shouldCacheFiltersPerValue(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let values = try await region.getOrCreateMulti(["a", "b"], shouldCache: { $0 > 0 }) { _ in [1, -1] }
         #expect(values == [1, -1])
         #expect(try await region.getMulti(["a", "b"], as: Int.self) == [1, nil])
     }
 
-    @Test func creatorAskingForOneOfItsKeysGetsAClearError() async throws {
-        let region = try CacheRegion(backend: MemoryBackend())
+    @Test(arguments: RaceBackend.allCases) func creatorAskingForOneOfItsKeysGetsAClearError(backend: RaceBackend) async throws {
+        let region = try backend.region()
         let error = await #expect(throws: CacheError.self) {
             try await region.getOrCreateMulti(["x", "y"]) { keys -> [Int] in
                 _ = try await region.getOrCreate("y") { 1 }

@@ -1,4 +1,5 @@
 import DogpileCache
+import Testing
 import DogpileCacheTesting
 
 /// Starts a get-or-create of `key` whose creator parks on `gate` and returns `value`, and returns once
@@ -30,4 +31,40 @@ struct FailingBackend: AsyncCacheBackend {
 
 struct CreatorFailure: Error, Equatable {
     var attempt: Int
+}
+
+/// The backends the race suites run over, one `@Test(arguments:)` each: the synchronous path of a
+/// memory backend, the async path through a proxy that forwards every call, and the serializing path
+/// of a byte-storing backend.
+enum RaceBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case memory
+    case forwardingProxy
+    case bytes
+
+    var testDescription: String { rawValue }
+
+    /// A region on a new backend of this kind.
+    func region(
+        expirationTime: CacheExpiration = .never,
+        clock: any CacheClock = SystemCacheClock(),
+        backgroundRefresh: Bool = false
+    ) throws -> CacheRegion {
+        switch self {
+        case .memory:
+            try CacheRegion(backend: MemoryBackend(), expirationTime: expirationTime, clock: clock, backgroundRefresh: backgroundRefresh)
+        case .forwardingProxy:
+            try CacheRegion(
+                backend: MemoryBackend(), expirationTime: expirationTime, wrap: [ForwardingProxy()], clock: clock,
+                backgroundRefresh: backgroundRefresh
+            )
+        case .bytes:
+            try CacheRegion(backend: BytesMemoryBackend(), expirationTime: expirationTime, clock: clock, backgroundRefresh: backgroundRefresh)
+        }
+    }
+}
+
+/// A proxy that overrides nothing and declares no pass-through, so a region reaches its backend
+/// through async calls.
+struct ForwardingProxy: ProxyBackend {
+    var proxied: any AsyncCacheBackend = NullBackend()
 }
