@@ -1,13 +1,15 @@
 import DogpileCache
+import Foundation
 import Synchronization
 
 // Bare loops of region hits and of the Mutex floor, for profilers (perf, valgrind) and for
 // checking parallelism outside the benchmark harness:
-//     HitProfile [iterations] [tasks] [region|samekey|heapkey|floor|function|key|backend|proxies|regionproxies|multi|miss]
+//     HitProfile [iterations] [tasks] [region|samekey|heapkey|floor|function|key|backend|proxies|regionproxies|multi|miss|reconfigure]
 // region hits a short key; samekey the function's key as a literal; heapkey the same key built at
 // run time, as keys usually are; backend and proxies read MemoryBackend bare and through three
 // pass-through proxies; regionproxies hits a region through three pass-through proxies; multi gets 100 fresh keys at once;
-// miss creates and stores a new key on every call.
+// miss creates and stores a new key on every call; reconfigure prints resident memory around that many
+// reconfigurations.
 let arguments = CommandLine.arguments
 let iterations = arguments.count > 1 ? Int(arguments[1])! : 1_000_000
 let tasks = arguments.count > 2 ? Int(arguments[2])! : 1
@@ -34,6 +36,27 @@ let proxiedRegion = try CacheRegion(
 try await proxiedRegion.set("user:42", "a cached value")
 let multiKeys = (0..<100).map { "multi:\($0)" }
 try await region.setMulti(Dictionary(uniqueKeysWithValues: multiKeys.map { ($0, "value") }))
+if mode == "reconfigure" {
+    // Resident memory before and after `iterations` reconfigurations of one region, each followed by
+    // a hit: replaced configurations must not accumulate.
+    nonisolated func residentBytes() throws -> Int {
+        let statm = try String(contentsOfFile: "/proc/self/statm", encoding: .utf8).split(separator: " ")
+        return Int(statm[1])! * 4096
+    }
+    try await Task.detached {
+        let reconfigured = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
+        for _ in 0..<1_000 { try await reconfigured.configure(backend: MemoryBackend(), replaceExistingBackend: true) }
+        let before = try residentBytes()
+        for round in 0..<iterations {
+            try await reconfigured.configure(backend: MemoryBackend(), replaceExistingBackend: true)
+            try await reconfigured.set("k", round)
+            _ = try await reconfigured.getOrCreate("k") { -1 }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        print("reconfigure: \(iterations) reconfigurations, resident \(before) -> \(try residentBytes()) bytes")
+    }.value
+    exit(0)
+}
 let loadUser = region.cacheOnArguments(name: "loadUser") { (id: Int) async throws -> String in "a cached value" }
 try await Task.detached {
     try await region.set("user:42", "a cached value")
