@@ -1,3 +1,4 @@
+import Foundation
 import DogpileCache
 import DogpileCacheTesting
 import Logging
@@ -55,5 +56,21 @@ final class CapturedLog: Sendable {
         let failing = try CacheRegion(backend: FailingBackend(), logger: log.logger())
         _ = try await failing.getOrCreate("broken") { 1 }
         #expect(log.messages.contains { $0.hasPrefix("backend error error=InjectedFailure() key=broken operation=get") })
+    }
+
+    /// A long key list keeps its first and last 150 characters and says how many were cut.
+    @Test func aLongKeyListKeepsItsHeadAndTail() async throws {
+        let log = CapturedLog()
+        let region = try CacheRegion(backend: MemoryBackend(), logger: log.logger())
+        let keys = (0..<100).map { String(format: "key-%03d", $0) }  // 799 characters joined
+        _ = try await region.getOrCreateMulti(keys) { $0 }
+        let line = try #require(log.messages.first { $0.hasPrefix("value generated") })
+        let listed = try #require(line.split(separator: "keys=").last?.split(separator: " seconds=").first)
+        #expect(listed.hasPrefix(keys.joined(separator: " ").prefix(150)))
+        #expect(listed.hasSuffix(keys.joined(separator: " ").suffix(150)))
+        #expect(listed.contains("…(499 characters)…"))
+        // A short list is given whole.
+        _ = try await region.getOrCreateMulti(["a", "b"]) { $0 }
+        #expect(log.messages.contains { $0.hasPrefix("value generated keys=a b seconds=") })
     }
 }
