@@ -6,6 +6,7 @@
 /// cost more than the rest of a miss. The caller's type lives in the one subclass,
 /// ``TypedCreation``, and the flight machinery passes values on as `any Sendable`; each caller casts
 /// its own back.
+@usableFromInline
 class Creation: @unchecked Sendable {
     // @unchecked: every stored property here and in the subclass is an immutable Sendable value.
 
@@ -51,6 +52,7 @@ class Creation: @unchecked Sendable {
 }
 
 /// The ``Creation`` of a caller of type `Value`.
+@usableFromInline
 final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
     // @unchecked: as for the base class.
 

@@ -71,6 +71,7 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
             as: Value.self,
             expirationTime: expiration,
             shouldCache: shouldCache,
+            creationType: TypedCreation<Value>.self,
             creator: { try await function(repeat each arguments) }
         )
     }

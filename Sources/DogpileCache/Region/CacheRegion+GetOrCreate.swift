@@ -36,7 +36,8 @@ extension CacheRegion {
             return value
         }
         return try await getOrCreateFromBackend(
-            key, as: type, expirationTime: expirationTime, shouldCache: shouldCache, creator: creator
+            key, as: type, expirationTime: expirationTime, shouldCache: shouldCache,
+            creationType: TypedCreation<Value>.self, creator: creator
         )
     }
 
@@ -60,12 +61,16 @@ extension CacheRegion {
 
     /// Get-or-create through the backend's async read: the hit path of other backends (and of
     /// proxies), and the miss and stale paths of all.
+    ///
+    /// - Parameter creationType: `TypedCreation<Value>.self`, passed by the inlined caller, where
+    ///   `Value` is concrete: this unspecialized code would otherwise look its metadata up on every miss.
     @usableFromInline
     nonisolated(nonsending) func getOrCreateFromBackend<Value: Sendable>(
         _ key: String,
         as type: Value.Type,
         expirationTime: CacheExpiration?,
         shouldCache: (@Sendable (Value) -> Bool)?,
+        creationType: TypedCreation<Value>.Type,
         creator: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
         let configuration = try self.configuration()
@@ -93,7 +98,7 @@ extension CacheRegion {
             for: [PendingKey(key: key, backendKey: backendKey, hasStaleValue: stale != nil)],
             staleValues: stale.map { [$0] } ?? [],
             generationSeen: generation,
-            creation: TypedCreation(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .one(creator)),
+            creation: creationType.init(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .one(creator)),
             context: context
         )[0]
         return try await value(of: outcome, stale: stale, key: key, creators: context.flights)
