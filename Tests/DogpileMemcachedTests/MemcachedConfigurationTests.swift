@@ -117,9 +117,11 @@ struct MemcachedConfigurationTests {
         try await backend.set(key, CachedValue(payload: [UInt8]([1]), creationTime: 1))
         let stored = ContinuousClock.now
         #expect(try await backend.get(key) != nil)
-        // Memcached counts lifetimes in whole seconds of its own clock: the value lives 1 to 2 seconds.
+        // Memcached counts lifetimes in whole seconds of a clock its own timer advances: the value lives
+        // 1 to 2 seconds, but on a loaded machine that timer lags (4.7 s was seen), so the bound only
+        // tells a dropped value from one kept for good.
         while try await backend.get(key) != nil {
-            #expect(ContinuousClock.now - stored < .seconds(4), "still stored after its server-side lifetime")
+            try #require(ContinuousClock.now - stored < .seconds(20), "still stored long after its server-side lifetime")
             try await Task.sleep(for: .milliseconds(100))
         }
         await backend.shutdown()
