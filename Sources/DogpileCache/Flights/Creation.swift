@@ -94,12 +94,10 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
     }
 
     override nonisolated(nonsending) func create(_ keys: [String]) async throws -> [(any Sendable)?] {
-        switch creator {
-        case .one(let create):
-            return [try await create()]
-        case .many(let create):
-            return try await create(keys).map { $0 }
+        guard case .many(let create) = creator else {
+            preconditionFailure("create(_:) called on a creator of one key")
         }
+        return try await create(keys).map { $0 }
     }
 
     override func shouldStore(_ value: any Sendable) -> Bool {

@@ -272,10 +272,10 @@ public actor CacheRegion {
     @inline(__always)
     nonisolated(nonsending) func read(_ backendKey: String, configuration: RegionConfiguration) async throws -> CachedValue? {
         if let storage = configuration.synchronousReads {
-            return decoded(storage.storedValue(for: backendKey), key: backendKey, configuration: configuration)
+            return configuration.decoded(storage.storedValue(for: backendKey), key: backendKey, logger: logger)
         }
         do {
-            return decoded(try await configuration.backend.get(backendKey), key: backendKey, configuration: configuration)
+            return configuration.decoded(try await configuration.backend.get(backendKey), key: backendKey, logger: logger)
         } catch {
             try handleBackendError(error, operation: "get", key: backendKey, configuration: configuration)
             return nil
@@ -295,17 +295,11 @@ public actor CacheRegion {
                 throw CacheError(.backendUnavailable, "backend returned \(values.count) values for \(backendKeys.count) keys")
             }
             guard configuration.storesBytes else { return values }
-            return zip(values, backendKeys).map { decoded($0, key: $1, configuration: configuration) }
+            return zip(values, backendKeys).map { configuration.decoded($0, key: $1, logger: logger) }
         } catch {
             try handleBackendError(error, operation: "getMulti", key: backendKeys.joined(separator: " "), configuration: configuration)
             return Array(repeating: nil, count: backendKeys.count)
         }
-    }
-
-    /// A value as read from the backend, its record decoded when the backend stores bytes; a record
-    /// that is not one (garbled, truncated, of another format version) is a miss.
-    nonisolated func decoded(_ stored: CachedValue?, key: String, configuration: RegionConfiguration) -> CachedValue? {
-        configuration.decoded(stored, key: key, logger: logger)
     }
 
     /// Stores created values; a failure is logged and counted unless errors propagate.

@@ -21,7 +21,8 @@ final class RegionConfiguration: Sendable {
     /// The same for writes of created values.
     let synchronousWrites: (any SynchronousCacheStorage)?
     /// Reads `synchronousReads` on the hit path without reference counting: unretained, since
-    /// `synchronousReader` owns it for as long as this configuration lives.
+    /// `synchronousReader` owns it for as long as this configuration lives (the proof is
+    /// ``SynchronousReader``'s Safety comment).
     private let unretainedReader: Unmanaged<SynchronousReader>?
     private let synchronousReader: SynchronousReader?
     /// The strategy when it is the default one: called directly rather than through the existential.
