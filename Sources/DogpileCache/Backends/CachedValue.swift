@@ -38,10 +38,14 @@ public struct CachedValue: Sendable {
     /// The payload as a `Value`, or `nil` when it is not one.
     @inlinable
     public func payload<Value: Sendable>(as type: Value.Type) -> Value? {
-        if let typed = box as? TypedPayloadBox<Value> {
-            return typed.value
-        }
-        return box.decoded(as: type)
+        box.payload(as: type)
+    }
+
+    /// Wraps an already boxed payload.
+    init(box: PayloadBox, creationTime: Double) {
+        self.box = box
+        self.creationTime = creationTime
+        self.version = CachedValue.currentVersion
     }
 
     /// A value read from a byte-storing backend: decoded when it is asked for as a type.
@@ -67,6 +71,16 @@ class PayloadBox: @unchecked Sendable {
     // @unchecked: the base class has no stored state; the only subclass stores a Sendable `let`.
     @usableFromInline
     var anyValue: any Sendable { fatalError("PayloadBox is abstract") }
+
+    /// The payload as a `Value`: a class check when it was boxed as one, else a cast or a decoding;
+    /// `nil` when it is not one.
+    @inlinable
+    final func payload<Value: Sendable>(as type: Value.Type) -> Value? {
+        if let typed = self as? TypedPayloadBox<Value> {
+            return typed.value
+        }
+        return decoded(as: type)
+    }
 
     /// The payload as a `Value`, or `nil` when it is not one (or cannot be decoded as one).
     @usableFromInline

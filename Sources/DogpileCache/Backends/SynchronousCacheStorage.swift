@@ -82,6 +82,10 @@ private final class TypedSynchronousReader<Storage: SynchronousCacheStorage>: Sy
         self.storage = Unmanaged.passUnretained(storage)
     }
 
+    // Specialized for the library's own storages, whose reads are then direct calls instead of
+    // calls through the protocol's witness table (a tenth of a hit).
+    @_specialize(where Storage == MemoryBackend)
+    @_specialize(where Storage == BytesMemoryBackend)
     override func storedValue(for key: String) -> CachedValue? {
         storage._withUnsafeGuaranteedRef { $0.storedValue(for: key) }
     }

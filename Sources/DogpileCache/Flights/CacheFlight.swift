@@ -1,9 +1,12 @@
 /// One creation in progress for one key: the value every concurrent caller of that key shares.
 ///
+/// The value travels boxed (``PayloadBox``), as a stored value does: handing it to each waiter is a
+/// retain, and each reads it back as its own type with a class check.
+///
 /// Waiting is cancellable: a cancelled waiter leaves at once with `CancellationError`, and the
 /// creation goes on for the others.
 final class CacheFlight: Sendable {
-    private let waiters = LockedValue(FlightWaiters<CheckedContinuation<any Sendable, any Error>>())
+    private let waiters = LockedValue(FlightWaiters<CheckedContinuation<PayloadBox, any Error>, PayloadBox>())
 
     /// The key as its first caller gave it, for logs and errors.
     let key: String
@@ -32,7 +35,7 @@ final class CacheFlight: Sendable {
 
     /// Waits for the flight's result. Throws the creator's error, or `CancellationError` as soon as
     /// the waiting task is cancelled.
-    nonisolated(nonsending) func wait() async throws -> any Sendable {
+    nonisolated(nonsending) func wait() async throws -> PayloadBox {
         // A creation that finished before its caller got here (its creator never suspended) needs no
         // continuation.
         let (finished, id) = waiters.withLock { ($0.result, $0.makeWaiterID()) }
@@ -59,10 +62,13 @@ final class CacheFlight: Sendable {
     }
 
     /// Hands `result` to every waiter, present and future.
-    func complete(with result: Result<any Sendable, any Error>) {
+    func complete(with result: FlightResult) {
         let waiters = waiters.withLock { $0.complete(with: result) }
         for waiter in waiters {
             waiter.resume(with: result)
         }
     }
 }
+
+/// A flight's result: the created (or re-read, or stale) value, boxed, or the error its callers get.
+typealias FlightResult = Result<PayloadBox, any Error>

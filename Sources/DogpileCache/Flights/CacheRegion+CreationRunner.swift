@@ -13,11 +13,11 @@ extension CacheRegion {
     nonisolated(nonsending) func run(
         _ creation: Creation,
         flights: [CacheFlight],
-        staleValues: [(any Sendable)?],
+        staleValues: [PayloadBox?],
         mustReread: Bool
     ) async {
         let configuration = creation.configuration
-        var results = [Result<any Sendable, any Error>?](repeating: nil, count: flights.count)
+        var results = [FlightResult?](repeating: nil, count: flights.count)
         var held: [any CacheMutex] = []
         do {
             let mutexes = mutexes(for: flights, configuration: configuration)
@@ -83,7 +83,7 @@ extension CacheRegion {
     @inline(__always)
     private nonisolated(nonsending) func rereadFresh(
         _ flights: [CacheFlight],
-        into results: inout [Result<any Sendable, any Error>?],
+        into results: inout [FlightResult?],
         creation: Creation
     ) async throws {
         let needed = flights.indices.filter { results[$0] == nil }
@@ -105,7 +105,7 @@ extension CacheRegion {
     @inline(__always)
     private nonisolated(nonsending) func create(
         _ flights: [CacheFlight],
-        into results: inout [Result<any Sendable, any Error>?],
+        into results: inout [FlightResult?],
         creation: Creation
     ) async throws {
         let started = ContinuousClock.now
@@ -115,12 +115,12 @@ extension CacheRegion {
             guard case nil = results[0] else { return }
             let flight = flights[0]
             counters.creations.increment()
-            let created = try await creation.createOne(creationTime: flight.startTime)
+            let created = try await creation.createOne()
             logCreation(of: flight.key, since: started)
-            if let stored = created.stored {
-                try await store(flight.backendKey, stored, configuration: creation.configuration)
+            if created.isStored {
+                try await store(flight.backendKey, CachedValue(box: created.box, creationTime: flight.startTime), configuration: creation.configuration)
             }
-            results[0] = .success(created.value)
+            results[0] = .success(created.box)
             return
         }
         let needed = flights.indices.filter { results[$0] == nil }
@@ -135,16 +135,16 @@ extension CacheRegion {
         }
         logCreation(of: Self.keyList(needed.map { flights[$0].key }), since: started)
         var entries: [(key: String, value: CachedValue)] = []
-        for (index, value) in zip(needed, values) {
-            if let value, creation.shouldStore(value) {
-                entries.append((flights[index].backendKey, creation.stored(value, creationTime: flights[index].startTime)))
+        for (index, created) in zip(needed, values) {
+            if let created, created.isStored {
+                entries.append((flights[index].backendKey, CachedValue(box: created.box, creationTime: flights[index].startTime)))
             }
         }
         // A store failure that propagates fails every key created here.
         try await store(entries, configuration: creation.configuration)
-        for (index, value) in zip(needed, values) {
-            if let value {
-                results[index] = .success(value)
+        for (index, created) in zip(needed, values) {
+            if let created {
+                results[index] = .success(created.box)
             } else {
                 results[index] = .failure(CacheError(.valueNotCreated, "the creator returned no value for key '\(flights[index].key)'"))
             }

@@ -18,7 +18,7 @@ extension CacheRegion {
     ///   wait would close a cycle of creators waiting on each other.
     nonisolated func outcomes(
         for keys: [PendingKey],
-        staleValues: [(any Sendable)?],
+        staleValues: [PayloadBox?],
         generationSeen: UInt64,
         creation: Creation,
         context: CacheFlight.CreatorContext
@@ -58,9 +58,7 @@ extension CacheRegion {
                 count(outcomes)
                 if !started.isEmpty {
                     let startedStale = staleValues.isEmpty ? [] : zip(outcomes, staleValues).filter { $0.0.startsCreation }.map { $0.1 }
-                    startCreation(of: started, within: context) { [self] in
-                        await run(creation, flights: started, staleValues: startedStale, mustReread: mustReread)
-                    }
+                    startCreation(creation, flights: started, staleValues: startedStale, mustReread: mustReread, within: context)
                 }
                 return outcomes
             }
@@ -78,24 +76,29 @@ extension CacheRegion {
         }
     }
 
-    /// Runs `body`, which creates the values of `flights`, in a task of its own, so that no caller's
-    /// cancellation reaches the creator, with the task marked as their creator for the whole of
-    /// `body`: a backend or proxy that calls the region while it takes a mutex, re-reads or stores for
-    /// the creation is treated as a creator too, and its waits are checked for cycles.
+    /// Runs the creation of `flights` (``run(_:flights:staleValues:mustReread:)``) in a task of its
+    /// own, so that no caller's cancellation reaches the creator, with the task marked as their
+    /// creator throughout: a backend or proxy that calls the region while it takes a mutex, re-reads
+    /// or stores for the creation is treated as a creator too, and its waits are checked for cycles.
     ///
     /// The task starts on the caller's thread and runs there until it first suspends: a creator that
     /// never suspends finishes, and its callers have their value, without a thread switch. Creations
     /// started that way from inside each other (a cached function that calls itself) nest on the
     /// thread's stack, so past ``immediateStartLimit`` levels they start as ordinary tasks.
     private nonisolated func startCreation(
-        of flights: [CacheFlight],
-        within enclosing: CacheFlight.CreatorContext,
-        _ body: @escaping @Sendable () async -> Void
+        _ creation: Creation,
+        flights: [CacheFlight],
+        staleValues: [PayloadBox?],
+        mustReread: Bool,
+        within enclosing: CacheFlight.CreatorContext
     ) {
         let depth = enclosing.immediateStartDepth
         let context = CacheFlight.CreatorContext(flights: flights, immediateStartDepth: depth + 1)
-        let operation: @Sendable () async -> Void = {
-            await CacheFlight.$context.withValue(context, operation: body)
+        // One closure: the one `withValue` runs does not escape, so it needs no allocation.
+        let operation: @Sendable () async -> Void = { [self] in
+            await CacheFlight.$context.withValue(context) {
+                await run(creation, flights: flights, staleValues: staleValues, mustReread: mustReread)
+            }
         }
         if #available(macOS 26, iOS 26, *), depth < Self.immediateStartLimit {
             Task.immediate(operation: operation)
@@ -114,7 +117,7 @@ extension CacheRegion {
     }
 
     /// Ends a creation: its flights leave the table, then each hands its result to its waiters.
-    nonisolated func finish(_ flights: [CacheFlight], results: [Result<any Sendable, any Error>?]) {
+    nonisolated func finish(_ flights: [CacheFlight], results: [FlightResult?]) {
         flightTable.withLock { table in
             table.finish(flights)
             publishedGeneration.store(table.generation, ordering: .releasing)
@@ -147,7 +150,7 @@ extension CacheRegion {
             logger.debug("serving stale value while it is regenerated", metadata: ["key": "\(key)"])
             return stale!
         }
-        let result: Result<any Sendable, any Error>
+        let result: FlightResult
         do {
             result = .success(try await flight.wait())
         } catch {
@@ -156,18 +159,11 @@ extension CacheRegion {
         if !creators.isEmpty {
             flightTable.withLock { $0.stopWaiting(on: flight, from: creators) }
         }
-        return try cast(try result.get(), key: key, as: Value.self)
-    }
-
-    /// `payload` as the caller's type.
-    ///
-    /// - Throws: `typeMismatch` when the value created for `key` is of another type (another caller
-    ///   asked for the same key as another type and created it).
-    nonisolated func cast<Value: Sendable>(_ payload: any Sendable, key: String, as type: Value.Type) throws -> Value {
-        guard let value = payload as? Value else {
+        let box = try result.get()
+        guard let value = box.payload(as: Value.self) else {
             throw CacheError(
                 .typeMismatch,
-                "the value created for key '\(key)' is a \(Swift.type(of: payload)), not the requested \(Value.self)"
+                "the value created for key '\(key)' is a \(Swift.type(of: box.anyValue)), not the requested \(Value.self)"
             )
         }
         return value

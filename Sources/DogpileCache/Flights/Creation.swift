@@ -4,11 +4,14 @@
 ///
 /// Not generic: generic code called across modules is not specialized, and its run-time type lookups
 /// cost more than the rest of a miss. The caller's type lives in the one subclass,
-/// ``TypedCreation``, and the flight machinery passes values on as `any Sendable`; each caller casts
-/// its own back.
+/// ``TypedCreation``, which boxes each created value (``PayloadBox``) as it will be stored; the
+/// flight machinery passes the boxes on, and each caller reads its own type back.
 @usableFromInline
 class Creation: @unchecked Sendable {
     // @unchecked: every stored property here and in the subclass is an immutable Sendable value.
+
+    /// A created value, boxed, and whether `shouldCache` lets it be stored.
+    typealias Created = (box: PayloadBox, isStored: Bool)
 
     /// The configuration the caller read with, used for the whole creation.
     let configuration: RegionConfiguration
@@ -22,31 +25,19 @@ class Creation: @unchecked Sendable {
         self.createsOneKey = createsOneKey
     }
 
-    /// Calls the creator of one key: its value, and the value as stored with `creationTime`, or `nil`
-    /// when `shouldCache` keeps it out.
-    nonisolated(nonsending) func createOne(creationTime: Double) async throws -> (value: any Sendable, stored: CachedValue?) {
+    /// Calls the creator of one key.
+    nonisolated(nonsending) func createOne() async throws -> Created {
         fatalError("Creation is abstract")
     }
 
     /// Calls the creator of many keys: one value per key, in order, `nil` where it made none. The
     /// count is not checked here.
-    nonisolated(nonsending) func create(_ keys: [String]) async throws -> [(any Sendable)?] {
+    nonisolated(nonsending) func create(_ keys: [String]) async throws -> [Created?] {
         fatalError("Creation is abstract")
     }
 
-    /// Whether a created value is to be stored (`shouldCache`).
-    func shouldStore(_ value: any Sendable) -> Bool {
-        fatalError("Creation is abstract")
-    }
-
-    /// A created value as stored, boxed by the caller's type so that hits read it back with a class
-    /// check even when that type is a protocol or a superclass.
-    func stored(_ value: any Sendable, creationTime: Double) -> CachedValue {
-        fatalError("Creation is abstract")
-    }
-
-    /// The payload of a stored value when it is of the caller's type.
-    func payload(of stored: CachedValue) -> (any Sendable)? {
+    /// The payload of a stored value, boxed as the caller's type, or `nil` when it is not of that type.
+    func payload(of stored: CachedValue) -> PayloadBox? {
         fatalError("Creation is abstract")
     }
 }
@@ -84,33 +75,31 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
         }
     }
 
-    override nonisolated(nonsending) func createOne(creationTime: Double) async throws -> (value: any Sendable, stored: CachedValue?) {
+    override nonisolated(nonsending) func createOne() async throws -> Created {
         guard case .one(let create) = creator else {
-            preconditionFailure("createOne(creationTime:) called on a creator of many keys")
+            preconditionFailure("createOne() called on a creator of many keys")
         }
-        let value = try await create()
-        guard shouldCache?(value) ?? true else { return (value, nil) }
-        return (value, CachedValue(typed: value, creationTime: creationTime))
+        return created(try await create())
     }
 
-    override nonisolated(nonsending) func create(_ keys: [String]) async throws -> [(any Sendable)?] {
+    override nonisolated(nonsending) func create(_ keys: [String]) async throws -> [Created?] {
         guard case .many(let create) = creator else {
             preconditionFailure("create(_:) called on a creator of one key")
         }
-        return try await create(keys).map { $0 }
+        return try await create(keys).map { $0.map(created) }
     }
 
-    override func shouldStore(_ value: any Sendable) -> Bool {
-        guard let shouldCache, let value = value as? Value else { return true }
-        return shouldCache(value)
+    /// `value` boxed as `Value`, so that hits read it back with a class check even when `Value` is a
+    /// protocol or a superclass, and whether to store it.
+    private func created(_ value: Value) -> Created {
+        (TypedPayloadBox(value), shouldCache?(value) ?? true)
     }
 
-    override func stored(_ value: any Sendable, creationTime: Double) -> CachedValue {
-        guard let value = value as? Value else { return CachedValue(payload: value, creationTime: creationTime) }
-        return CachedValue(typed: value, creationTime: creationTime)
-    }
-
-    override func payload(of stored: CachedValue) -> (any Sendable)? {
-        stored.payload(as: Value.self)
+    override func payload(of stored: CachedValue) -> PayloadBox? {
+        if stored.box is TypedPayloadBox<Value> {
+            return stored.box
+        }
+        // Decoded once here rather than by each caller.
+        return stored.box.payload(as: Value.self).map(TypedPayloadBox.init)
     }
 }

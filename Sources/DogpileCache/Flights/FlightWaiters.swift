@@ -1,21 +1,21 @@
 /// The waiters of one in-flight creation, as a plain state machine: each event returns what the
 /// owner must do, and the owner resumes continuations outside its lock.
 ///
-/// Generic over the continuation type so it can be unit-tested with plain values.
-struct FlightWaiters<Continuation> {
+/// Generic over the continuation and result types so it can be unit-tested with plain values.
+struct FlightWaiters<Continuation, Success> {
     /// What ``register(_:continuation:isCancelled:)`` asks the owner to do.
     enum RegisterAction {
         /// The waiter is stored; it will be resumed by ``complete(with:)`` or ``cancel(_:)``.
         case suspend
         /// Resume the waiter now with this result (the flight already finished).
-        case resume(Result<any Sendable, any Error>)
+        case resume(Result<Success, any Error>)
         /// Resume the waiter now with `CancellationError` (its task was cancelled before it registered).
         case cancel
     }
 
     private var waiters: [Int: Continuation] = [:]
     private var nextWaiterID = 0
-    private(set) var result: Result<any Sendable, any Error>?
+    private(set) var result: Result<Success, any Error>?
 
     /// The number of callers waiting now.
     var waiterCount: Int { waiters.count }
@@ -47,7 +47,7 @@ struct FlightWaiters<Continuation> {
     }
 
     /// The creation finished: returns every waiter to resume with `result`. Later calls return none.
-    mutating func complete(with result: Result<any Sendable, any Error>) -> [Continuation] {
+    mutating func complete(with result: Result<Success, any Error>) -> [Continuation] {
         guard self.result == nil else { return [] }
         self.result = result
         defer { waiters = [:] }
@@ -55,4 +55,4 @@ struct FlightWaiters<Continuation> {
     }
 }
 
-extension FlightWaiters: Sendable where Continuation: Sendable {}
+extension FlightWaiters: Sendable where Continuation: Sendable, Success: Sendable {}

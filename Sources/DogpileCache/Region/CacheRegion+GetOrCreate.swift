@@ -78,6 +78,7 @@ extension CacheRegion {
         let backendKey = configuration.mangle(key)
         let generation = self.generation
         var stale: Value?
+        var staleBox: PayloadBox?
         if let stored = try await read(backendKey, configuration: configuration) {
             if let payload = stored.payload(as: Value.self) {
                 switch configuration.freshness(of: stored, expiration: expiration, now: clock.coarseNow()) {
@@ -86,6 +87,7 @@ extension CacheRegion {
                     return payload
                 case .stale:
                     stale = payload
+                    staleBox = stored.box
                 case .unusable:
                     break
                 }
@@ -96,7 +98,7 @@ extension CacheRegion {
         let context = CacheFlight.context
         let outcome = try outcomes(
             for: [PendingKey(key: key, backendKey: backendKey, hasStaleValue: stale != nil)],
-            staleValues: stale.map { [$0] } ?? [],
+            staleValues: staleBox.map { [$0] } ?? [],
             generationSeen: generation,
             creation: creationType.init(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .one(creator)),
             context: context
@@ -163,9 +165,9 @@ extension CacheRegion {
         var values = [Value?](repeating: nil, count: uniqueKeys.count)
         var pending: [PendingKey] = []
         var pendingSlots: [Int] = []
-        var staleValues: [(any Sendable)?] = []
+        var staleValues: [PayloadBox?] = []
         for (slot, entry) in uniqueKeys.enumerated() {
-            var stale: Value?
+            var stale: PayloadBox?
             if let value = stored[slot], let payload = value.payload(as: Value.self) {
                 switch configuration.freshness(of: value, expiration: expiration, now: now) {
                 case .fresh:
@@ -173,7 +175,7 @@ extension CacheRegion {
                     values[slot] = payload
                     continue
                 case .stale:
-                    stale = payload
+                    stale = value.box
                 case .unusable:
                     break
                 }
@@ -194,7 +196,7 @@ extension CacheRegion {
             for (index, outcome) in outcomes.enumerated() {
                 let key = pending[index].key
                 do {
-                    values[pendingSlots[index]] = try await value(of: outcome, stale: staleValues[index] as? Value, key: key, creators: context.flights)
+                    values[pendingSlots[index]] = try await value(of: outcome, stale: staleValues[index]?.payload(as: Value.self), key: key, creators: context.flights)
                 } catch let error as CacheError where omitting && error.code == .valueNotCreated {
                     values[pendingSlots[index]] = nil
                 } catch {
