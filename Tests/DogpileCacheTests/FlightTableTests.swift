@@ -32,10 +32,12 @@ import Testing
         return FlightTable.Request(
             keys: keys,
             running: running,
-            creators: creators,
-            generationSeen: generationSeen ?? table.generation,
-            startTime: 100,
-            backgroundRefresh: backgroundRefresh
+            caller: FlightTable.Caller(
+                creators: creators,
+                generationSeen: generationSeen ?? table.generation,
+                startTime: 100,
+                backgroundRefresh: backgroundRefresh
+            )
         )
     }
 
@@ -53,6 +55,42 @@ import Testing
     }
 
     // Rule 2: one creation for a missing key, whoever asks.
+    // The one-key events decide as a request of that one key does.
+    @Test func oneKeyEventsDecideAsAOneKeyRequest() throws {
+        var table = FlightTable()
+        let caller = FlightTable.Caller(creators: [], generationSeen: table.generation, startTime: 100, backgroundRefresh: false)
+        let missing = Self.missing("k")
+        #expect(table.lookUp(missing) == nil)
+        #expect(FlightTable.outcomeWithoutRegistering(missing, running: nil, caller: caller) == nil)
+        guard case .proceed(.create(let flight), let started?, false) = table.register(missing, running: nil, caller: caller) else {
+            Issue.record("the first caller should create")
+            return
+        }
+        #expect(started === flight && flight.startTime == 100)
+
+        // A later caller joins, and one with a stale value is served it, without registering.
+        let running = try #require(table.lookUp(missing))
+        guard case .join(let joined)? = FlightTable.outcomeWithoutRegistering(missing, running: running, caller: caller),
+            case .serveStale? = FlightTable.outcomeWithoutRegistering(Self.stale("k"), running: running, caller: caller)
+        else {
+            Issue.record("later callers should join or be served stale")
+            return
+        }
+        #expect(joined === flight)
+
+        // A caller whose look-up is out of date looks again; the flight's own creator is refused.
+        guard case .lookAgain = table.register(missing, running: nil, caller: caller) else {
+            Issue.record("an out-of-date look-up should look again")
+            return
+        }
+        var creator = caller
+        creator.creators = [flight]
+        guard case .refuseCycle(key: "k") = table.register(missing, running: running, caller: creator) else {
+            Issue.record("waiting on its own flight should be refused")
+            return
+        }
+    }
+
     @Test func theFirstCallerOfAMissingKeyCreatesAndTheOthersJoin() throws {
         var table = FlightTable()
         let first = try Self.proceed(Self.request([Self.missing("k")], in: table), in: &table)

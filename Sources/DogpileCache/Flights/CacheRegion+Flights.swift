@@ -2,20 +2,60 @@
 extension CacheRegion {
     typealias PendingKey = FlightTable.PendingKey
 
-    /// Decides with the flight table what the caller does for each of `keys` (in order), and starts
-    /// the creation of the keys it registered.
+    /// Decides with the flight table what the caller does for `key`, and starts its creation when
+    /// the caller registered it.
     ///
-    /// Counts and logs the missing keys, looks up the running flights, judges them against the
-    /// invalidation strategy (user code, so outside the lock), then registers, looking again when a
-    /// flight changed in between.
+    /// Counts and logs a missing key, looks up the running flight, judges it against the
+    /// invalidation strategy (user code, so outside the lock), then registers, looking again when the
+    /// flight changed in between. The one-key case of ``outcomes(for:staleValues:generationSeen:creation:context:)``,
+    /// without its arrays.
     ///
     /// - Parameters:
-    ///   - staleValues: The stale value the caller read for each key, or an empty array when it has none.
+    ///   - staleValue: The stale value the caller read, if any.
     ///   - generationSeen: ``FlightTable/generation`` before the caller read the backend.
     ///   - context: The caller's ``CacheFlight/context``, read once per call: a task-local costs a
     ///     lookup and a copy on every read.
-    /// - Throws: `recursiveCreation`, having registered nothing, when the caller is a creator and a
+    /// - Throws: `recursiveCreation`, having registered nothing, when the caller is a creator and the
     ///   wait would close a cycle of creators waiting on each other.
+    nonisolated func outcome(
+        for key: PendingKey,
+        staleValue: PayloadBox?,
+        generationSeen: UInt64,
+        creation: Creation,
+        context: CacheFlight.CreatorContext
+    ) throws -> FlightTable.Outcome {
+        noteMiss(key)
+        let configuration = creation.configuration
+        var caller = FlightTable.Caller(
+            creators: context.flights, generationSeen: generationSeen, backgroundRefresh: configuration.backgroundRefresh
+        )
+        while true {
+            let running = judged(flightTable.withLock { $0.lookUp(key) }, by: configuration)
+            if let outcome = FlightTable.outcomeWithoutRegistering(key, running: running, caller: caller) {
+                count(outcome)
+                return outcome
+            }
+            caller.startTime = clock.now()
+            switch flightTable.withLock({ $0.register(key, running: running, caller: caller) }) {
+            case .lookAgain:
+                continue
+            case .refuseCycle(let key):
+                throw cycleError(key: key)
+            case .proceed(let outcome, let started, let mustReread):
+                count(outcome)
+                if let started {
+                    startCreation(creation, flights: [started], staleValues: staleValue.map { [$0] } ?? [], mustReread: mustReread, within: context)
+                }
+                return outcome
+            }
+        }
+    }
+
+    /// ``outcome(for:staleValue:generationSeen:creation:context:)`` for many keys at once, in order:
+    /// all are registered together, and the ones registered are created by one creation.
+    ///
+    /// - Parameter staleValues: The stale value the caller read for each key, or an empty array when
+    ///   it has none.
     nonisolated func outcomes(
         for keys: [PendingKey],
         staleValues: [PayloadBox?],
@@ -23,39 +63,26 @@ extension CacheRegion {
         creation: Creation,
         context: CacheFlight.CreatorContext
     ) throws -> [FlightTable.Outcome] {
-        for key in keys where !key.hasStaleValue {
-            counters.misses.increment()
-            logger.debug("no value present for key", metadata: ["key": "\(key.key)"])
-        }
+        keys.forEach(noteMiss)
         let configuration = creation.configuration
-        let creators = context.flights
+        var request = FlightTable.Request(
+            keys: keys, running: [],
+            caller: FlightTable.Caller(creators: context.flights, generationSeen: generationSeen, backgroundRefresh: configuration.backgroundRefresh)
+        )
         while true {
-            var running = flightTable.withLock { $0.lookUp(keys) }
-            // A flight that started before a hard invalidation would deliver a miss: it is not joined.
-            for index in running.indices {
-                if let flight = running[index]?.flight, configuration.invalidation(ofValueCreatedAt: flight.startTime) == .hard {
-                    running[index]?.isJoinable = false
-                }
-            }
-            var request = FlightTable.Request(
-                keys: keys, running: running, creators: creators,
-                generationSeen: generationSeen, startTime: 0, backgroundRefresh: configuration.backgroundRefresh
-            )
+            request.running = flightTable.withLock { $0.lookUp(keys) }.map { judged($0, by: configuration) }
             if let outcomes = FlightTable.outcomesWithoutRegistering(request) {
-                count(outcomes)
+                outcomes.forEach(count)
                 return outcomes
             }
-            request.startTime = clock.now()
+            request.caller.startTime = clock.now()
             switch flightTable.withLock({ $0.register(request) }) {
             case .lookAgain:
                 continue
             case .refuseCycle(let key):
-                throw CacheError(
-                    .recursiveCreation,
-                    "the creator of a value asked for key '\(key)', whose creation is waiting on that creator; it would wait forever"
-                )
+                throw cycleError(key: key)
             case .proceed(let outcomes, let started, let mustReread):
-                count(outcomes)
+                outcomes.forEach(count)
                 if !started.isEmpty {
                     let startedStale = staleValues.isEmpty ? [] : zip(outcomes, staleValues).filter { $0.0.startsCreation }.map { $0.1 }
                     startCreation(creation, flights: started, staleValues: startedStale, mustReread: mustReread, within: context)
@@ -65,14 +92,34 @@ extension CacheRegion {
         }
     }
 
-    /// Counts what each outcome does for its caller.
-    private nonisolated func count(_ outcomes: [FlightTable.Outcome]) {
-        for outcome in outcomes {
-            switch outcome {
-            case .serveStale, .refreshInBackground: counters.staleServed.increment()
-            case .join: counters.coalescedWaiters.increment()
-            case .create: break
-            }
+    /// Counts and logs a key the caller found missing (rather than stale).
+    private nonisolated func noteMiss(_ key: PendingKey) {
+        guard !key.hasStaleValue else { return }
+        counters.misses.increment()
+        logger.debug("no value present for key", metadata: ["key": "\(key.key)"])
+    }
+
+    /// `running` as the region judges it: a flight that started before a hard invalidation would
+    /// deliver a miss, so it is not joined.
+    private nonisolated func judged(_ running: FlightTable.RunningFlight?, by configuration: RegionConfiguration) -> FlightTable.RunningFlight? {
+        guard var running, configuration.invalidation(ofValueCreatedAt: running.flight.startTime) == .hard else { return running }
+        running.isJoinable = false
+        return running
+    }
+
+    private nonisolated func cycleError(key: String) -> CacheError {
+        CacheError(
+            .recursiveCreation,
+            "the creator of a value asked for key '\(key)', whose creation is waiting on that creator; it would wait forever"
+        )
+    }
+
+    /// Counts what an outcome does for its caller.
+    private nonisolated func count(_ outcome: FlightTable.Outcome) {
+        switch outcome {
+        case .serveStale, .refreshInBackground: counters.staleServed.increment()
+        case .join: counters.coalescedWaiters.increment()
+        case .create: break
         }
     }
 

@@ -48,34 +48,40 @@ struct FlightTable {
         var isJoinable = true
     }
 
-    /// A caller's keys after ``lookUp(_:)``, with the region's judgement of each running flight.
-    struct Request {
-        var keys: [PendingKey]
-        /// The flight ``lookUp(_:)`` found for each key, judged, or `nil`.
-        var running: [RunningFlight?]
+    /// What a caller brings to a registration besides its keys.
+    struct Caller {
         /// The flights whose creator the caller is running (empty outside creators); their waits are
         /// recorded and checked for cycles.
         var creators: [CacheFlight]
         /// ``generation`` before the caller read the backend.
         var generationSeen: UInt64
         /// The start time of flights registered now: the creation time their values are stored with.
-        var startTime: Double
+        var startTime: Double = 0
         /// Whether a caller that starts regenerating a stale value is served that value at once.
         var backgroundRefresh: Bool
     }
 
-    /// What ``register(_:)`` asks the region to do.
-    enum Registration {
+    /// A caller's keys after ``lookUp(_:)``, with the region's judgement of each running flight.
+    struct Request {
+        var keys: [PendingKey]
+        /// The flight ``lookUp(_:)`` found for each key, judged, or `nil`.
+        var running: [RunningFlight?]
+        var caller: Caller
+    }
+
+    /// What ``register(_:)`` asks the region to do: `Outcomes` and `Started` are one outcome and an
+    /// optional flight for one key (``register(_:running:caller:)``), arrays for many.
+    enum Registration<Outcomes, Started> {
         /// A key's flight changed since the look-up, so the new one has not been judged: look up,
         /// judge and register again.
         case lookAgain
         /// Waiting for `key` would close a cycle of creators waiting on each other. Nothing was
         /// registered: throw `recursiveCreation`.
         case refuseCycle(key: String)
-        /// One outcome per key, in order, and the flights registered for the caller to start
+        /// The outcome of each key, in order, and the flights registered for the caller to start
         /// (`mustReread`: a creation finished since the caller read the backend, so the new
         /// creation reads its keys again before creating them).
-        case proceed(outcomes: [Outcome], started: [CacheFlight], mustReread: Bool)
+        case proceed(outcomes: Outcomes, started: Started, mustReread: Bool)
     }
 
     /// The running creations, by backend key.
@@ -94,66 +100,110 @@ struct FlightTable {
         flights[backendKey] != nil
     }
 
-    /// The flight running for each key, or `nil`, for the region to judge before ``register(_:)``.
-    func lookUp(_ keys: [PendingKey]) -> [RunningFlight?] {
-        keys.map { key in flights[key.backendKey].map { RunningFlight(flight: $0) } }
+    /// The flight running for `key`, or `nil`, for the region to judge before registering.
+    func lookUp(_ key: PendingKey) -> RunningFlight? {
+        flights[key.backendKey].map { RunningFlight(flight: $0) }
     }
 
-    /// The outcomes of `request` when it needs no registration: the caller is no creator (whose waits
-    /// must be recorded) and every key has a joinable running flight. `nil` otherwise. Changes
+    /// The flight running for each key, as `lookUp(_:)` finds it for one.
+    func lookUp(_ keys: [PendingKey]) -> [RunningFlight?] {
+        keys.map(lookUp)
+    }
+
+    /// The outcome of `key` when it needs no registration: the caller is no creator (whose waits
+    /// must be recorded) and the key has a joinable running flight; `nil` otherwise. Changes
     /// nothing, so it is decided without the lock; a flight that finished since the look-up still
     /// hands its result to late joiners.
-    static func outcomesWithoutRegistering(_ request: Request) -> [Outcome]? {
-        guard request.creators.isEmpty, request.running.allSatisfy({ $0?.isJoinable ?? false }) else { return nil }
-        return request.keys.indices.map { index in
-            request.keys[index].hasStaleValue ? .serveStale : .join(request.running[index]!.flight)
-        }
+    static func outcomeWithoutRegistering(_ key: PendingKey, running: RunningFlight?, caller: Caller) -> Outcome? {
+        guard caller.creators.isEmpty, let running, running.isJoinable else { return nil }
+        return key.hasStaleValue ? .serveStale : .join(running.flight)
     }
 
-    /// For each key, in order: serves its stale value when a joinable flight regenerates it, joins
-    /// that flight when the caller has no value, or registers a new flight (replacing a flight
-    /// started before a hard invalidation, which finishes on its own). Records the waits of creators.
-    mutating func register(_ request: Request) -> Registration {
+    /// The outcomes of `request` when none of its keys needs a registration, else `nil`.
+    static func outcomesWithoutRegistering(_ request: Request) -> [Outcome]? {
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(request.keys.count)
+        for (key, running) in zip(request.keys, request.running) {
+            guard let outcome = outcomeWithoutRegistering(key, running: running, caller: request.caller) else { return nil }
+            outcomes.append(outcome)
+        }
+        return outcomes
+    }
+
+    /// Registers one key: serves its stale value when a joinable flight regenerates it, joins that
+    /// flight when the caller has no value, or registers a new flight (replacing a flight started
+    /// before a hard invalidation, which finishes on its own). Records the waits of creators.
+    mutating func register(_ key: PendingKey, running: RunningFlight?, caller: Caller) -> Registration<Outcome, CacheFlight?> {
+        guard !hasChanged(key, since: running) else { return .lookAgain }
+        let creatorIDs = caller.creators.map(ObjectIdentifier.init)
+        guard !closesCycle(key, running: running, creatorIDs: creatorIDs) else { return .refuseCycle(key: key.key) }
+        let admitted = admit(key, running: running, caller: caller, creatorIDs: creatorIDs)
+        return .proceed(outcomes: admitted.outcome, started: admitted.started, mustReread: generation != caller.generationSeen)
+    }
+
+    /// ``register(_:running:caller:)`` for every key of `request`, all or none: it looks again or
+    /// refuses a cycle before registering any key.
+    mutating func register(_ request: Request) -> Registration<[Outcome], [CacheFlight]> {
         let keys = request.keys
-        for index in keys.indices where flights[keys[index].backendKey] !== request.running[index]?.flight {
+        for index in keys.indices where hasChanged(keys[index], since: request.running[index]) {
             return .lookAgain
         }
-        /// The flight the key may join: the judged one, or one registered just now for the same key
-        /// listed earlier in this request.
-        func joinable(_ index: Int) -> CacheFlight? {
-            let current = flights[keys[index].backendKey]
-            guard let running = request.running[index], current === running.flight else { return current }
-            return running.isJoinable ? current : nil
-        }
-        let creatorIDs = request.creators.map(ObjectIdentifier.init)
-        if !creatorIDs.isEmpty {
-            for index in keys.indices where !keys[index].hasStaleValue {
-                if let flight = joinable(index), waitGraph.wouldDeadlock(waitingOn: ObjectIdentifier(flight), from: creatorIDs) {
-                    return .refuseCycle(key: keys[index].key)
-                }
-            }
+        let creatorIDs = request.caller.creators.map(ObjectIdentifier.init)
+        for index in keys.indices where closesCycle(keys[index], running: request.running[index], creatorIDs: creatorIDs) {
+            return .refuseCycle(key: keys[index].key)
         }
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(keys.count)
         var started: [CacheFlight] = []
-        for (index, key) in keys.enumerated() {
-            if let flight = joinable(index) {
-                outcomes.append(key.hasStaleValue ? .serveStale : .join(flight))
-                continue
+        for index in keys.indices {
+            let admitted = admit(keys[index], running: request.running[index], caller: request.caller, creatorIDs: creatorIDs)
+            outcomes.append(admitted.outcome)
+            if let flight = admitted.started {
+                started.append(flight)
             }
-            let flight = CacheFlight(key: key.key, backendKey: key.backendKey, startTime: request.startTime)
+        }
+        return .proceed(outcomes: outcomes, started: started, mustReread: generation != request.caller.generationSeen)
+    }
+
+    /// Whether the flight of `key` changed since the look-up found `running`.
+    private func hasChanged(_ key: PendingKey, since running: RunningFlight?) -> Bool {
+        flights[key.backendKey] !== running?.flight
+    }
+
+    /// The flight `key` may join: the judged one, or one registered just now for the same key listed
+    /// earlier in the same request.
+    private func joinable(_ key: PendingKey, running: RunningFlight?) -> CacheFlight? {
+        let current = flights[key.backendKey]
+        guard let running, current === running.flight else { return current }
+        return running.isJoinable ? current : nil
+    }
+
+    /// Whether a caller running the creators `creatorIDs` would close a cycle by waiting on `key`.
+    private func closesCycle(_ key: PendingKey, running: RunningFlight?, creatorIDs: [ObjectIdentifier]) -> Bool {
+        guard !creatorIDs.isEmpty, !key.hasStaleValue, let flight = joinable(key, running: running) else { return false }
+        return waitGraph.wouldDeadlock(waitingOn: ObjectIdentifier(flight), from: creatorIDs)
+    }
+
+    /// Decides `key`'s outcome, registering a new flight when there is none to join, and records the
+    /// wait of the caller's creators.
+    private mutating func admit(
+        _ key: PendingKey,
+        running: RunningFlight?,
+        caller: Caller,
+        creatorIDs: [ObjectIdentifier]
+    ) -> (outcome: Outcome, started: CacheFlight?) {
+        let admitted: (outcome: Outcome, started: CacheFlight?)
+        if let flight = joinable(key, running: running) {
+            admitted = (key.hasStaleValue ? .serveStale : .join(flight), nil)
+        } else {
+            let flight = CacheFlight(key: key.key, backendKey: key.backendKey, startTime: caller.startTime)
             flights[key.backendKey] = flight
-            started.append(flight)
-            outcomes.append(key.hasStaleValue && request.backgroundRefresh ? .refreshInBackground(flight) : .create(flight))
+            admitted = (key.hasStaleValue && caller.backgroundRefresh ? .refreshInBackground(flight) : .create(flight), flight)
         }
-        if !creatorIDs.isEmpty {
-            for outcome in outcomes {
-                if let flight = outcome.awaitedFlight {
-                    waitGraph.addWait(on: ObjectIdentifier(flight), from: creatorIDs)
-                }
-            }
+        if !creatorIDs.isEmpty, let awaited = admitted.outcome.awaitedFlight {
+            waitGraph.addWait(on: ObjectIdentifier(awaited), from: creatorIDs)
         }
-        return .proceed(outcomes: outcomes, started: started, mustReread: generation != request.generationSeen)
+        return admitted
     }
 
     /// A creation ended: its flights leave the table (those not already replaced) and the generation

@@ -96,13 +96,13 @@ extension CacheRegion {
             }
         }
         let context = CacheFlight.context
-        let outcome = try outcomes(
-            for: [PendingKey(key: key, backendKey: backendKey, hasStaleValue: stale != nil)],
-            staleValues: staleBox.map { [$0] } ?? [],
+        let outcome = try outcome(
+            for: PendingKey(key: key, backendKey: backendKey, hasStaleValue: stale != nil),
+            staleValue: staleBox,
             generationSeen: generation,
             creation: creationType.init(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .one(creator)),
             context: context
-        )[0]
+        )
         return try await value(of: outcome, stale: stale, key: key, creators: context.flights)
     }
 
