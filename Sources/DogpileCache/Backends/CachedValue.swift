@@ -24,9 +24,7 @@ public struct CachedValue: Sendable {
 
     /// Wraps a payload of a statically known type.
     init<Value: Sendable>(typed payload: Value, creationTime: Double) {
-        self.box = TypedPayloadBox(payload)
-        self.creationTime = creationTime
-        self.version = CachedValue.currentVersion
+        self.init(box: TypedPayloadBox(payload), creationTime: creationTime)
     }
 
     /// The cached value itself.
@@ -80,6 +78,13 @@ class PayloadBox: @unchecked Sendable {
             return typed.value
         }
         return decoded(as: type)
+    }
+
+    /// This box when it is typed as `Value`, else a new box of `payload` (this box's payload read as
+    /// a `Value`), so that whoever reads it as a `Value` next does so with a class check, without
+    /// decoding again.
+    final func typed<Value: Sendable>(_ payload: Value) -> PayloadBox {
+        self is TypedPayloadBox<Value> ? self : TypedPayloadBox(payload)
     }
 
     /// The payload as a `Value`, or `nil` when it is not one (or cannot be decoded as one).

@@ -96,10 +96,6 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
     }
 
     override func payload(of stored: CachedValue) -> PayloadBox? {
-        if stored.box is TypedPayloadBox<Value> {
-            return stored.box
-        }
-        // Decoded once here rather than by each caller.
-        return stored.box.payload(as: Value.self).map(TypedPayloadBox.init)
+        stored.box.payload(as: Value.self).map(stored.box.typed)
     }
 }

@@ -87,7 +87,7 @@ extension CacheRegion {
                     return payload
                 case .stale:
                     stale = payload
-                    staleBox = stored.box
+                    staleBox = stored.box.typed(payload)
                 case .unusable:
                     break
                 }
@@ -175,7 +175,7 @@ extension CacheRegion {
                     values[slot] = payload
                     continue
                 case .stale:
-                    stale = value.box
+                    stale = value.box.typed(payload)
                 case .unusable:
                     break
                 }
