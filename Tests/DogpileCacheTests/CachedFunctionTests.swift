@@ -74,6 +74,31 @@ enum Level: Int, CacheKeyRepresentable {
         }
     }
 
+    /// Every integer type whose keys are reused keeps its own values apart, its extremes and negatives
+    /// included, and gets the key text of its value, however recently another value used the slot.
+    @Test func recentKeysOfEveryIntegerType() async throws {
+        func check<Number: FixedWidthInteger & CacheKeyRepresentable>(_ type: Number.Type) async throws {
+            let function = region.cacheOnArguments(name: "every\(Number.self)") { (number: Number) async throws -> String in
+                "\(number)"
+            }
+            let values: [Number] = [.min, .max, 0, 1, .max - 1, .min + 1, 0, .min, .max]
+            for value in values {
+                #expect(try function.key(value) == "DogpileCacheTests:every\(Number.self)|\(value)")
+                #expect(try await function(value) == "\(value)")
+            }
+        }
+        try await check(Int.self)
+        try await check(Int64.self)
+        try await check(Int32.self)
+        try await check(Int16.self)
+        try await check(Int8.self)
+        try await check(UInt.self)
+        try await check(UInt64.self)
+        try await check(UInt32.self)
+        try await check(UInt16.self)
+        try await check(UInt8.self)
+    }
+
     /// The reused keys live in a table per thread, shared by every function: tasks on every thread,
     /// calling 300 functions (more than the table has slots, so some share slots for every argument),
     /// each get their own function's key for their own argument.

@@ -28,24 +28,26 @@ enum RecentFunctionKeys {
     /// A number that stands for `argument` among all values of its type, when its type is one of
     /// the library's own integer types or `Bool`, whose key text follows from that number; `nil` for
     /// every other type. Only these are trusted: a user's conformance whose number did not determine
-    /// its key text would make one argument's cached value come back for another. Inlined into code
-    /// specialized for the argument's type, where each cast is decided at compile time.
+    /// its key text would make one argument's cached value come back for another.
+    ///
+    /// The type is told by comparing metatypes, not by casts: the call sits in a pack expansion,
+    /// which the compiler leaves unspecialized, and there each `as?` is a runtime cast (a function
+    /// hit spent a tenth of its time in them), where a metatype comparison is a pointer comparison.
     @inlinable
     static func identity<Argument>(of argument: Argument) -> Int64? {
-        switch argument {
-        case let value as Int: Int64(value)
-        case let value as Int64: value
-        case let value as Int32: Int64(value)
-        case let value as Int16: Int64(value)
-        case let value as Int8: Int64(value)
-        case let value as UInt: Int64(exactly: value)
-        case let value as UInt64: Int64(exactly: value)
-        case let value as UInt32: Int64(value)
-        case let value as UInt16: Int64(value)
-        case let value as UInt8: Int64(value)
-        case let value as Bool: value ? 1 : 0
-        default: nil
-        }
+        // Safety: each `unsafeBitCast` is to the type that `Argument` was just found to be.
+        if Argument.self == Int.self { return Int64(unsafeBitCast(argument, to: Int.self)) }
+        if Argument.self == Int64.self { return unsafeBitCast(argument, to: Int64.self) }
+        if Argument.self == Int32.self { return Int64(unsafeBitCast(argument, to: Int32.self)) }
+        if Argument.self == Int16.self { return Int64(unsafeBitCast(argument, to: Int16.self)) }
+        if Argument.self == Int8.self { return Int64(unsafeBitCast(argument, to: Int8.self)) }
+        if Argument.self == UInt.self { return Int64(exactly: unsafeBitCast(argument, to: UInt.self)) }
+        if Argument.self == UInt64.self { return Int64(exactly: unsafeBitCast(argument, to: UInt64.self)) }
+        if Argument.self == UInt32.self { return Int64(unsafeBitCast(argument, to: UInt32.self)) }
+        if Argument.self == UInt16.self { return Int64(unsafeBitCast(argument, to: UInt16.self)) }
+        if Argument.self == UInt8.self { return Int64(unsafeBitCast(argument, to: UInt8.self)) }
+        if Argument.self == Bool.self { return unsafeBitCast(argument, to: Bool.self) ? 1 : 0 }
+        return nil
     }
 
     /// The key remembered on this thread for `function` called with an argument of `identity`, or `nil`.
