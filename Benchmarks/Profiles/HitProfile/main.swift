@@ -4,11 +4,14 @@ import Synchronization
 
 // Bare loops of region hits and of the Mutex floor, for profilers (perf, valgrind) and for
 // checking parallelism outside the benchmark harness:
-//     HitProfile [iterations] [tasks] [region|samekey|heapkey|floor|function|key|backend|proxies|regionproxies|multi|miss|reconfigure]
-// region hits a short key; samekey the function's key as a literal; heapkey the same key built at
-// run time, as keys usually are; backend and proxies read MemoryBackend bare and through three
-// pass-through proxies; regionproxies hits a region through three pass-through proxies; multi gets 100 fresh keys at once;
-// miss creates and stores a new key on every call; reconfigure prints resident memory around that many
+//     HitProfile [iterations] [tasks] [mode]
+// Modes: region hits a short key; samekey the function's key as a literal; heapkey the same key
+// built at run time, as keys usually are; function calls a cached function; key builds its key;
+// floor reads a Mutex-guarded dictionary; backend and proxies read MemoryBackend bare and through
+// three forwarding proxies; regionproxies hits a region through three forwarding proxies (async
+// reads), passthrough through three that declare they pass reads and writes through; multi gets 100
+// fresh keys at once; miss creates and stores a new key on every call; stampede runs rounds of
+// 10,000 callers of one missing key; reconfigure prints resident memory around that many
 // reconfigurations.
 let arguments = CommandLine.arguments
 let iterations = arguments.count > 1 ? Int(arguments[1])! : 1_000_000
@@ -21,22 +24,41 @@ final class MutexDictionary: Sendable {
 
 let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
 let floor = MutexDictionary()
-struct PassThrough: ProxyBackend {
+/// A proxy that forwards every call (and so keeps a region's reads async).
+struct Forwarding: ProxyBackend {
     var proxied: any AsyncCacheBackend = NullBackend()
+}
+/// A proxy that declares it leaves reads and writes alone, so a region's hits stay synchronous.
+struct DeclaredPassThrough: ProxyBackend {
+    var proxied: any AsyncCacheBackend = NullBackend()
+    var passThrough: ProxyPassThrough { [.reads, .writes] }
 }
 let functionKey = "HitProfile:loadUser|42"
 let heapKey = ["HitProfile:loadUser", "42"].joined(separator: "|")
 let memory = MemoryBackend()
 let bare: any AsyncCacheBackend = memory
-let proxies: any AsyncCacheBackend = PassThrough(proxied: PassThrough(proxied: PassThrough(proxied: memory)))
+let proxies: any AsyncCacheBackend = Forwarding(proxied: Forwarding(proxied: Forwarding(proxied: memory)))
 try await memory.set("user:42", CachedValue(payload: "a cached value", creationTime: 0))
 let proxiedRegion = try CacheRegion(
-    backend: MemoryBackend(), expirationTime: .hours(1), wrap: [PassThrough(), PassThrough(), PassThrough()]
+    backend: MemoryBackend(), expirationTime: .hours(1), wrap: [Forwarding(), Forwarding(), Forwarding()]
 )
 try await proxiedRegion.set("user:42", "a cached value")
+let passThroughRegion = try CacheRegion(
+    backend: MemoryBackend(), expirationTime: .hours(1),
+    wrap: [DeclaredPassThrough(), DeclaredPassThrough(), DeclaredPassThrough()]
+)
+try await passThroughRegion.set("user:42", "a cached value")
 let multiKeys = (0..<100).map { "multi:\($0)" }
 try await region.setMulti(Dictionary(uniqueKeysWithValues: multiKeys.map { ($0, "value") }))
-if mode == "reconfigure" {
+/// The operation a run repeats, decided once: comparing the mode's text on every iteration would
+/// cost more than a hit.
+enum Operation: String {
+    case miss, floor, key, samekey, heapkey, passthrough, regionproxies, multi, backend, proxies, function, region, reconfigure, stampede
+}
+guard let operation = Operation(rawValue: mode) else {
+    fatalError("unknown mode \(mode)")
+}
+if operation == .reconfigure {
     // Resident memory before and after `iterations` reconfigurations of one region, each followed by
     // a hit: replaced configurations must not accumulate.
     nonisolated func residentBytes() throws -> Int {
@@ -57,6 +79,31 @@ if mode == "reconfigure" {
     }.value
     exit(0)
 }
+if operation == .stampede {
+    // Rounds of 10,000 tasks asking for one missing key whose creator sleeps 1 ms, so that all of
+    // them join its flight; prints callers served per second.
+    try await Task.detached {
+        let rounds = max(1, iterations / 10_000)
+        let started = ContinuousClock.now
+        for round in 0..<rounds {
+            let callers = (0..<10_000).map { _ in
+                Task {
+                    try await region.getOrCreate("stampede:\(round)") {
+                        try await Task.sleep(for: .milliseconds(1))
+                        return "made"
+                    }
+                }
+            }
+            for caller in callers {
+                _ = try await caller.value
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds)
+        print("stampede \(rounds) round(s): \(rounds * 10_000) ops in \(elapsed), \(Double(rounds * 10_000) / seconds / 1e6) M ops/s")
+    }.value
+    exit(0)
+}
 let loadUser = region.cacheOnArguments(name: "loadUser") { (id: Int) async throws -> String in "a cached value" }
 try await Task.detached {
     try await region.set("user:42", "a cached value")
@@ -66,28 +113,33 @@ try await Task.detached {
             group.addTask {
                 var total = 0
                 for index in 0..<iterations / tasks {
-                    if mode == "miss" {
+                    switch operation {
+                    case .miss:
                         total &+= try await region.getOrCreate("miss:\(index)") { "a cached value" }.utf8.count
-                    } else if mode == "floor" {
+                    case .floor:
                         total &+= floor.storage.withLock { $0["user:42"] }!.utf8.count
-                    } else if mode == "key" {
+                    case .key:
                         total &+= try loadUser.key(42).utf8.count
-                    } else if mode == "samekey" {
+                    case .samekey:
                         total &+= try await region.getOrCreate(functionKey) { "a cached value" }.utf8.count
-                    } else if mode == "heapkey" {
+                    case .heapkey:
                         total &+= try await region.getOrCreate(heapKey) { "a cached value" }.utf8.count
-                    } else if mode == "regionproxies" {
+                    case .passthrough:
+                        total &+= try await passThroughRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
+                    case .regionproxies:
                         total &+= try await proxiedRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
-                    } else if mode == "multi" {
+                    case .multi:
                         total &+= try await region.getOrCreateMulti(multiKeys) { $0.map { _ in "created" } }.count
-                    } else if mode == "backend" {
+                    case .backend:
                         total &+= try await bare.get("user:42") == nil ? 0 : 14
-                    } else if mode == "proxies" {
+                    case .proxies:
                         total &+= try await proxies.get("user:42") == nil ? 0 : 14
-                    } else if mode == "function" {
+                    case .function:
                         total &+= try await loadUser(42).utf8.count
-                    } else {
+                    case .region:
                         total &+= try await region.getOrCreate("user:42") { "a cached value" }.utf8.count
+                    case .reconfigure, .stampede:
+                        preconditionFailure("run above")
                     }
                 }
                 return total
