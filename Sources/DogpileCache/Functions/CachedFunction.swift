@@ -58,11 +58,11 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
         let key = try key(repeat each argument)
         let expiration = expirationTime?.expiration()
         // The function is wrapped in a closure only when the value is not already fresh in synchronous storage.
-        if let stored = try region.freshSynchronousValue(key, expirationTime: expiration),
-            let value = stored.payload(as: Value.self)
-        {
-            region.recordHit()
-            return value
+        if let stored = try region.freshSynchronousValue(key, expirationTime: expiration) {
+            if let value = stored.payload(as: Value.self) {
+                return value
+            }
+            region.takeBackHit()
         }
         let function = self.function
         let arguments = (repeat each argument)

@@ -125,7 +125,7 @@ extension CacheRegion {
             counters.misses.increment()
             return nil
         }
-        counters.hits.increment()
+        recordHit()
         return payload
     }
 }

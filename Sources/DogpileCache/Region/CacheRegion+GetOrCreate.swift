@@ -29,11 +29,11 @@ extension CacheRegion {
     ) async throws -> Value {
         // Inlined into the caller and specialized for `Value`: a fresh value in synchronous storage is
         // returned without an async call, and read as its type with a class check.
-        if let stored = try freshSynchronousValue(key, expirationTime: expirationTime),
-            let value = stored.payload(as: Value.self)
-        {
-            recordHit()
-            return value
+        if let stored = try freshSynchronousValue(key, expirationTime: expirationTime) {
+            if let value = stored.payload(as: Value.self) {
+                return value
+            }
+            takeBackHit()
         }
         return try await getOrCreateFromBackend(
             key, as: type, expirationTime: expirationTime, shouldCache: shouldCache,
@@ -42,21 +42,29 @@ extension CacheRegion {
     }
 
     /// The value stored under `key` when the backend's reads are synchronous (``SynchronousCacheStorage``)
-    /// and the value is fresh; `nil` otherwise.
+    /// and the value is fresh, counted as a hit; `nil` otherwise. A caller that cannot read the
+    /// value as its type calls ``takeBackHit()``.
     ///
     /// - Throws: `regionNotConfigured`, or `invalidConfiguration` for a bad `expirationTime`.
     @usableFromInline
     nonisolated func freshSynchronousValue(_ key: String, expirationTime: CacheExpiration?) throws -> CachedValue? {
-        let found = try slot.withCurrent { configuration in
+        let found = try slot.withCurrentCountingHit { configuration in
             try configuration.freshSynchronousValue(key, expirationTime: expirationTime, clock: clock)
         }
         guard let found else { throw notConfiguredError() }
         return found
     }
 
+    /// Takes back the hit that ``freshSynchronousValue(_:expirationTime:)`` counted for a value its
+    /// caller could not use (of another type): that read goes on as a miss.
     @usableFromInline
+    nonisolated func takeBackHit() {
+        slot.countHits(-1)
+    }
+
+    /// Counts a hit served outside ``freshSynchronousValue(_:expirationTime:)``.
     nonisolated func recordHit() {
-        counters.hits.increment()
+        slot.countHits()
     }
 
     /// Get-or-create through the backend's async read: the hit path of other backends (and of
@@ -171,7 +179,7 @@ extension CacheRegion {
             if let value = stored[slot], let payload = value.payload(as: Value.self) {
                 switch configuration.freshness(of: value, expiration: expiration, now: now) {
                 case .fresh:
-                    counters.hits.increment()
+                    recordHit()
                     values[slot] = payload
                     continue
                 case .stale:

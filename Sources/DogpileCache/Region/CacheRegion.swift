@@ -208,7 +208,7 @@ public actor CacheRegion {
 
     /// Counters of hits, misses, creations, stale values served, coalesced waiters and backend errors.
     public nonisolated var statistics: CacheStatistics {
-        counters.snapshot
+        counters.snapshot(hits: slot.hits)
     }
 
     /// Invalidates every value created before now, in this region.

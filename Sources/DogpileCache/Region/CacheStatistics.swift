@@ -26,18 +26,19 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The live counters behind ``CacheStatistics``, updated without locks.
+/// The live counters behind ``CacheStatistics``, updated without locks; hits are counted by the
+/// region's ``ConfigurationSlot``.
 final class RegionCounters: Sendable {
-    let hits = Atomic<Int>(0)
     let misses = Atomic<Int>(0)
     let creations = Atomic<Int>(0)
     let staleServed = Atomic<Int>(0)
     let coalescedWaiters = Atomic<Int>(0)
     let backendErrors = Atomic<Int>(0)
 
-    var snapshot: CacheStatistics {
+    /// The counters, with `hits` as counted elsewhere.
+    func snapshot(hits: Int) -> CacheStatistics {
         var statistics = CacheStatistics()
-        statistics.hits = hits.load(ordering: .relaxed)
+        statistics.hits = hits
         statistics.misses = misses.load(ordering: .relaxed)
         statistics.creations = creations.load(ordering: .relaxed)
         statistics.staleServed = staleServed.load(ordering: .relaxed)
