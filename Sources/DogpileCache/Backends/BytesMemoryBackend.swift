@@ -3,7 +3,7 @@
 ///
 /// Use it to test the serialization path without a server, or when cached values must not share
 /// state with the objects they were made from. Bounded like ``MemoryBackend`` with `maxEntries`.
-public final class BytesMemoryBackend: SynchronousCacheStorage {
+public final class BytesMemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend {
     private let storage: MemoryBackend
 
     /// Creates an unbounded byte-storing backend.
@@ -81,4 +81,9 @@ public final class BytesMemoryBackend: SynchronousCacheStorage {
         }
         return value
     }
+}
+
+extension BytesMemoryBackend {
+    /// The memory backend that holds the records.
+    var memoryBackend: MemoryBackend { storage }
 }

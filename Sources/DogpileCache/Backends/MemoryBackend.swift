@@ -9,7 +9,7 @@
 ///
 /// Because values are not copied, a reference-type payload changed after it was cached changes the
 /// cached value too; cache value types.
-public final class MemoryBackend: SynchronousCacheStorage {
+public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend {
     private let store: LockedValue<MemoryStore>
 
     /// Creates an unbounded memory backend.
@@ -92,4 +92,9 @@ public final class MemoryBackend: SynchronousCacheStorage {
             keys.map { store.removeValue(for: $0) }
         }
     }
+}
+
+extension MemoryBackend {
+    /// Itself.
+    var memoryBackend: MemoryBackend { self }
 }

@@ -51,27 +51,56 @@ func synchronousStorage(
 ///
 /// Loading an existential from a stored property retains it, and that retain and its release on
 /// every hit cost more than the rest of a configuration borrow. So the storage is opened once, when a
-/// region is configured, into this object of a generic subclass that holds it unretained, and the hit
-/// path calls it through an unretained reference too.
+/// region is configured, into an object of a subclass that holds it unretained, and the hit path
+/// calls it through an unretained reference too.
 ///
 /// Safety: the object keeps its storage alive through `owner`; a ``RegionConfiguration`` keeps the
 /// object alive for its whole life; and the hit path uses it only while it borrows the configuration
 /// from a ``ConfigurationSlot``, which does not release a configuration that is borrowed.
 class SynchronousReader: @unchecked Sendable {
-    // @unchecked: the base class has no state; the only subclass holds immutable references to a
+    // @unchecked: the base class has no state; the subclasses hold immutable references to a
     // Sendable storage.
     /// The value stored under `key`, or `nil`.
     func storedValue(for key: String) -> CachedValue? {
         fatalError("SynchronousReader is abstract")
     }
 
-    /// A reader of `storage`.
+    /// A reader of `storage`: a ``MemoryBackendReader`` for the library's own storages, else a
+    /// ``TypedSynchronousReader``.
     static func reading(_ storage: some SynchronousCacheStorage) -> SynchronousReader {
-        TypedSynchronousReader(storage)
+        if let memory = (storage as? any ReadsAsMemoryBackend)?.memoryBackend {
+            return MemoryBackendReader(memory)
+        }
+        return TypedSynchronousReader(storage)
     }
 }
 
-/// A ``SynchronousReader`` of storage of type `Storage`.
+/// A storage whose reads are those of a ``MemoryBackend``: the library's own in-process stores,
+/// read on the hit path by a ``MemoryBackendReader``.
+protocol ReadsAsMemoryBackend: SynchronousCacheStorage {
+    /// The memory backend that answers ``SynchronousCacheStorage/storedValue(for:)``.
+    var memoryBackend: MemoryBackend { get }
+}
+
+/// The ``SynchronousReader`` of the library's own stores. A class that is not generic, because a
+/// generic class's method is reached through its unspecialized entry, which tests its type
+/// arguments on every call (a tenth of a memory hit).
+private final class MemoryBackendReader: SynchronousReader, @unchecked Sendable {
+    // @unchecked: as for the base class.
+    private let owner: MemoryBackend
+    private let storage: Unmanaged<MemoryBackend>
+
+    init(_ storage: MemoryBackend) {
+        self.owner = storage
+        self.storage = Unmanaged.passUnretained(storage)
+    }
+
+    override func storedValue(for key: String) -> CachedValue? {
+        storage._withUnsafeGuaranteedRef { $0.storedValue(for: key) }
+    }
+}
+
+/// The ``SynchronousReader`` of any other storage, of type `Storage`.
 private final class TypedSynchronousReader<Storage: SynchronousCacheStorage>: SynchronousReader, @unchecked Sendable {
     // @unchecked: as for the base class.
     private let owner: Storage
@@ -82,10 +111,6 @@ private final class TypedSynchronousReader<Storage: SynchronousCacheStorage>: Sy
         self.storage = Unmanaged.passUnretained(storage)
     }
 
-    // Specialized for the library's own storages, whose reads are then direct calls instead of
-    // calls through the protocol's witness table (a tenth of a hit).
-    @_specialize(where Storage == MemoryBackend)
-    @_specialize(where Storage == BytesMemoryBackend)
     override func storedValue(for key: String) -> CachedValue? {
         storage._withUnsafeGuaranteedRef { $0.storedValue(for: key) }
     }
