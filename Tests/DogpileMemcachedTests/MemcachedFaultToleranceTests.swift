@@ -32,12 +32,12 @@ struct MemcachedFaultToleranceTests {
         Issue.record("the backend did not use the server again within \(limit)")
     }
 
-    @Test func aServerAbsentAtStartFailsFastAndIsUsedOnceItStarts() async throws {
+    /// A call to a server that is not there fails with `backendUnavailable` (rather than hanging: the
+    /// suite's time limit catches that; how fast it fails is for a benchmark, not a timed test).
+    @Test func aServerAbsentAtStartFailsAndIsUsedOnceItStarts() async throws {
         let port = try MemcachedProcess.freePort()
         let backend = try MemcachedBackend(configuration: Self.configuration([.init(host: "127.0.0.1", port: port)]))
-        let started = ContinuousClock.now
         await #expect(throws: CacheError(.backendUnavailable, "")) { try await backend.get("absent") }
-        #expect(ContinuousClock.now - started < .seconds(2), "failed within the configured timeouts")
 
         let region = try CacheRegion(backend: backend, expirationTime: .seconds(60))
         #expect(try await region.getOrCreate("absent") { "created" } == "created")
