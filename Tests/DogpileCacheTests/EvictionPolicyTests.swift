@@ -1,0 +1,124 @@
+import Testing
+
+@testable import DogpileCache
+
+/// The eviction policies' value types, driven synchronously: the sketch's counting and halving, the
+/// slot lists, LRU order, and W-TinyLFU's window, admission and promotion.
+@Suite struct EvictionPolicyTests {
+    @Test func sketchCountsUpToFifteenAndNeverUnderestimates() {
+        var sketch = FrequencySketch(capacity: 64)
+        let hashes: [UInt64] = (1...40).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }
+        for (index, hash) in hashes.enumerated() {
+            for _ in 0..<(index % 7) { sketch.increment(hash) }
+        }
+        for (index, hash) in hashes.enumerated() {
+            #expect(sketch.frequency(of: hash) >= index % 7)
+        }
+        let hot: UInt64 = 0xDEAD_BEEF
+        for _ in 0..<100 { sketch.increment(hot) }
+        #expect(sketch.frequency(of: hot) == FrequencySketch.maximumCount)
+    }
+
+    @Test func sketchHalvesEveryCounterAfterItsSampleSize() {
+        var sketch = FrequencySketch(capacity: 2)
+        #expect(sketch.sampleSize == 2 * FrequencySketch.sampleMultiplier)
+        let hot: UInt64 = 12_345
+        for _ in 0..<12 { sketch.increment(hot) }
+        #expect(sketch.frequency(of: hot) == 12)
+        let additionsBefore = sketch.additions
+        sketch.halve()
+        #expect(sketch.frequency(of: hot) == 6)
+        #expect(sketch.additions == additionsBefore / 2)
+        // Reaching the sample size halves by itself: distinct keys keep adding until it does.
+        var key: UInt64 = 1
+        while sketch.additions > 0, sketch.additions < sketch.sampleSize - 1 {
+            sketch.increment(key &* 0xC2B2_AE3D_27D4_EB4F)
+            key += 1
+        }
+        let hotBefore = sketch.frequency(of: hot)
+        sketch.increment(key &* 0xC2B2_AE3D_27D4_EB4F)
+        #expect(sketch.additions < sketch.sampleSize / 2 + 1)
+        #expect(sketch.frequency(of: hot) <= hotBefore / 2 + 1)
+    }
+
+    @Test func listsMoveSlotsBetweenThemInOrder() {
+        var lists = AccessOrderLists(listCount: 2)
+        for slot in [3, 1, 4] { lists.pushFront(slot, to: 0) }
+        #expect(lists.slots(of: 0) == [4, 1, 3])
+        #expect(lists.last(of: 0) == 3)
+        lists.moveToFront(3, of: 0)
+        #expect(lists.slots(of: 0) == [3, 4, 1])
+        lists.moveToFront(4, of: 1)
+        #expect(lists.slots(of: 0) == [3, 1])
+        #expect(lists.slots(of: 1) == [4])
+        #expect(lists.list(of: 4) == 1)
+        lists.remove(1)
+        lists.remove(1)
+        #expect(lists.slots(of: 0) == [3])
+        #expect(lists.counts == [1, 1])
+        #expect(lists.list(of: 1) == nil)
+        #expect(lists.last(of: 1) == 4)
+        lists.remove(4)
+        #expect(lists.last(of: 1) == nil)
+    }
+
+    @Test func lruEvictsTheLeastRecentlyUsed() {
+        var lru = LRUEviction(capacity: 3)
+        #expect(lru.recordInsert(0) == nil)
+        #expect(lru.recordInsert(1) == nil)
+        #expect(lru.recordInsert(2) == nil)
+        lru.recordRead(0)
+        #expect(lru.recordInsert(3) == 1)
+        #expect(lru.slotsInOrder == [3, 0, 2])
+        lru.recordRemoval(0)
+        #expect(lru.recordInsert(4) == nil)
+        #expect(lru.recordInsert(5) == 2)
+        #expect(lru.count == 3)
+    }
+
+    @Test func tinyLFUKeepsAFrequentKeyAgainstAScan() {
+        // 100 entries: a window of 1, a main area of 99 (79 protected).
+        var policy = TinyLFUEviction(capacity: 100)
+        #expect(policy.windowCapacity == 1)
+        #expect(policy.protectedCapacity == 79)
+        func hash(_ slot: Int) -> UInt64 { UInt64(slot + 1) &* 0x9E37_79B9_7F4A_7C15 }
+        for slot in 0..<100 {
+            #expect(policy.recordInsert(slot, hash: hash(slot)) == nil)
+        }
+        #expect(policy.count == 100)
+        // Slots 0..<10 are read often: they move to the protected part.
+        for _ in 0..<5 {
+            for slot in 0..<10 { policy.recordRead(slot) }
+        }
+        #expect(Set(policy.parts.protected).isSuperset(of: 0..<10))
+        // A scan of 500 new keys, each seen once: every one is refused or evicts another newcomer,
+        // never a frequent key.
+        var evicted = Set<Int>()
+        for slot in 100..<600 {
+            if let victim = policy.recordInsert(slot, hash: hash(slot)) {
+                evicted.insert(victim)
+            }
+            #expect(policy.count <= 100)
+        }
+        #expect(evicted.isDisjoint(with: 0..<10))
+        #expect(policy.count == 100)
+    }
+
+    @Test func tinyLFUPromotesFromProbationAndDemotesTheProtectedOverflow() {
+        var policy = TinyLFUEviction(capacity: 10)  // window 1, protected 7
+        for slot in 0..<10 {
+            _ = policy.recordInsert(slot, hash: UInt64(slot) &+ 1)
+        }
+        #expect(policy.parts.window == [9])
+        #expect(policy.parts.probation.count == 9)
+        for slot in 0..<8 { policy.recordRead(slot) }
+        #expect(policy.parts.protected.count == 7)
+        #expect(policy.parts.protected.first == 7)
+        #expect(policy.parts.probation.first == 0, "the protected part's least recent went back to probation")
+        policy.recordRead(9)
+        #expect(policy.parts.window == [9])
+        policy.recordRemoval(3)
+        #expect(policy.count == 9)
+        #expect(!policy.parts.protected.contains(3))
+    }
+}
