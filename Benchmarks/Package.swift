@@ -31,6 +31,11 @@ let package = Package(
             path: "Profiles/CompareWorkloads"
         ),
         .executableTarget(
+            name: "hitrate",
+            dependencies: [.product(name: "DogpileCache", package: "swift-dogpile-cache")],
+            path: "hitrate"
+        ),
+        .executableTarget(
             name: "MemcachedLoad",
             dependencies: [
                 .product(name: "DogpileCache", package: "swift-dogpile-cache"),

@@ -16,13 +16,13 @@ import Testing
         #expect(store.value(for: "k999")?.payload as? Int == 999)
     }
 
-    @Test func boundEvictsAnEntryNotReadSinceTheHandPassed() {
-        var store = MemoryStore(maxEntries: 3)
+    @Test func lruEvictsTheLeastRecentlyUsed() {
+        var store = MemoryStore(maxEntries: 3, policy: .lru)
         _ = store.setValue(value(1), for: "a")
         _ = store.setValue(value(2), for: "b")
         _ = store.setValue(value(3), for: "c")
-        _ = store.value(for: "a")  // a gets a second chance
-        _ = store.setValue(value(4), for: "d")
+        _ = store.value(for: "a")
+        #expect(store.setValue(value(4), for: "d")?.payload as? Int == 2, "b, the least recently used, is evicted")
         #expect(store.count == 3)
         #expect(store.value(for: "a")?.payload as? Int == 1)
         #expect(store.value(for: "b") == nil)
@@ -30,15 +30,26 @@ import Testing
         #expect(store.value(for: "d")?.payload as? Int == 4)
     }
 
-    @Test func boundHoldsWhenEveryEntryWasRead() {
-        var store = MemoryStore(maxEntries: 2)
-        _ = store.setValue(value(1), for: "a")
-        _ = store.setValue(value(2), for: "b")
-        _ = store.value(for: "a")
-        _ = store.value(for: "b")
-        _ = store.setValue(value(3), for: "c")
-        #expect(store.count == 2)
-        #expect(store.value(for: "c")?.payload as? Int == 3)
+    /// Ten keys read often, then a scan of 500 keys read once: W-TinyLFU keeps the ten (a key leaving
+    /// its window gets into the main area only if it was used more than the entry it would push
+    /// out), where LRU lets the scan flush them.
+    @Test func tinyLFUKeepsFrequentKeysThroughAScanThatFlushesLRU() {
+        func survivors(_ policy: MemoryBackend.EvictionPolicy) -> Int {
+            var store = MemoryStore(maxEntries: 100, policy: policy)
+            for index in 0..<100 { _ = store.setValue(value(index), for: "k\(index)") }
+            for _ in 0..<5 {
+                for index in 0..<10 { _ = store.value(for: "k\(index)") }
+            }
+            for index in 0..<500 { _ = store.setValue(value(index), for: "scan\(index)") }
+            #expect(store.count == 100)
+            var kept = 0
+            for index in 0..<10 where store.value(for: "k\(index)")?.payload as? Int == index {
+                kept += 1
+            }
+            return kept
+        }
+        #expect(survivors(.tinyLFU) == 10)
+        #expect(survivors(.lru) == 0)
     }
 
     @Test func replacingAKeyDoesNotEvict() {
@@ -64,13 +75,49 @@ import Testing
         #expect(store.count == 2)
     }
 
-    @Test func boundNeverExceededUnderChurn() {
-        var store = MemoryStore(maxEntries: 10)
-        for index in 0..<10_000 {
-            _ = store.setValue(value(index), for: "k\(index % 37)")
-            if index % 3 == 0 { _ = store.value(for: "k\(index % 11)") }
-            if index % 7 == 0 { _ = store.removeValue(for: "k\(index % 13)") }
-            #expect(store.count <= 10)
+    /// Random reads, writes and deletes against a dictionary as the reference model: the store never
+    /// holds more than its bound, never returns a value for a key that was not set or was deleted
+    /// since, never another key's value, and accounts for every value it lets go exactly once.
+    @Test(arguments: [MemoryBackend.EvictionPolicy.lru, .tinyLFU], [1, 7, 64])
+    func randomOperationsAgreeWithAReferenceModel(policy: MemoryBackend.EvictionPolicy, bound: Int) {
+        var store = MemoryStore(maxEntries: bound, policy: policy)
+        var model: [String: Int] = [:]  // what was set and not deleted; the store holds a subset
+        var random = SplitMix64(seed: UInt64(bound) &* 31 &+ (policy == .lru ? 1 : 2))
+        var nextValue = 0
+        var released = 0
+        for _ in 0..<20_000 {
+            let key = "k\(random.next() % 100)"
+            switch random.next() % 10 {
+            case 0..<5:
+                if let found = store.value(for: key) {
+                    #expect(found.payload as? Int == model[key], "the value last set for \(key)")
+                }
+            case 5..<9:
+                nextValue += 1
+                if let displaced = store.setValue(value(nextValue), for: key) {
+                    released += 1
+                    #expect(displaced.payload is Int)
+                }
+                model[key] = nextValue
+            default:
+                if store.removeValue(for: key) != nil { released += 1 }
+                model[key] = nil
+            }
+            #expect(store.count <= bound)
+        }
+        #expect(released + store.count == nextValue, "every value stored is either held or handed back once")
+    }
+
+    /// SplitMix64: a small seeded generator, so that each run draws the same operations.
+    struct SplitMix64 {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
         }
     }
 

@@ -2,7 +2,7 @@
 /// through the region's serializer and is read back as a copy.
 ///
 /// Use it to test the serialization path without a server, or when cached values must not share
-/// state with the objects they were made from. Bounded like ``MemoryBackend`` with `maxEntries`.
+/// state with the objects they were made from. Bounded like ``MemoryBackend``, with `maxEntries` and an eviction policy.
 public final class BytesMemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend {
     private let storage: MemoryBackend
 
@@ -11,11 +11,11 @@ public final class BytesMemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBac
         storage = MemoryBackend()
     }
 
-    /// Creates a byte-storing backend holding at most `maxEntries` values.
+    /// Creates a byte-storing backend holding at most `maxEntries` values, evicting by `policy`.
     ///
     /// - Throws: `invalidConfiguration` when `maxEntries` is less than 1.
-    public init(maxEntries: Int) throws {
-        storage = try MemoryBackend(maxEntries: maxEntries)
+    public init(maxEntries: Int, policy: MemoryBackend.EvictionPolicy = .tinyLFU) throws {
+        storage = try MemoryBackend(maxEntries: maxEntries, policy: policy)
     }
 
     /// `true`: the region stores value records.

@@ -4,8 +4,8 @@
 ///
 /// Like dogpile.cache's `memory` backend it is unbounded by default and never drops stale values on
 /// its own. Give it `maxEntries` to bound it: when a new key arrives at the bound, one entry is
-/// evicted by the CLOCK (second-chance) policy, an approximation of least-recently-used in which a
-/// read only sets a flag, so reads stay as cheap as in the unbounded store.
+/// evicted by its ``EvictionPolicy``, Window TinyLFU unless you choose LRU. With TinyLFU that entry
+/// may be the new one: a key seen for the first time does not push out one used more often lately.
 ///
 /// Because values are not copied, a reference-type payload changed after it was cached changes the
 /// cached value too; cache value types.
@@ -17,19 +17,24 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
         store = LockedValue(MemoryStore(maxEntries: nil))
     }
 
-    /// Creates a memory backend holding at most `maxEntries` values.
+    /// Creates a memory backend holding at most `maxEntries` values, evicting by `policy`.
     ///
     /// - Throws: ``CacheError`` with code `invalidConfiguration` when `maxEntries` is less than 1.
-    public init(maxEntries: Int) throws {
+    public init(maxEntries: Int, policy: EvictionPolicy = .tinyLFU) throws {
         guard maxEntries >= 1 else {
             throw CacheError(.invalidConfiguration, "MemoryBackend maxEntries must be at least 1, got \(maxEntries)")
         }
-        store = LockedValue(MemoryStore(maxEntries: maxEntries))
+        store = LockedValue(MemoryStore(maxEntries: maxEntries, policy: policy))
     }
 
     /// The bound given at creation, or `nil` when unbounded.
     public var maxEntries: Int? {
         store.withLock { $0.maxEntries }
+    }
+
+    /// The policy that picks which entry to evict at the bound.
+    public var evictionPolicy: EvictionPolicy {
+        store.withLock { $0.policy }
     }
 
     /// The number of values held now, stale ones included.

@@ -1,14 +1,12 @@
-/// The storage behind ``MemoryBackend``: a key index over an array of slots, with CLOCK
-/// (second-chance) eviction when a bound is set.
+/// The storage behind ``MemoryBackend``: a key index over an array of slots and, when a bound is
+/// set, the eviction policy's bookkeeping of those slots.
 ///
-/// A plain value type so it can be tested without locks; ``MemoryBackend`` holds it in a `Mutex`.
+/// A plain value type so it can be tested without locks; ``MemoryBackend`` holds it in a mutex.
 struct MemoryStore {
     private struct Slot {
         /// `nil` marks a free slot.
         var key: String?
         var value: CachedValue
-        /// Set by reads; the clock hand clears it once before evicting the slot.
-        var referenced: Bool
     }
 
     /// Put in freed slots so they do not keep payloads alive.
@@ -17,73 +15,79 @@ struct MemoryStore {
     private var index: [String: Int] = [:]
     private var slots: [Slot] = []
     private var freeSlots: [Int] = []
-    private var hand = 0
     let maxEntries: Int?
+    let policy: MemoryBackend.EvictionPolicy
+    // One of these is set when the store is bounded. Optionals rather than an enum with payloads,
+    // so that a policy is mutated in place instead of copied out of the enum and back.
+    private var lru: LRUEviction?
+    private var tinyLFU: TinyLFUEviction?
 
-    init(maxEntries: Int?) {
+    init(maxEntries: Int?, policy: MemoryBackend.EvictionPolicy = .tinyLFU) {
         self.maxEntries = maxEntries
+        self.policy = policy
+        guard let maxEntries else { return }
+        switch policy.kind {
+        case .lru: lru = LRUEviction(capacity: maxEntries)
+        case .tinyLFU: tinyLFU = TinyLFUEviction(capacity: maxEntries)
+        }
     }
 
     var count: Int { index.count }
 
     mutating func value(for key: String) -> CachedValue? {
         guard let slot = index[key] else { return nil }
-        if maxEntries != nil {
-            slots[slot].referenced = true
-        }
+        lru?.recordRead(slot)
+        tinyLFU?.recordRead(slot)
         return slots[slot].value
     }
 
-    /// Stores `value` and returns the value it displaced (replaced or evicted), so the caller can
-    /// release it after unlocking: releasing a payload may run its `deinit`.
+    /// Stores `value` and returns the value it displaced: the one it replaced, or the one evicted to
+    /// stay within the bound, which may be `value` itself when the policy does not admit it. The
+    /// caller releases it after unlocking: releasing a payload may run its `deinit`.
     mutating func setValue(_ value: CachedValue, for key: String) -> CachedValue? {
         if let slot = index[key] {
-            defer {
-                slots[slot].value = value
-                slots[slot].referenced = true
-            }
+            lru?.recordUpdate(slot)
+            tinyLFU?.recordUpdate(slot)
+            defer { slots[slot].value = value }
             return slots[slot].value
-        }
-        var evicted: CachedValue?
-        if let maxEntries, index.count >= maxEntries {
-            evicted = evictOne()
         }
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free
-            slots[slot] = Slot(key: key, value: value, referenced: false)
+            slots[slot] = Slot(key: key, value: value)
         } else {
             slot = slots.count
-            slots.append(Slot(key: key, value: value, referenced: false))
+            slots.append(Slot(key: key, value: value))
         }
         index[key] = slot
-        return evicted
+        let victim: Int?
+        if lru != nil {
+            victim = lru!.recordInsert(slot)
+        } else if tinyLFU != nil {
+            victim = tinyLFU!.recordInsert(slot, hash: UInt64(bitPattern: Int64(key.hashValue)))
+        } else {
+            victim = nil
+        }
+        guard let victim else { return nil }
+        return free(victim)
     }
 
     /// Removes `key` and returns its value, for the caller to release after unlocking.
     mutating func removeValue(for key: String) -> CachedValue? {
-        guard let slot = index.removeValue(forKey: key) else { return nil }
-        let removed = slots[slot].value
-        slots[slot].key = nil
-        slots[slot].value = MemoryStore.emptyValue
-        freeSlots.append(slot)
-        return removed
+        guard let slot = index[key] else { return nil }
+        lru?.recordRemoval(slot)
+        tinyLFU?.recordRemoval(slot)
+        return free(slot)
     }
 
-    /// Advances the clock hand to the first occupied slot not read since the hand last passed it,
-    /// and frees that slot, returning its value. Terminates within two sweeps, since the first sweep
-    /// clears every flag.
-    private mutating func evictOne() -> CachedValue? {
-        while true {
-            if hand >= slots.count { hand = 0 }
-            let slot = hand
-            hand += 1
-            guard let key = slots[slot].key else { continue }
-            if slots[slot].referenced {
-                slots[slot].referenced = false
-            } else {
-                return removeValue(for: key)
-            }
+    /// Empties `slot`, which the policy no longer tracks, and returns its value.
+    private mutating func free(_ slot: Int) -> CachedValue {
+        if let key = slots[slot].key {
+            index[key] = nil
         }
+        let removed = slots[slot].value
+        slots[slot] = Slot(key: nil, value: MemoryStore.emptyValue)
+        freeSlots.append(slot)
+        return removed
     }
 }
