@@ -4,8 +4,8 @@
 ///
 /// Like dogpile.cache's `memory` backend it is unbounded by default and never drops stale values on
 /// its own. Give it `maxEntries` to bound it: when a new key arrives at the bound, one entry is
-/// evicted by its ``EvictionPolicy``, Window TinyLFU unless you choose LRU. With TinyLFU that entry
-/// may be the new one: a key seen for the first time does not push out one used more often lately.
+/// evicted by its ``EvictionPolicy``, Window TinyLFU unless you choose LRU. A value just stored is
+/// always kept at first; with TinyLFU, a key used once does not later push out one used more often.
 ///
 /// Because values are not copied, a reference-type payload changed after it was cached changes the
 /// cached value too; cache value types.
