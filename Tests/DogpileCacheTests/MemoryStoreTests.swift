@@ -52,6 +52,27 @@ import Testing
         #expect(survivors(.lru) == 0)
     }
 
+    /// A loop over 120 keys through a bound of 100: LRU always evicts the key needed next and never
+    /// hits; W-TinyLFU keeps most of the loop.
+    @Test func tinyLFUKeepsMostOfALoopThatLRUNeverHits() {
+        func hits(_ policy: MemoryBackend.EvictionPolicy) -> Int {
+            var store = MemoryStore(maxEntries: 100, policy: policy)
+            var hits = 0
+            for _ in 0..<50 {
+                for index in 0..<120 {
+                    if store.value(for: "loop\(index)") != nil {
+                        hits += 1
+                    } else {
+                        _ = store.setValue(value(index), for: "loop\(index)")
+                    }
+                }
+            }
+            return hits
+        }
+        #expect(hits(.lru) == 0)
+        #expect(hits(.tinyLFU) > 50 * 120 / 2)
+    }
+
     @Test func replacingAKeyDoesNotEvict() {
         var store = MemoryStore(maxEntries: 2)
         _ = store.setValue(value(1), for: "a")
