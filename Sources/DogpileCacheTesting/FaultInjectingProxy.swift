@@ -116,22 +116,18 @@ public struct FaultInjectingProxy: ProxyBackend {
 
 /// The seeded generator and fault count shared by a proxy and its copies.
 private final class FaultState: Sendable {
-    private let state: LockedValue<(generator: UInt64, injected: Int)>
+    private let state: LockedValue<(generator: SplitMix64, injected: Int)>
 
     init(seed: UInt64) {
-        state = LockedValue((seed, 0))
+        state = LockedValue((SplitMix64(seed: seed), 0))
     }
 
     var injected: Int { state.withLock { $0.injected } }
 
-    /// A number in `0..<1` (SplitMix64).
+    /// A number in `0..<1`.
     func draw() -> Double {
         state.withLock { state in
-            state.generator &+= 0x9E37_79B9_7F4A_7C15
-            var z = state.generator
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+            Double(state.generator.next() >> 11) / Double(1 << 53)
         }
     }
 

@@ -1,4 +1,5 @@
 @testable import DogpileCache
+import DogpileCacheTesting
 import Testing
 
 @Suite struct MemoryStoreTests {
@@ -127,19 +128,6 @@ import Testing
             #expect(store.count <= bound)
         }
         #expect(released + store.count == nextValue, "every value stored is either held or handed back once")
-    }
-
-    /// SplitMix64: a small seeded generator, so that each run draws the same operations.
-    struct SplitMix64 {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 
     @Test func invalidBoundIsAClearError() {
