@@ -31,6 +31,7 @@ struct ArgumentsBackend: ProxyBackend {
             "cache.local.backend": "memory",
             "cache.local.expiration_time": "300",
             "cache.local.arguments.max_entries": "1000",
+            "cache.local.arguments.eviction_policy": "lru",
             "cache.remote.backend": "test.arguments",
             "cache.remote.expiration_time": "0.5",
             "cache.remote.arguments.url": "127.0.0.1:11211, 10.0.0.1:11211",
@@ -43,6 +44,7 @@ struct ArgumentsBackend: ProxyBackend {
         try await local.configure(fromConfig: config, prefix: "cache.local.")
         #expect(local.expirationTime == .seconds(300))
         #expect((try local.backend as? MemoryBackend)?.maxEntries == 1000)
+        #expect((try local.backend as? MemoryBackend)?.evictionPolicy == .lru)
 
         let remote = CacheRegion(name: "remote")
         try await remote.configure(fromConfig: config, prefix: "cache.remote.")
@@ -100,6 +102,8 @@ struct ArgumentsBackend: ProxyBackend {
         let unknown = await message(["cache.backend": "dogpile.cache.dbm"])
         #expect(unknown?.code == .backendNotFound)
         #expect(unknown?.message.contains("'dogpile.cache.dbm'") == true)
+        let policy = await message(["cache.backend": "memory", "cache.arguments.eviction_policy": "fifo"])
+        #expect(policy?.message.contains("'cache.arguments.eviction_policy'") == true)
         let zero = await message(["cache.backend": "memory", "cache.arguments.max_entries": "0"])
         #expect(zero?.message.contains("'cache.arguments.max_entries'") == true)
         let replace = await message(["cache.backend": "memory", "cache.replace_existing_backend": "maybe"])

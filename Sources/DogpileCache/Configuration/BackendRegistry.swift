@@ -4,7 +4,8 @@ public typealias BackendFactory = @Sendable (BackendArguments) throws -> any Asy
 /// Registers `factory` under `name`, for `configure(fromConfig:prefix:)` (dogpile's
 /// `register_backend`). A later registration under the same name replaces the earlier one.
 ///
-/// Built in: `memory` (argument `max_entries`, optional) and `null`.
+/// Built in: `memory` (arguments `max_entries` and `eviction_policy`, `tiny_lfu` or `lru`, both
+/// optional) and `null`.
 public func registerBackend(name: String, factory: @escaping BackendFactory) {
     BackendRegistry.shared.register(name: name, factory: factory)
 }
@@ -15,11 +16,21 @@ final class BackendRegistry: Sendable {
 
     private let factories = LockedValue<[String: BackendFactory]>([
         "memory": { arguments in
+            let policy: MemoryBackend.EvictionPolicy
+            switch arguments.string("eviction_policy") {
+            case nil, "tiny_lfu": policy = .tinyLFU
+            case "lru": policy = .lru
+            case let other?:
+                throw CacheError(
+                    .invalidConfiguration,
+                    "'\(arguments.keyPrefix)eviction_policy' must be tiny_lfu or lru, got '\(other)'"
+                )
+            }
             guard let maxEntries = try arguments.integer("max_entries") else { return MemoryBackend() }
             guard maxEntries >= 1 else {
                 throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)max_entries' must be at least 1, got \(maxEntries)")
             }
-            return try MemoryBackend(maxEntries: maxEntries)
+            return try MemoryBackend(maxEntries: maxEntries, policy: policy)
         },
         "null": { _ in NullBackend() },
     ])
