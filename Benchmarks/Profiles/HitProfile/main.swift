@@ -10,7 +10,8 @@ import Synchronization
 // floor reads a Mutex-guarded dictionary; backend and proxies read MemoryBackend bare and through
 // three forwarding proxies; regionproxies hits a region through three forwarding proxies (async
 // reads), passthrough through three that declare they pass reads and writes through; multi gets 100
-// fresh keys at once; miss creates and stores a new key on every call; stampede runs rounds of
+// fresh keys at once; bounded hits a region on a MemoryBackend bounded at 1,000,000 entries (TinyLFU);
+// miss creates and stores a new key on every call; stampede runs rounds of
 // 10,000 callers of one missing key; reconfigure prints resident memory around that many
 // reconfigurations.
 let arguments = CommandLine.arguments
@@ -43,6 +44,8 @@ let proxiedRegion = try CacheRegion(
     backend: MemoryBackend(), expirationTime: .hours(1), wrap: [Forwarding(), Forwarding(), Forwarding()]
 )
 try await proxiedRegion.set("user:42", "a cached value")
+let boundedRegion = try CacheRegion(backend: MemoryBackend(maxEntries: 1_000_000), expirationTime: .hours(1))
+try await boundedRegion.set("user:42", "a cached value")
 let passThroughRegion = try CacheRegion(
     backend: MemoryBackend(), expirationTime: .hours(1),
     wrap: [DeclaredPassThrough(), DeclaredPassThrough(), DeclaredPassThrough()]
@@ -53,7 +56,7 @@ try await region.setMulti(Dictionary(uniqueKeysWithValues: multiKeys.map { ($0, 
 /// The operation a run repeats, decided once: comparing the mode's text on every iteration would
 /// cost more than a hit.
 enum Operation: String {
-    case miss, floor, key, samekey, heapkey, passthrough, regionproxies, multi, backend, proxies, function, region, reconfigure, stampede
+    case miss, floor, key, samekey, heapkey, bounded, passthrough, regionproxies, multi, backend, proxies, function, region, reconfigure, stampede
 }
 guard let operation = Operation(rawValue: mode) else {
     fatalError("unknown mode \(mode)")
@@ -124,6 +127,8 @@ try await Task.detached {
                         total &+= try await region.getOrCreate(functionKey) { "a cached value" }.utf8.count
                     case .heapkey:
                         total &+= try await region.getOrCreate(heapKey) { "a cached value" }.utf8.count
+                    case .bounded:
+                        total &+= try await boundedRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
                     case .passthrough:
                         total &+= try await passThroughRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
                     case .regionproxies:
