@@ -11,6 +11,7 @@ import Synchronization
 // three forwarding proxies; regionproxies hits a region through three forwarding proxies (async
 // reads), passthrough through three that declare they pass reads and writes through; multi gets 100
 // fresh keys at once; bounded hits a region on a MemoryBackend bounded at 1,000,000 entries (TinyLFU);
+// user hits a region on a user's own SynchronousCacheStorage (the generic reader);
 // miss creates and stores a new key on every call; stampede runs rounds of
 // 10,000 callers of one missing key; reconfigure prints resident memory around that many
 // reconfigurations.
@@ -44,6 +45,17 @@ let proxiedRegion = try CacheRegion(
     backend: MemoryBackend(), expirationTime: .hours(1), wrap: [Forwarding(), Forwarding(), Forwarding()]
 )
 try await proxiedRegion.set("user:42", "a cached value")
+/// A user's own in-process store, read through the region's generic synchronous reader.
+final class UserStore: SynchronousCacheStorage {
+    let inner = MemoryBackend()
+    func get(_ key: String) async throws -> CachedValue? { inner.storedValue(for: key) }
+    func set(_ key: String, _ value: CachedValue) async throws { inner.storeValue(value, for: key) }
+    func delete(_ key: String) async throws { try await inner.delete(key) }
+    func storedValue(for key: String) -> CachedValue? { inner.storedValue(for: key) }
+    func storeValues(_ entries: [(key: String, value: CachedValue)]) { inner.storeValues(entries) }
+}
+let userRegion = try CacheRegion(backend: UserStore(), expirationTime: .hours(1))
+try await userRegion.set("user:42", "a cached value")
 let boundedRegion = try CacheRegion(backend: MemoryBackend(maxEntries: 1_000_000), expirationTime: .hours(1))
 try await boundedRegion.set("user:42", "a cached value")
 let passThroughRegion = try CacheRegion(
@@ -56,7 +68,7 @@ try await region.setMulti(Dictionary(uniqueKeysWithValues: multiKeys.map { ($0, 
 /// The operation a run repeats, decided once: comparing the mode's text on every iteration would
 /// cost more than a hit.
 enum Operation: String {
-    case miss, floor, key, samekey, heapkey, bounded, passthrough, regionproxies, multi, backend, proxies, function, region, reconfigure, stampede
+    case miss, floor, key, samekey, heapkey, bounded, user, passthrough, regionproxies, multi, backend, proxies, function, region, reconfigure, stampede
 }
 guard let operation = Operation(rawValue: mode) else {
     fatalError("unknown mode \(mode)")
@@ -127,6 +139,8 @@ try await Task.detached {
                         total &+= try await region.getOrCreate(functionKey) { "a cached value" }.utf8.count
                     case .heapkey:
                         total &+= try await region.getOrCreate(heapKey) { "a cached value" }.utf8.count
+                    case .user:
+                        total &+= try await userRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
                     case .bounded:
                         total &+= try await boundedRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
                     case .passthrough:

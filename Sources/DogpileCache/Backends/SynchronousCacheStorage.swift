@@ -51,12 +51,12 @@ func synchronousStorage(
 ///
 /// Loading an existential from a stored property retains it, and that retain and its release on
 /// every hit cost more than the rest of a configuration borrow. So the storage is opened once, when a
-/// region is configured, into an object of a subclass that holds it unretained, and the hit path
-/// calls it through an unretained reference too.
+/// region is configured, into an object of a subclass that holds it at its own type, whose call
+/// costs no retain; the hit path reaches the object through an unretained reference.
 ///
-/// Safety: the object keeps its storage alive through `owner`; a ``RegionConfiguration`` keeps the
-/// object alive for its whole life; and the hit path uses it only while it borrows the configuration
-/// from a ``ConfigurationSlot``, which does not release a configuration that is borrowed.
+/// Safety: a ``RegionConfiguration`` keeps the object alive for its whole life, and the hit path
+/// uses its unretained reference only while it borrows the configuration from a
+/// ``ConfigurationSlot``, which does not release a configuration that is borrowed.
 class SynchronousReader: @unchecked Sendable {
     // @unchecked: the base class has no state; the subclasses hold immutable references to a
     // Sendable storage.
@@ -87,31 +87,27 @@ protocol ReadsAsMemoryBackend: SynchronousCacheStorage {
 /// arguments on every call (a tenth of a memory hit).
 private final class MemoryBackendReader: SynchronousReader, @unchecked Sendable {
     // @unchecked: as for the base class.
-    private let owner: MemoryBackend
-    private let storage: Unmanaged<MemoryBackend>
+    private let storage: MemoryBackend
 
     init(_ storage: MemoryBackend) {
-        self.owner = storage
-        self.storage = Unmanaged.passUnretained(storage)
+        self.storage = storage
     }
 
     override func storedValue(for key: String) -> CachedValue? {
-        storage._withUnsafeGuaranteedRef { $0.storedValue(for: key) }
+        storage.storedValue(for: key)
     }
 }
 
 /// The ``SynchronousReader`` of any other storage, of type `Storage`.
 private final class TypedSynchronousReader<Storage: SynchronousCacheStorage>: SynchronousReader, @unchecked Sendable {
     // @unchecked: as for the base class.
-    private let owner: Storage
-    private let storage: Unmanaged<Storage>
+    private let storage: Storage
 
     init(_ storage: Storage) {
-        self.owner = storage
-        self.storage = Unmanaged.passUnretained(storage)
+        self.storage = storage
     }
 
     override func storedValue(for key: String) -> CachedValue? {
-        storage._withUnsafeGuaranteedRef { $0.storedValue(for: key) }
+        storage.storedValue(for: key)
     }
 }

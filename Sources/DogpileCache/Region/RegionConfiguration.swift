@@ -20,9 +20,8 @@ final class RegionConfiguration: Sendable {
     let synchronousReads: (any SynchronousCacheStorage)?
     /// The same for writes of created values.
     let synchronousWrites: (any SynchronousCacheStorage)?
-    /// Reads `synchronousReads` on the hit path without reference counting: unretained, since
-    /// `synchronousReader` owns it for as long as this configuration lives (the proof is
-    /// ``SynchronousReader``'s Safety comment).
+    /// The reader of `synchronousReads`, unretained for the hit path: `synchronousReader` holds it
+    /// for as long as this configuration lives (the proof is ``SynchronousReader``'s Safety comment).
     private let unretainedReader: Unmanaged<SynchronousReader>?
     private let synchronousReader: SynchronousReader?
     /// The strategy when it is the default one: called directly rather than through the existential.
