@@ -17,27 +17,20 @@ struct MemoryStore {
     private var freeSlots: [Int] = []
     let maxEntries: Int?
     let policy: MemoryBackend.EvictionPolicy
-    // One of these is set when the store is bounded. Optionals rather than an enum with payloads,
-    // so that a policy is mutated in place instead of copied out of the enum and back.
-    private var lru: LRUEviction?
-    private var tinyLFU: TinyLFUEviction?
+    /// Set when the store is bounded.
+    private var eviction: SlotEviction?
 
     init(maxEntries: Int?, policy: MemoryBackend.EvictionPolicy = .tinyLFU) {
         self.maxEntries = maxEntries
         self.policy = policy
-        guard let maxEntries else { return }
-        switch policy.kind {
-        case .lru: lru = LRUEviction(capacity: maxEntries)
-        case .tinyLFU: tinyLFU = TinyLFUEviction(capacity: maxEntries)
-        }
+        eviction = maxEntries.map { SlotEviction(policy, capacity: $0) }
     }
 
     var count: Int { index.count }
 
     mutating func value(for key: String) -> CachedValue? {
         guard let slot = index[key] else { return nil }
-        lru?.recordRead(slot)
-        tinyLFU?.recordRead(slot)
+        eviction?.recordUse(slot)
         return slots[slot].value
     }
 
@@ -46,8 +39,7 @@ struct MemoryStore {
     /// caller releases it after unlocking: releasing a payload may run its `deinit`.
     mutating func setValue(_ value: CachedValue, for key: String) -> CachedValue? {
         if let slot = index[key] {
-            lru?.recordUpdate(slot)
-            tinyLFU?.recordUpdate(slot)
+            eviction?.recordUse(slot)
             defer { slots[slot].value = value }
             return slots[slot].value
         }
@@ -60,23 +52,14 @@ struct MemoryStore {
             slots.append(Slot(key: key, value: value))
         }
         index[key] = slot
-        let victim: Int?
-        if lru != nil {
-            victim = lru!.recordInsert(slot)
-        } else if tinyLFU != nil {
-            victim = tinyLFU!.recordInsert(slot, hash: UInt64(bitPattern: Int64(key.hashValue)))
-        } else {
-            victim = nil
-        }
-        guard let victim else { return nil }
+        guard let victim = eviction?.recordInsert(slot, key: key) else { return nil }
         return free(victim)
     }
 
     /// Removes `key` and returns its value, for the caller to release after unlocking.
     mutating func removeValue(for key: String) -> CachedValue? {
         guard let slot = index[key] else { return nil }
-        lru?.recordRemoval(slot)
-        tinyLFU?.recordRemoval(slot)
+        eviction?.recordRemoval(slot)
         return free(slot)
     }
 

@@ -26,11 +26,6 @@ struct LRUEviction {
         return victim
     }
 
-    /// A value replaced in place, which counts as a use.
-    mutating func recordUpdate(_ slot: Int) {
-        recordRead(slot)
-    }
-
     /// An entry removed from `slot` by the store (deleted, not evicted).
     mutating func recordRemoval(_ slot: Int) {
         order.remove(slot)

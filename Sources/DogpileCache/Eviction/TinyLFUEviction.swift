@@ -53,11 +53,6 @@ struct TinyLFUEviction {
         }
     }
 
-    /// A value replaced in place, which counts as a use.
-    mutating func recordUpdate(_ slot: Int) {
-        recordRead(slot)
-    }
-
     /// A new entry in `slot`, whose key has `hash`; returns the slot to evict when the store is over
     /// capacity (already forgotten here).
     mutating func recordInsert(_ slot: Int, hash: UInt64) -> Int? {
@@ -70,9 +65,10 @@ struct TinyLFUEviction {
         }
         order.moveToFront(candidate, of: Self.probation)
         guard count > capacity else { return nil }
+        // The candidate is probation's front; its last entry is another one unless it is alone.
         let victim = order.last(of: Self.probation).flatMap { $0 == candidate ? nil : $0 }
             ?? order.last(of: Self.protected)
-        guard let victim, victim != candidate else {
+        guard let victim else {
             order.remove(candidate)
             return candidate
         }
