@@ -71,7 +71,9 @@ struct MemcachedFaultToleranceTests {
     @Test func aFrozenServerNeverBlocksTheCooperativePool() async throws {
         let server = try await MemcachedProcess()
         var configuration = Self.configuration([server.server])
-        configuration.pollTimeout = .seconds(5)
+        // Longer than the test can take to reach its checks however slowly it runs (under
+        // ThreadSanitizer, beside other suites): the calls wait until the server thaws, never time out.
+        configuration.pollTimeout = .seconds(40)
         let backend = try MemcachedBackend(configuration: configuration)
         let region = try CacheRegion(backend: backend, expirationTime: .seconds(60))
         let warm = uniqueKey("warm")
@@ -80,10 +82,11 @@ struct MemcachedFaultToleranceTests {
         server.freeze()
         let finished = LockedValue(0)
         let accepted = backend.requestCounts.accepted
-        let calls = (0..<32).map { index in
+        let keys = (0..<32).map { uniqueKey("frozen\($0)") }
+        let calls = keys.indices.map { index in
             Task {
                 defer { finished.withLock { $0 += 1 } }
-                return try await region.getOrCreate(uniqueKey("frozen\(index)")) { index }
+                return try await region.getOrCreate(keys[index]) { index }
             }
         }
         // Every read is queued or on a worker waiting for the frozen server.
@@ -101,12 +104,11 @@ struct MemcachedFaultToleranceTests {
         #expect(await unrelated.value == 200)
         #expect(finished.withLock { $0 } == 0, "the cache calls were still waiting for the frozen server")
 
-        for (index, call) in calls.enumerated() {
-            #expect(try await call.value == index, "fail-open: the creator's value")
-        }
-        #expect(region.statistics.backendErrors >= 32)
         server.thaw()
-        try await Self.waitForRecovery(backend, key: uniqueKey("thawed"))
+        for (index, call) in calls.enumerated() {
+            #expect(try await call.value == index, "a miss once the server answers: the creator's value")
+        }
+        #expect(try await region.getOrCreate(keys[0]) { -1 } == 0, "and stored")
         await backend.shutdown()
     }
 
