@@ -23,10 +23,10 @@ final class CountedBackend: SynchronousCacheStorage {
     }
 
     func get(_ key: String) async throws -> CachedValue? { storage.storedValue(for: key) }
-    func set(_ key: String, _ value: CachedValue) async throws { storage.storeValues([(key, value)]) }
+    func set(_ key: String, _ value: CachedValue) async throws { try storage.storeValues([(key, value)]) }
     func delete(_ key: String) async throws { try await storage.delete(key) }
     func storedValue(for key: String) -> CachedValue? { storage.storedValue(for: key) }
-    func storeValues(_ entries: [(key: String, value: CachedValue)]) throws { storage.storeValues(entries) }
+    func storeValues(_ entries: [(key: String, value: CachedValue)]) throws { try storage.storeValues(entries) }
 }
 
 @Suite(.timeLimit(.minutes(1))) struct ConfigurationLifetimeTests {

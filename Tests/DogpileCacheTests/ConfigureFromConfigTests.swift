@@ -32,6 +32,8 @@ struct ArgumentsBackend: ProxyBackend {
             "cache.local.expiration_time": "300",
             "cache.local.arguments.max_entries": "1000",
             "cache.local.arguments.eviction_policy": "lru",
+            "cache.local.arguments.max_weight": "1000000",
+            "cache.local.arguments.shard_count": "3",
             "cache.remote.backend": "test.arguments",
             "cache.remote.expiration_time": "0.5",
             "cache.remote.arguments.url": "127.0.0.1:11211, 10.0.0.1:11211",
@@ -45,6 +47,8 @@ struct ArgumentsBackend: ProxyBackend {
         #expect(local.expirationTime == .seconds(300))
         #expect((try local.backend as? MemoryBackend)?.maxEntries == 1000)
         #expect((try local.backend as? MemoryBackend)?.evictionPolicy == .lru)
+        #expect((try local.backend as? MemoryBackend)?.configuration.maxWeight == 1_000_000)
+        #expect((try local.backend as? MemoryBackend)?.configuration.shardCount == 3)
 
         let remote = CacheRegion(name: "remote")
         try await remote.configure(fromConfig: config, prefix: "cache.remote.")
@@ -106,6 +110,10 @@ struct ArgumentsBackend: ProxyBackend {
         #expect(policy?.message.contains("'cache.arguments.eviction_policy'") == true)
         let zero = await message(["cache.backend": "memory", "cache.arguments.max_entries": "0"])
         #expect(zero?.message.contains("'cache.arguments.max_entries'") == true)
+        let weight = await message(["cache.backend": "memory", "cache.arguments.max_weight": "-1"])
+        #expect(weight?.message.contains("'cache.arguments.max_weight'") == true)
+        let shards = await message(["cache.backend": "memory", "cache.arguments.shard_count": "0"])
+        #expect(shards?.message.contains("'cache.arguments.shard_count'") == true)
         let replace = await message(["cache.backend": "memory", "cache.replace_existing_backend": "maybe"])
         #expect(replace?.message.contains("'cache.replace_existing_backend'") == true)
     }

@@ -63,16 +63,16 @@ import Testing
     }
 
     @Test func lruEvictsTheLeastRecentlyUsed() {
-        var lru = LRUEviction(capacity: 3)
-        #expect(lru.recordInsert(0) == nil)
-        #expect(lru.recordInsert(1) == nil)
-        #expect(lru.recordInsert(2) == nil)
+        var lru = LRUEviction()
+        #expect(lru.insert(0, capacity: 3) == nil)
+        #expect(lru.insert(1, capacity: 3) == nil)
+        #expect(lru.insert(2, capacity: 3) == nil)
         lru.recordRead(0)
-        #expect(lru.recordInsert(3) == 1)
+        #expect(lru.insert(3, capacity: 3) == 1)
         #expect(lru.slotsInOrder == [3, 0, 2])
         lru.recordRemoval(0)
-        #expect(lru.recordInsert(4) == nil)
-        #expect(lru.recordInsert(5) == 2)
+        #expect(lru.insert(4, capacity: 3) == nil)
+        #expect(lru.insert(5, capacity: 3) == 2)
         #expect(lru.count == 3)
     }
 
@@ -83,7 +83,7 @@ import Testing
         #expect(policy.protectedCapacity == 79)
         func hash(_ slot: Int) -> UInt64 { UInt64(slot + 1) &* 0x9E37_79B9_7F4A_7C15 }
         for slot in 0..<100 {
-            #expect(policy.recordInsert(slot, hash: hash(slot)) == nil)
+            #expect(policy.insert(slot, hash: hash(slot)) == nil)
         }
         #expect(policy.count == 100)
         // Slots 0..<10 are read often: they move to the protected part.
@@ -95,7 +95,7 @@ import Testing
         // never a frequent key.
         var evicted = Set<Int>()
         for slot in 100..<600 {
-            if let victim = policy.recordInsert(slot, hash: hash(slot)) {
+            if let victim = policy.insert(slot, hash: hash(slot)) {
                 evicted.insert(victim)
             }
             #expect(policy.count <= 100)
@@ -107,7 +107,7 @@ import Testing
     @Test func tinyLFUPromotesFromProbationAndDemotesTheProtectedOverflow() {
         var policy = TinyLFUEviction(capacity: 10)  // window 1, protected 7
         for slot in 0..<10 {
-            _ = policy.recordInsert(slot, hash: UInt64(slot) &+ 1)
+            _ = policy.insert(slot, hash: UInt64(slot) &+ 1)
         }
         #expect(policy.parts.window == [9])
         #expect(policy.parts.probation.count == 9)
@@ -120,5 +120,21 @@ import Testing
         policy.recordRemoval(3)
         #expect(policy.count == 9)
         #expect(!policy.parts.protected.contains(3))
+    }
+}
+
+extension LRUEviction {
+    /// An insert as a store of `capacity` entries makes it: the slot evicted, if it is then over.
+    fileprivate mutating func insert(_ slot: Int, capacity: Int) -> Int? {
+        recordInsert(slot)
+        return count > capacity ? evict() : nil
+    }
+}
+
+extension TinyLFUEviction {
+    /// An insert as a store bounded by the policy's capacity makes it: the slot evicted, if any.
+    fileprivate mutating func insert(_ slot: Int, hash: UInt64) -> Int? {
+        recordInsert(slot, hash: hash)
+        return count > fixedCapacity! ? evict() : nil
     }
 }

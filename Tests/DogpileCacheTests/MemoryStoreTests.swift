@@ -10,7 +10,7 @@ import Testing
     @Test func unboundedKeepsEverything() {
         var store = MemoryStore(maxEntries: nil)
         for index in 0..<1000 {
-            _ = store.setValue(value(index), for: "k\(index)")
+            store.set(value(index), for: "k\(index)")
         }
         #expect(store.count == 1000)
         #expect(store.value(for: "k0")?.payload as? Int == 0)
@@ -19,11 +19,11 @@ import Testing
 
     @Test func lruEvictsTheLeastRecentlyUsed() {
         var store = MemoryStore(maxEntries: 3, policy: .lru)
-        _ = store.setValue(value(1), for: "a")
-        _ = store.setValue(value(2), for: "b")
-        _ = store.setValue(value(3), for: "c")
+        store.set(value(1), for: "a")
+        store.set(value(2), for: "b")
+        store.set(value(3), for: "c")
         _ = store.value(for: "a")
-        #expect(store.setValue(value(4), for: "d")?.payload as? Int == 2, "b, the least recently used, is evicted")
+        #expect(store.set(value(4), for: "d").map(\.value.payload) as? [Int] == [2], "b, the least recently used, is evicted")
         #expect(store.count == 3)
         #expect(store.value(for: "a")?.payload as? Int == 1)
         #expect(store.value(for: "b") == nil)
@@ -37,11 +37,11 @@ import Testing
     @Test func tinyLFUKeepsFrequentKeysThroughAScanThatFlushesLRU() {
         func survivors(_ policy: MemoryBackend.EvictionPolicy) -> Int {
             var store = MemoryStore(maxEntries: 100, policy: policy)
-            for index in 0..<100 { _ = store.setValue(value(index), for: "k\(index)") }
+            for index in 0..<100 { store.set(value(index), for: "k\(index)") }
             for _ in 0..<5 {
                 for index in 0..<10 { _ = store.value(for: "k\(index)") }
             }
-            for index in 0..<500 { _ = store.setValue(value(index), for: "scan\(index)") }
+            for index in 0..<500 { store.set(value(index), for: "scan\(index)") }
             #expect(store.count == 100)
             var kept = 0
             for index in 0..<10 where store.value(for: "k\(index)")?.payload as? Int == index {
@@ -64,7 +64,7 @@ import Testing
                     if store.value(for: "loop\(index)") != nil {
                         hits += 1
                     } else {
-                        _ = store.setValue(value(index), for: "loop\(index)")
+                        store.set(value(index), for: "loop\(index)")
                     }
                 }
             }
@@ -76,9 +76,9 @@ import Testing
 
     @Test func replacingAKeyDoesNotEvict() {
         var store = MemoryStore(maxEntries: 2)
-        _ = store.setValue(value(1), for: "a")
-        _ = store.setValue(value(2), for: "b")
-        _ = store.setValue(value(3), for: "a")
+        store.set(value(1), for: "a")
+        store.set(value(2), for: "b")
+        store.set(value(3), for: "a")
         #expect(store.count == 2)
         #expect(store.value(for: "a")?.payload as? Int == 3)
         #expect(store.value(for: "b")?.payload as? Int == 2)
@@ -86,54 +86,117 @@ import Testing
 
     @Test func deletedSlotsAreReused() {
         var store = MemoryStore(maxEntries: 2)
-        _ = store.setValue(value(1), for: "a")
-        _ = store.setValue(value(2), for: "b")
-        _ = store.removeValue(for: "a")
-        _ = store.setValue(value(3), for: "c")
+        store.set(value(1), for: "a")
+        store.set(value(2), for: "b")
+        store.remove("a")
+        store.set(value(3), for: "c")
         #expect(store.count == 2)
         #expect(store.value(for: "b")?.payload as? Int == 2)
         #expect(store.value(for: "c")?.payload as? Int == 3)
-        _ = store.removeValue(for: "missing")
+        store.remove("missing")
         #expect(store.count == 2)
     }
 
-    /// Random reads, writes and deletes against a dictionary as the reference model: the store never
-    /// holds more than its bound, never returns a value for a key that was not set or was deleted
-    /// since, never another key's value, and accounts for every value it lets go exactly once.
-    @Test(arguments: [MemoryBackend.EvictionPolicy.lru, .tinyLFU], [1, 7, 64])
-    func randomOperationsAgreeWithAReferenceModel(policy: MemoryBackend.EvictionPolicy, bound: Int) {
-        var store = MemoryStore(maxEntries: bound, policy: policy)
-        var model: [String: Int] = [:]  // what was set and not deleted; the store holds a subset
-        var random = SplitMix64(seed: UInt64(bound) &* 31 &+ (policy == .lru ? 1 : 2))
+    /// Random reads, writes and deletes against a reference model of what the store holds: the
+    /// store never goes over a bound, returns exactly the value last set for a key it holds (never a
+    /// deleted one, never another key's), and reports every value that leaves once, with its cause:
+    /// `replaced` and `explicit` for the value the model holds, `size` or `weight` only when a set
+    /// took the store over that bound.
+    @Test(arguments: [MemoryBackend.EvictionPolicy.lru, .tinyLFU], [(1, nil), (7, nil), (64, nil), (nil, 50), (16, 40)] as [(Int?, Int?)])
+    func randomOperationsAgreeWithAReferenceModel(policy: MemoryBackend.EvictionPolicy, bounds: (entries: Int?, weight: Int?)) {
+        var store = MemoryStore(maxEntries: bounds.entries, maxWeight: bounds.weight, policy: policy)
+        var held: [String: (value: Int, weight: Int)] = [:]
+        var reported = Set<Int>()
+        var random = SplitMix64(seed: UInt64(bounds.entries ?? 0) &* 31 &+ UInt64(bounds.weight ?? 0) &+ (policy == .lru ? 1 : 2))
         var nextValue = 0
-        var released = 0
         for _ in 0..<20_000 {
             let key = "k\(random.next() % 100)"
+            var removals: [MemoryBackend.Eviction]
+            var allowed: Set<MemoryBackend.Eviction.Cause>
+            var stored: (value: Int, weight: Int)?
             switch random.next() % 10 {
             case 0..<5:
-                if let found = store.value(for: key) {
-                    #expect(found.payload as? Int == model[key], "the value last set for \(key)")
-                }
+                #expect(store.value(for: key)?.payload as? Int == held[key]?.value, "the value last set for \(key)")
+                continue
             case 5..<9:
                 nextValue += 1
-                if let displaced = store.setValue(value(nextValue), for: key) {
-                    released += 1
-                    #expect(displaced.payload is Int)
-                }
-                model[key] = nextValue
+                let weight = Int(random.next() % 13)
+                removals = store.set(value(nextValue), for: key, weight: weight)
+                allowed = [.replaced]
+                if bounds.entries != nil { allowed.insert(.size) }
+                if bounds.weight != nil { allowed.insert(.weight) }
+                stored = (nextValue, weight)
             default:
-                if store.removeValue(for: key) != nil { released += 1 }
-                model[key] = nil
+                removals = store.remove(key)
+                allowed = [.explicit]
+                if held[key] == nil { #expect(removals.isEmpty) }
             }
-            #expect(store.count <= bound)
+            for removal in removals {
+                let payload = removal.value.payload as? Int ?? -1
+                if removal.key == key, payload == stored?.value {
+                    // The value just set, evicted at once.
+                    #expect(removal.cause.isEviction)
+                    stored = nil
+                } else {
+                    #expect(payload == held[removal.key]?.value, "\(removal.cause) reports the value held for \(removal.key)")
+                    held[removal.key] = nil
+                }
+                #expect(allowed.contains(removal.cause), "\(removal.cause) is not a cause for this operation")
+                #expect(reported.insert(payload).inserted, "value \(payload) reported twice")
+            }
+            if let stored { held[key] = stored }
+            if let maxEntries = bounds.entries { #expect(store.count <= maxEntries) }
+            if let maxWeight = bounds.weight { #expect(store.totalWeight <= maxWeight) }
+            #expect(store.count == held.count)
+            if bounds.weight != nil { #expect(store.totalWeight == held.values.reduce(0) { $0 + $1.weight }) }
         }
-        #expect(released + store.count == nextValue, "every value stored is either held or handed back once")
+        #expect(reported.count + store.count == nextValue, "every value stored is either held or reported once")
+    }
+
+    @Test func anEntryHeavierThanTheBoundIsNeverKeptAndTakesTheOldValueOut() {
+        var store = MemoryStore(maxEntries: nil, maxWeight: 10)
+        store.set(value(1), for: "a", weight: 4)
+        store.set(value(2), for: "b", weight: 4)
+        let removals = store.set(value(3), for: "a", weight: 11)
+        #expect(removals.map(\.cause) == [.replaced, .weight])
+        #expect(removals.map { $0.value.payload as? Int } == [1, 3])
+        #expect(store.value(for: "a") == nil, "neither the old value nor the new one")
+        #expect(store.value(for: "b")?.payload as? Int == 2, "and nothing else goes")
+        #expect(store.totalWeight == 4)
+    }
+
+    @Test func aHeavyEntryEvictsAsManyAsItNeeds() {
+        var store = MemoryStore(maxEntries: nil, maxWeight: 10, policy: .lru)
+        for index in 0..<5 { store.set(value(index), for: "k\(index)", weight: 2) }
+        let removals = store.set(value(9), for: "heavy", weight: 7)
+        #expect(removals.map { $0.value.payload as? Int } == [0, 1, 2, 3], "the least recently used, until 17 is down to 10")
+        #expect(removals.allSatisfy { $0.cause == .weight })
+        #expect(store.totalWeight == 9)
+        #expect(store.value(for: "k4")?.payload as? Int == 4)
     }
 
     @Test func invalidBoundIsAClearError() {
         #expect(throws: CacheError(.invalidConfiguration, "")) {
             try MemoryBackend(maxEntries: 0)
         }
+    }
+}
+
+extension MemoryStore {
+    /// Stores `value` and returns what left the store.
+    @discardableResult
+    fileprivate mutating func set(_ value: CachedValue, for key: String, weight: Int = 0) -> [MemoryBackend.Eviction] {
+        var removed = RemovedValues()
+        setValue(value, for: key, weight: weight, removed: &removed)
+        return removed.all
+    }
+
+    /// Deletes `key` and returns what left the store.
+    @discardableResult
+    fileprivate mutating func remove(_ key: String) -> [MemoryBackend.Eviction] {
+        var removed = RemovedValues()
+        removeValue(for: key, removed: &removed)
+        return removed.all
     }
 }
 

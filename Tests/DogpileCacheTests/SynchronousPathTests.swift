@@ -19,7 +19,7 @@ final class CountingStorage: SynchronousCacheStorage {
         synchronousReads.add(1, ordering: .relaxed)
         return storage.storedValue(for: key)
     }
-    func storeValues(_ entries: [(key: String, value: CachedValue)]) { storage.storeValues(entries) }
+    func storeValues(_ entries: [(key: String, value: CachedValue)]) throws { try storage.storeValues(entries) }
 }
 
 /// A proxy that declares it leaves reads and writes alone.

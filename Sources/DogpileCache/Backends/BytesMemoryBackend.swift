@@ -2,7 +2,7 @@
 /// through the region's serializer and is read back as a copy.
 ///
 /// Use it to test the serialization path without a server, or when cached values must not share
-/// state with the objects they were made from. Bounded like ``MemoryBackend``, with `maxEntries` and an eviction policy.
+/// state with the objects they were made from. Bounded like ``MemoryBackend``, by entries, weight or both.
 public final class BytesMemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend {
     private let storage: MemoryBackend
 
@@ -17,6 +17,17 @@ public final class BytesMemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBac
     public init(maxEntries: Int, policy: MemoryBackend.EvictionPolicy = .tinyLFU) throws {
         storage = try MemoryBackend(maxEntries: maxEntries, policy: policy)
     }
+
+    /// Creates a byte-storing backend bounded, split and observed as `configuration` says; its
+    /// weigher and eviction listener see the value records as stored, with `[UInt8]` payloads.
+    ///
+    /// - Throws: `invalidConfiguration` naming a setting out of range.
+    public init(configuration: MemoryBackend.Configuration) throws {
+        storage = try MemoryBackend(configuration: configuration)
+    }
+
+    /// The configuration the backend was made with.
+    public var configuration: MemoryBackend.Configuration { storage.configuration }
 
     /// `true`: the region stores value records.
     public var storesBytes: Bool { true }
@@ -46,23 +57,26 @@ public final class BytesMemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBac
 
     /// Stores a record.
     ///
-    /// - Throws: `serializationFailed` when the payload is not bytes.
+    /// - Throws: `serializationFailed` when the payload is not bytes, `invalidConfiguration` when
+    ///   the weigher returns a negative weight.
     public nonisolated(nonsending) func set(_ key: String, _ value: CachedValue) async throws {
         try storeValues([(key, value)])
     }
 
     /// Stores every record.
     ///
-    /// - Throws: `serializationFailed` when a payload is not bytes; nothing is stored then.
+    /// - Throws: `serializationFailed` when a payload is not bytes, `invalidConfiguration` when the
+    ///   weigher returns a negative weight; nothing is stored then.
     public nonisolated(nonsending) func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
         try storeValues(entries)
     }
 
     /// Stores every record without suspending.
     ///
-    /// - Throws: `serializationFailed` when a payload is not bytes; nothing is stored then.
+    /// - Throws: `serializationFailed` when a payload is not bytes, `invalidConfiguration` when the
+    ///   weigher returns a negative weight; nothing is stored then.
     public func storeValues(_ entries: [(key: String, value: CachedValue)]) throws {
-        storage.storeValues(try entries.map { (key: $0.key, value: try Self.checked($0.value)) })
+        try storage.storeValues(try entries.map { (key: $0.key, value: try Self.checked($0.value)) })
     }
 
     /// Removes `key` if present.

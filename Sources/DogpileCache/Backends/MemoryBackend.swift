@@ -3,43 +3,108 @@
 /// An in-process backend that keeps values as they are: no copy, no encoding.
 ///
 /// Like dogpile.cache's `memory` backend it is unbounded by default and never drops stale values on
-/// its own. Give it `maxEntries` to bound it: when a new key arrives at the bound, one entry is
-/// evicted by its ``EvictionPolicy``, Window TinyLFU unless you choose LRU. A value just stored is
-/// always kept at first; with TinyLFU, a key used once does not later push out one used more often.
+/// its own. Bound it by entries, by weight or both with a ``Configuration``: when a store operation
+/// goes over a bound, entries are evicted by the ``EvictionPolicy``, Window TinyLFU unless you choose
+/// LRU. A value just stored is always kept at first; with TinyLFU, a key used once does not later
+/// push out one used more often. ``Configuration/onEviction`` hears of every value that leaves.
+///
+/// The store is split by key hash into shards, each with its own lock, so that threads on different
+/// keys rarely wait for each other.
 ///
 /// Because values are not copied, a reference-type payload changed after it was cached changes the
 /// cached value too; cache value types.
 public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend {
-    private let store: LockedValue<MemoryStore>
+    private let shards: [LockedValue<MemoryStore>]
+    /// The configuration the backend was made with.
+    public let configuration: Configuration
+    private let weighs: Bool
 
     /// Creates an unbounded memory backend.
-    public init() {
-        store = LockedValue(MemoryStore(maxEntries: nil))
+    public convenience init() {
+        // The default configuration is valid.
+        try! self.init(configuration: Configuration())
     }
 
     /// Creates a memory backend holding at most `maxEntries` values, evicting by `policy`.
     ///
     /// - Throws: ``CacheError`` with code `invalidConfiguration` when `maxEntries` is less than 1.
-    public init(maxEntries: Int, policy: EvictionPolicy = .tinyLFU) throws {
-        guard maxEntries >= 1 else {
-            throw CacheError(.invalidConfiguration, "MemoryBackend maxEntries must be at least 1, got \(maxEntries)")
+    public convenience init(maxEntries: Int, policy: EvictionPolicy = .tinyLFU) throws {
+        try self.init(configuration: Configuration(maxEntries: maxEntries, evictionPolicy: policy))
+    }
+
+    /// Creates a memory backend bounded, split and observed as `configuration` says.
+    ///
+    /// - Throws: ``CacheError`` with code `invalidConfiguration` naming a setting out of range.
+    public init(configuration: Configuration) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        weighs = configuration.maxWeight != nil
+        let shardCount = configuration.effectiveShardCount
+        shards = (0..<shardCount).map { shard in
+            LockedValue(MemoryStore(
+                maxEntries: configuration.maxEntries.map { Self.share(of: $0, shard: shard, shardCount: shardCount) },
+                maxWeight: configuration.maxWeight.map { Self.share(of: $0, shard: shard, shardCount: shardCount) },
+                policy: configuration.evictionPolicy
+            ))
         }
-        store = LockedValue(MemoryStore(maxEntries: maxEntries, policy: policy))
     }
 
-    /// The bound given at creation, or `nil` when unbounded.
+    /// Shard `shard`'s part of `bound`: the bound divided, the remainder spread over the first
+    /// shards, so that the parts add up to exactly `bound`.
+    private static func share(of bound: Int, shard: Int, shardCount: Int) -> Int {
+        bound / shardCount + (shard < bound % shardCount ? 1 : 0)
+    }
+
+    /// The bound on entries, or `nil` when there is none.
     public var maxEntries: Int? {
-        store.withLock { $0.maxEntries }
+        configuration.maxEntries
     }
 
-    /// The policy that picks which entry to evict at the bound.
+    /// The policy that picks which entry to evict at a bound.
     public var evictionPolicy: EvictionPolicy {
-        store.withLock { $0.policy }
+        configuration.evictionPolicy
     }
 
     /// The number of values held now, stale ones included.
     public var count: Int {
-        store.withLock { $0.count }
+        shards.reduce(0) { total, shard in total + shard.withLock { $0.count } }
+    }
+
+    /// The total weight of the values held now, by the configuration's weigher; 0 unless
+    /// ``Configuration/maxWeight`` is set.
+    public var totalWeight: Int {
+        shards.reduce(0) { total, shard in total + shard.withLock { $0.totalWeight } }
+    }
+
+    /// The shard that holds `key`.
+    @inline(__always)
+    private func shard(for key: String) -> LockedValue<MemoryStore> {
+        if shards.count == 1 {
+            return shards[0]
+        }
+        // Range reduction by multiplication: the high word of hash × count is in 0..<count.
+        let hash = UInt(bitPattern: key.hashValue)
+        return shards[Int(hash.multipliedFullWidth(by: UInt(shards.count)).high)]
+    }
+
+    /// Hands what an operation removed to the eviction listener, after the lock; the values are
+    /// released when `removed` goes, also after the lock.
+    private func report(_ removed: RemovedValues) {
+        if let listener = configuration.onEviction {
+            removed.report(to: listener)
+        }
+    }
+
+    /// The weight of `value` under `key`, when the store is bounded by weight.
+    ///
+    /// - Throws: `invalidConfiguration` when the weigher returns a negative weight.
+    private func weight(of value: CachedValue, for key: String) throws -> Int {
+        guard weighs else { return 0 }
+        let weight = configuration.weigher(key, value)
+        guard weight >= 0 else {
+            throw CacheError(.invalidConfiguration, "MemoryBackend's weigher returned \(weight) for key '\(key)'; weights must not be negative")
+        }
+        return weight
     }
 
     /// The value stored under `key`, or `nil`.
@@ -49,53 +114,74 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
 
     /// The value stored under `key`, or `nil`, read without suspending.
     public func storedValue(for key: String) -> CachedValue? {
-        store.withLock { $0.value(for: key) }
+        shard(for: key).withLock { $0.value(for: key) }
     }
 
-    /// The values stored under `keys`, in order, read under one lock.
+    /// The values stored under `keys`, in order.
     public nonisolated(nonsending) func getMulti(_ keys: [String]) async throws -> [CachedValue?] {
         storedValues(for: keys)
     }
 
-    /// The values stored under `keys`, in order, read under one lock without suspending.
+    /// The values stored under `keys`, in order, read without suspending.
     public func storedValues(for keys: [String]) -> [CachedValue?] {
-        store.withLock { store in keys.map { store.value(for: $0) } }
+        if shards.count == 1 {
+            return shards[0].withLock { store in keys.map { store.value(for: $0) } }
+        }
+        return keys.map { storedValue(for: $0) }
     }
 
     /// Stores `value` under `key`.
+    ///
+    /// - Throws: `invalidConfiguration` when the weigher returns a negative weight.
     public nonisolated(nonsending) func set(_ key: String, _ value: CachedValue) async throws {
-        storeValue(value, for: key)
+        try storeValue(value, for: key)
     }
 
     /// Stores `value` under `key` without suspending.
-    public func storeValue(_ value: CachedValue, for key: String) {
-        // The displaced value is released here, after the lock: a payload's deinit may call back in.
-        _ = store.withLock { $0.setValue(value, for: key) }
+    ///
+    /// - Throws: `invalidConfiguration` when the weigher returns a negative weight.
+    public func storeValue(_ value: CachedValue, for key: String) throws {
+        let weight = try weight(of: value, for: key)
+        var removed = RemovedValues()
+        shard(for: key).withLock { $0.setValue(value, for: key, weight: weight, removed: &removed) }
+        report(removed)
     }
 
-    /// Stores every entry under one lock.
+    /// Stores every entry, later entries winning for repeated keys.
+    ///
+    /// - Throws: `invalidConfiguration` when the weigher returns a negative weight; nothing is
+    ///   stored then.
     public nonisolated(nonsending) func setMulti(_ entries: [(key: String, value: CachedValue)]) async throws {
-        storeValues(entries)
+        try storeValues(entries)
     }
 
-    /// Stores every entry under one lock without suspending.
-    public func storeValues(_ entries: [(key: String, value: CachedValue)]) {
-        // The displaced values are released here, after the lock.
-        _ = store.withLock { store in
-            entries.map { store.setValue($0.value, for: $0.key) }
+    /// Stores every entry without suspending, later entries winning for repeated keys.
+    ///
+    /// - Throws: `invalidConfiguration` when the weigher returns a negative weight; nothing is
+    ///   stored then.
+    public func storeValues(_ entries: [(key: String, value: CachedValue)]) throws {
+        let weights = try entries.map { try weight(of: $0.value, for: $0.key) }
+        var removed = RemovedValues()
+        for (entry, weight) in zip(entries, weights) {
+            shard(for: entry.key).withLock { $0.setValue(entry.value, for: entry.key, weight: weight, removed: &removed) }
         }
+        report(removed)
     }
 
     /// Removes `key` if present.
     public nonisolated(nonsending) func delete(_ key: String) async throws {
-        _ = store.withLock { $0.removeValue(for: key) }
+        var removed = RemovedValues()
+        shard(for: key).withLock { $0.removeValue(for: key, removed: &removed) }
+        report(removed)
     }
 
-    /// Removes every key in `keys` under one lock.
+    /// Removes every key in `keys`.
     public nonisolated(nonsending) func deleteMulti(_ keys: [String]) async throws {
-        _ = store.withLock { store in
-            keys.map { store.removeValue(for: $0) }
+        var removed = RemovedValues()
+        for key in keys {
+            shard(for: key).withLock { $0.removeValue(for: key, removed: &removed) }
         }
+        report(removed)
     }
 }
 

@@ -1,7 +1,9 @@
-/// The storage behind ``MemoryBackend``: a key index over an array of slots and, when a bound is
-/// set, the eviction policy's bookkeeping of those slots.
+/// One part of a ``MemoryBackend``: a key index over an array of slots, the weight of each entry
+/// when a weight bound is set, and, when any bound is set, the eviction policy's bookkeeping.
 ///
-/// A plain value type so it can be tested without locks; ``MemoryBackend`` holds it in a mutex.
+/// A plain value type so it can be tested without locks; ``MemoryBackend`` holds each part in a
+/// mutex. Every operation reports what left the store in a ``RemovedValues``, which the caller
+/// releases after unlocking: releasing a payload may run its `deinit`.
 struct MemoryStore {
     private struct Slot {
         /// `nil` marks a free slot.
@@ -15,15 +17,25 @@ struct MemoryStore {
     private var index: [String: Int] = [:]
     private var slots: [Slot] = []
     private var freeSlots: [Int] = []
+    /// Each slot's weight, when the store is bounded by weight; else empty.
+    private var weights: [Int] = []
+    /// The bound on entries, or `nil`.
     let maxEntries: Int?
-    let policy: MemoryBackend.EvictionPolicy
+    /// The bound on total weight, or `nil`.
+    let maxWeight: Int?
+    /// The total weight of the entries held (0 unless bounded by weight).
+    private(set) var totalWeight = 0
     /// Set when the store is bounded.
     private var eviction: SlotEviction?
 
-    init(maxEntries: Int?, policy: MemoryBackend.EvictionPolicy = .tinyLFU) {
+    /// A store holding at most `maxEntries` entries and `maxWeight` weight (`nil`: no such bound),
+    /// evicting by `policy`.
+    init(maxEntries: Int?, maxWeight: Int? = nil, policy: MemoryBackend.EvictionPolicy = .tinyLFU) {
         self.maxEntries = maxEntries
-        self.policy = policy
-        eviction = maxEntries.map { SlotEviction(policy, capacity: $0) }
+        self.maxWeight = maxWeight
+        if maxEntries != nil || maxWeight != nil {
+            eviction = SlotEviction(policy, capacity: maxEntries)
+        }
     }
 
     var count: Int { index.count }
@@ -34,43 +46,73 @@ struct MemoryStore {
         return slots[slot].value
     }
 
-    /// Stores `value` and returns the value it displaced: the one it replaced, or the one evicted to
-    /// stay within the bound, which may be `value` itself when the policy does not admit it. The
-    /// caller releases it after unlocking: releasing a payload may run its `deinit`.
-    mutating func setValue(_ value: CachedValue, for key: String) -> CachedValue? {
+    /// Stores `value`, of `weight` (ignored unless the store is bounded by weight), and records in
+    /// `removed` the value it replaced and those evicted to stay within the bounds, which may
+    /// include `value` itself.
+    mutating func setValue(_ value: CachedValue, for key: String, weight: Int = 0, removed: inout RemovedValues) {
+        if let maxWeight, weight > maxWeight {
+            // It could never be kept: take out the value it replaces, and report it not kept.
+            removeValue(for: key, cause: .replaced, removed: &removed)
+            removed.append(key: key, value: value, cause: .weight)
+            return
+        }
         if let slot = index[key] {
             eviction?.recordUse(slot)
-            defer { slots[slot].value = value }
-            return slots[slot].value
-        }
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = free
-            slots[slot] = Slot(key: key, value: value)
+            removed.append(key: key, value: slots[slot].value, cause: .replaced)
+            slots[slot].value = value
+            setWeight(weight, of: slot)
         } else {
-            slot = slots.count
-            slots.append(Slot(key: key, value: value))
+            let slot: Int
+            if let free = freeSlots.popLast() {
+                slot = free
+                slots[slot] = Slot(key: key, value: value)
+            } else {
+                slot = slots.count
+                slots.append(Slot(key: key, value: value))
+            }
+            index[key] = slot
+            setWeight(weight, of: slot)
+            eviction?.recordInsert(slot, key: key)
         }
-        index[key] = slot
-        guard let victim = eviction?.recordInsert(slot, key: key) else { return nil }
-        return free(victim)
+        evictWhileOverBounds(removed: &removed)
     }
 
-    /// Removes `key` and returns its value, for the caller to release after unlocking.
-    mutating func removeValue(for key: String) -> CachedValue? {
-        guard let slot = index[key] else { return nil }
+    /// Removes `key`, if present, recording its value in `removed` with `cause`.
+    mutating func removeValue(for key: String, cause: MemoryBackend.Eviction.Cause = .explicit, removed: inout RemovedValues) {
+        guard let slot = index[key] else { return }
         eviction?.recordRemoval(slot)
-        return free(slot)
+        free(slot, cause: cause, removed: &removed)
     }
 
-    /// Empties `slot`, which the policy no longer tracks, and returns its value.
-    private mutating func free(_ slot: Int) -> CachedValue {
-        if let key = slots[slot].key {
-            index[key] = nil
+    private mutating func evictWhileOverBounds(removed: inout RemovedValues) {
+        while true {
+            let cause: MemoryBackend.Eviction.Cause
+            if let maxEntries, count > maxEntries {
+                cause = .size
+            } else if let maxWeight, totalWeight > maxWeight {
+                cause = .weight
+            } else {
+                return
+            }
+            guard let victim = eviction?.evict() else { return }
+            free(victim, cause: cause, removed: &removed)
         }
-        let removed = slots[slot].value
+    }
+
+    private mutating func setWeight(_ weight: Int, of slot: Int) {
+        guard maxWeight != nil else { return }
+        while weights.count <= slot { weights.append(0) }
+        totalWeight += weight - weights[slot]
+        weights[slot] = weight
+    }
+
+    /// Empties `slot`, which the policy no longer tracks, recording its value in `removed`.
+    private mutating func free(_ slot: Int, cause: MemoryBackend.Eviction.Cause, removed: inout RemovedValues) {
+        guard let key = slots[slot].key else { return }
+        index[key] = nil
+        removed.append(key: key, value: slots[slot].value, cause: cause)
         slots[slot] = Slot(key: nil, value: MemoryStore.emptyValue)
+        setWeight(0, of: slot)
         freeSlots.append(slot)
-        return removed
     }
 }

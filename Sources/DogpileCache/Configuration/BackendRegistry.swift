@@ -4,8 +4,9 @@ public typealias BackendFactory = @Sendable (BackendArguments) throws -> any Asy
 /// Registers `factory` under `name`, for `configure(fromConfig:prefix:)` (dogpile's
 /// `register_backend`). A later registration under the same name replaces the earlier one.
 ///
-/// Built in: `memory` (arguments `max_entries` and `eviction_policy`, `tiny_lfu` or `lru`, both
-/// optional) and `null`.
+/// Built in: `memory` (optional arguments `max_entries`, `max_weight` with the default weigher,
+/// `shard_count`, and `eviction_policy`, `tiny_lfu` or `lru`: see ``MemoryBackend/Configuration``)
+/// and `null`.
 public func registerBackend(name: String, factory: @escaping BackendFactory) {
     BackendRegistry.shared.register(name: name, factory: factory)
 }
@@ -16,21 +17,30 @@ final class BackendRegistry: Sendable {
 
     private let factories = LockedValue<[String: BackendFactory]>([
         "memory": { arguments in
-            let policy: MemoryBackend.EvictionPolicy
+            var configuration = MemoryBackend.Configuration()
             switch arguments.string("eviction_policy") {
-            case nil, "tiny_lfu": policy = .tinyLFU
-            case "lru": policy = .lru
+            case nil, "tiny_lfu": configuration.evictionPolicy = .tinyLFU
+            case "lru": configuration.evictionPolicy = .lru
             case let other?:
                 throw CacheError(
                     .invalidConfiguration,
                     "'\(arguments.keyPrefix)eviction_policy' must be tiny_lfu or lru, got '\(other)'"
                 )
             }
-            guard let maxEntries = try arguments.integer("max_entries") else { return MemoryBackend() }
-            guard maxEntries >= 1 else {
-                throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)max_entries' must be at least 1, got \(maxEntries)")
+            /// The integer argument `name`, which must be in `range`.
+            func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+                guard let value = try arguments.integer(name) else { return nil }
+                guard range.contains(value) else {
+                    let bounds = range.upperBound == .max ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
+                    throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)\(name)' must be \(bounds), got \(value)")
+                }
+                return value
             }
-            return try MemoryBackend(maxEntries: maxEntries, policy: policy)
+            configuration.maxEntries = try integer("max_entries", in: 1...Int.max)
+            configuration.maxWeight = try integer("max_weight", in: 1...Int.max)
+            configuration.shardCount = try integer("shard_count", in: MemoryBackend.Configuration.shardCountRange)
+                ?? configuration.shardCount
+            return try MemoryBackend(configuration: configuration)
         },
         "null": { _ in NullBackend() },
     ])

@@ -14,6 +14,8 @@ struct FrequencySketch {
     private(set) var additions = 0
     /// The number of counted uses after which every counter is halved.
     let sampleSize: Int
+    /// The number of entries the sketch was sized for.
+    let capacity: Int
 
     /// The largest value a counter holds.
     static let maximumCount = 15
@@ -26,6 +28,7 @@ struct FrequencySketch {
     /// A sketch for a cache of `capacity` entries: one word per entry, rounded up to a power of two.
     init(capacity: Int) {
         let capacity = max(1, capacity)
+        self.capacity = capacity
         var words = 1
         while words < capacity { words <<= 1 }
         table = Array(repeating: 0, count: words)

@@ -2,12 +2,6 @@
 /// slot at the back is evicted.
 struct LRUEviction {
     private var order = AccessOrderLists(listCount: 1)
-    let capacity: Int
-
-    /// LRU for a store of at most `capacity` entries.
-    init(capacity: Int) {
-        self.capacity = max(1, capacity)
-    }
 
     /// How many slots are tracked.
     var count: Int { order.counts[0] }
@@ -17,11 +11,14 @@ struct LRUEviction {
         order.moveToFront(slot, of: 0)
     }
 
-    /// A new entry in `slot`; returns the slot to evict when the store is over capacity (already
-    /// forgotten here).
-    mutating func recordInsert(_ slot: Int) -> Int? {
+    /// A new entry in `slot`.
+    mutating func recordInsert(_ slot: Int) {
         order.pushFront(slot, to: 0)
-        guard count > capacity, let victim = order.last(of: 0) else { return nil }
+    }
+
+    /// Picks the least recently used slot to evict and forgets it; `nil` when none is tracked.
+    mutating func evict() -> Int? {
+        guard let victim = order.last(of: 0) else { return nil }
         order.remove(victim)
         return victim
     }

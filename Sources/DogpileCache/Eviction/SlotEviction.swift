@@ -1,15 +1,19 @@
 /// The eviction policy of a bounded ``MemoryStore``, over its slots: the one place that dispatches
 /// a store's events to the policy it was made with.
+///
+/// The policy orders slots; the store decides when it is over its bounds and asks ``evict()`` for
+/// a slot until it no longer is.
 struct SlotEviction {
     // One of these is set. Optionals rather than an enum with payloads, so that a policy is mutated
     // in place instead of copied out of the enum and back.
     private var lru: LRUEviction?
     private var tinyLFU: TinyLFUEviction?
 
-    /// `policy` for a store of at most `capacity` entries.
-    init(_ policy: MemoryBackend.EvictionPolicy, capacity: Int) {
+    /// `policy` for a store of at most `capacity` entries, or, with `nil`, for a store bounded by
+    /// weight alone: the policy then sizes its parts by the entries it holds.
+    init(_ policy: MemoryBackend.EvictionPolicy, capacity: Int?) {
         switch policy.kind {
-        case .lru: lru = LRUEviction(capacity: capacity)
+        case .lru: lru = LRUEviction()
         case .tinyLFU: tinyLFU = TinyLFUEviction(capacity: capacity)
         }
     }
@@ -20,12 +24,21 @@ struct SlotEviction {
         tinyLFU?.recordRead(slot)
     }
 
-    /// A new entry under `key` in `slot`; returns the slot to evict, if the store is over capacity.
-    mutating func recordInsert(_ slot: Int, key: String) -> Int? {
+    /// A new entry under `key` in `slot`.
+    mutating func recordInsert(_ slot: Int, key: String) {
         if lru != nil {
-            return lru!.recordInsert(slot)
+            lru!.recordInsert(slot)
+        } else {
+            tinyLFU!.recordInsert(slot, hash: UInt64(bitPattern: Int64(key.hashValue)))
         }
-        return tinyLFU!.recordInsert(slot, hash: UInt64(bitPattern: Int64(key.hashValue)))
+    }
+
+    /// Picks a slot to evict and forgets it; `nil` when the policy tracks none.
+    mutating func evict() -> Int? {
+        if lru != nil {
+            return lru!.evict()
+        }
+        return tinyLFU!.evict()
     }
 
     /// An entry deleted from `slot` (not evicted).

@@ -19,21 +19,27 @@ struct TinyLFUEviction {
     private var order = AccessOrderLists(listCount: 3)
     private var sketch: FrequencySketch
     private var hashes: [UInt64] = []
-    let capacity: Int
-    let windowCapacity: Int
-    let protectedCapacity: Int
+    /// The entry the last insert pushed out of the window, until an eviction judges it.
+    private var candidate: Int?
+    /// The bound in entries, or `nil` for a store bounded by weight alone.
+    let fixedCapacity: Int?
 
-    /// W-TinyLFU for a store of at most `capacity` entries.
-    init(capacity: Int) {
-        let capacity = max(1, capacity)
-        self.capacity = capacity
-        windowCapacity = max(1, capacity / 100)
-        protectedCapacity = (capacity - windowCapacity) * 8 / 10
-        sketch = FrequencySketch(capacity: capacity)
+    /// W-TinyLFU for a store of at most `capacity` entries; with `nil`, the parts are sized by the
+    /// entries held (a store bounded by weight alone).
+    init(capacity: Int?) {
+        fixedCapacity = capacity.map { max(1, $0) }
+        sketch = FrequencySketch(capacity: fixedCapacity ?? 1024)
     }
 
     /// How many slots are tracked.
     var count: Int { order.counts.reduce(0, +) }
+
+    /// The capacity the parts are fractions of.
+    private var capacity: Int { fixedCapacity ?? max(1, count) }
+    /// The window's share: 1% of the capacity.
+    var windowCapacity: Int { max(1, capacity / 100) }
+    /// The protected part's share: 80% of the main area.
+    var protectedCapacity: Int { (capacity - windowCapacity) * 8 / 10 }
 
     /// A read of the value in `slot`.
     mutating func recordRead(_ slot: Int) {
@@ -53,32 +59,55 @@ struct TinyLFUEviction {
         }
     }
 
-    /// A new entry in `slot`, whose key has `hash`; returns the slot to evict when the store is over
-    /// capacity (already forgotten here).
-    mutating func recordInsert(_ slot: Int, hash: UInt64) -> Int? {
+    /// A new entry in `slot`, whose key has `hash`: it enters the window, and the window's least
+    /// recently used entry, when it overflows, moves to probation as the candidate for ``evict()``.
+    mutating func recordInsert(_ slot: Int, hash: UInt64) {
         while hashes.count <= slot { hashes.append(0) }
         hashes[slot] = hash
+        if fixedCapacity == nil, count >= sketch.capacity {
+            // Bounded by weight alone: the sketch grows with the entries held (forgetting its counts).
+            sketch = FrequencySketch(capacity: 2 * sketch.capacity)
+        }
         sketch.increment(hash)
         order.pushFront(slot, to: Self.window)
-        guard order.counts[Self.window] > windowCapacity, let candidate = order.last(of: Self.window) else {
-            return nil
+        candidate = nil
+        if order.counts[Self.window] > windowCapacity, let overflow = order.last(of: Self.window) {
+            order.moveToFront(overflow, of: Self.probation)
+            candidate = overflow
         }
-        order.moveToFront(candidate, of: Self.probation)
-        guard count > capacity else { return nil }
-        // The candidate is probation's front; its last entry is another one unless it is alone.
-        let victim = order.last(of: Self.probation).flatMap { $0 == candidate ? nil : $0 }
-            ?? order.last(of: Self.protected)
-        guard let victim else {
-            order.remove(candidate)
-            return candidate
+    }
+
+    /// Picks a slot to evict and forgets it; `nil` when none is tracked.
+    ///
+    /// The candidate of the last insert, while it waits in probation, competes with the main area's
+    /// least recently used entry (probation's, else protected's), and the one the sketch counts
+    /// fewer recent uses for is evicted. Without a candidate (a second eviction for the same
+    /// insert, when a store bounded by weight needs room), the least recently used entry of
+    /// probation, protected and window goes, in that order.
+    mutating func evict() -> Int? {
+        if let candidate = candidate.take(), order.list(of: candidate) == Self.probation {
+            // The candidate is probation's front; its last entry is another one unless it is alone.
+            let victim = order.last(of: Self.probation).flatMap { $0 == candidate ? nil : $0 }
+                ?? order.last(of: Self.protected)
+            let evicted: Int
+            if let victim, sketch.frequency(of: hashes[candidate]) > sketch.frequency(of: hashes[victim]) {
+                evicted = victim
+            } else {
+                evicted = candidate
+            }
+            order.remove(evicted)
+            return evicted
         }
-        let evicted = sketch.frequency(of: hashes[candidate]) > sketch.frequency(of: hashes[victim]) ? victim : candidate
-        order.remove(evicted)
-        return evicted
+        let last = order.last(of: Self.probation) ?? order.last(of: Self.protected) ?? order.last(of: Self.window)
+        if let last {
+            order.remove(last)
+        }
+        return last
     }
 
     /// An entry removed from `slot` by the store (deleted, not evicted).
     mutating func recordRemoval(_ slot: Int) {
+        if candidate == slot { candidate = nil }
         order.remove(slot)
     }
 

@@ -1,0 +1,114 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension MemoryBackend {
+    /// How a ``MemoryBackend`` is bounded and split.
+    ///
+    /// The default is unbounded, like dogpile.cache's `memory` backend. Set ``maxEntries``,
+    /// ``maxWeight`` or both to bound it: when a store operation takes it over a bound, entries are
+    /// evicted by ``evictionPolicy`` until it is within both again.
+    ///
+    /// ```swift
+    /// var configuration = MemoryBackend.Configuration(maxEntries: 100_000)
+    /// configuration.maxWeight = 64 << 20  // about 64 MiB of keys and payloads
+    /// let backend = try MemoryBackend(configuration: configuration)
+    /// ```
+    public struct Configuration: Sendable {
+        /// The most entries the store holds, or `nil` (the default) for no bound on their number.
+        public var maxEntries: Int?
+        /// The most total weight the store holds, by ``weigher``, or `nil` (the default) for no
+        /// bound on weight.
+        public var maxWeight: Int?
+        /// The weight of an entry, called with its key and value before the value is stored (outside
+        /// the store's lock) when ``maxWeight`` is set; must not be negative. Defaults to
+        /// ``estimatedWeight(key:value:)``.
+        public var weigher: @Sendable (String, CachedValue) -> Int
+        /// Which entries go first at a bound. Defaults to ``EvictionPolicy/tinyLFU``.
+        public var evictionPolicy: EvictionPolicy
+        /// How many parts the store is split into, by a hash of the key. Each part has its own lock
+        /// and its own policy, and holds its share of the bounds (their sum is exactly the bound), so
+        /// threads using different keys rarely wait for one another. Defaults to
+        /// ``defaultShardCount``; a bounded store uses at most one part per entry of ``maxEntries``.
+        ///
+        /// An entry heavier than its part's share of ``maxWeight`` is never kept.
+        public var shardCount: Int
+        /// Called with every value that leaves the store: evicted at a bound, replaced by a new value,
+        /// or deleted; once per value. It runs on the thread that changed the store, after the
+        /// store's lock is released, so it may use the store; keep it short. `nil` by default.
+        public var onEviction: (@Sendable (Eviction) -> Void)?
+
+        /// An unbounded store, or one bounded by `maxEntries` and `maxWeight`, evicting by
+        /// `evictionPolicy`.
+        public init(maxEntries: Int? = nil, maxWeight: Int? = nil, evictionPolicy: EvictionPolicy = .tinyLFU) {
+            self.maxEntries = maxEntries
+            self.maxWeight = maxWeight
+            self.weigher = Self.estimatedWeight(key:value:)
+            self.evictionPolicy = evictionPolicy
+            self.shardCount = Self.defaultShardCount
+            self.onEviction = nil
+        }
+
+        /// Four parts per processor the system has online, so that threads on different keys rarely
+        /// share a lock.
+        public static var defaultShardCount: Int {
+            4 * max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        }
+
+        /// The default ``weigher``: about the bytes an entry's key and payload take. The key counts
+        /// its UTF-8 bytes; a `String` payload its UTF-8 bytes, a `[UInt8]` or `Data` payload its
+        /// count; any other payload its type's inline size (`MemoryLayout`), not what it refers to.
+        /// The store's own bookkeeping per entry is not counted.
+        public static func estimatedWeight(key: String, value: CachedValue) -> Int {
+            key.utf8.count + payloadWeight(value)
+        }
+
+        private static func payloadWeight(_ value: CachedValue) -> Int {
+            if let string = value.payload(as: String.self) {
+                return string.utf8.count
+            }
+            if let bytes = value.payload(as: [UInt8].self) {
+                return bytes.count
+            }
+            if let data = value.payload(as: Data.self) {
+                return data.count
+            }
+            func inlineSize<Payload>(_ payload: Payload) -> Int { MemoryLayout<Payload>.size }
+            return _openExistential(value.payload, do: inlineSize)
+        }
+
+        /// Throws `invalidConfiguration` naming the first setting out of range.
+        func validate() throws {
+            if let maxEntries, maxEntries < 1 {
+                throw CacheError(.invalidConfiguration, "MemoryBackend maxEntries must be at least 1, got \(maxEntries)")
+            }
+            if let maxWeight, maxWeight < 1 {
+                throw CacheError(.invalidConfiguration, "MemoryBackend maxWeight must be at least 1, got \(maxWeight)")
+            }
+            guard Self.shardCountRange.contains(shardCount) else {
+                throw CacheError(
+                    .invalidConfiguration,
+                    "MemoryBackend shardCount must be between 1 and \(Self.shardCountRange.upperBound), got \(shardCount)"
+                )
+            }
+        }
+
+        /// The shard counts a configuration may ask for.
+        static let shardCountRange = 1...4096
+
+        /// The number of parts the store is made of: ``shardCount``, but no more than `maxEntries`
+        /// or `maxWeight`, so that every part holds something.
+        var effectiveShardCount: Int {
+            min(shardCount, maxEntries ?? .max, maxWeight ?? .max)
+        }
+    }
+}
