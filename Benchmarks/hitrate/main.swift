@@ -3,10 +3,11 @@ import Foundation
 
 // Replays a trace (one object id per line, as ../shared/hitrate/ makes them) through a bounded
 // MemoryBackend and prints its hit ratio: each id is read; on a miss it is stored.
-//     hitrate TRACE SIZE [tinyLFU|lru]
+//     hitrate TRACE SIZE [tinyLFU|lru] [SHARDS]
+// SHARDS defaults to the backend's own default (MemoryBackend.Configuration.defaultShardCount).
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, let size = Int(arguments[2]), size >= 1 else {
-    print("usage: hitrate TRACE SIZE [tinyLFU|lru]")
+    print("usage: hitrate TRACE SIZE [tinyLFU|lru] [SHARDS]")
     exit(2)
 }
 let policy: MemoryBackend.EvictionPolicy
@@ -31,7 +32,15 @@ if start < bytes.count {
     keys.append(String(decoding: bytes[start...], as: UTF8.self))
 }
 
-let backend = try MemoryBackend(maxEntries: size, policy: policy)
+var configuration = MemoryBackend.Configuration(maxEntries: size, evictionPolicy: policy)
+if arguments.count > 4 {
+    guard let shards = Int(arguments[4]) else {
+        print("SHARDS must be a number, got \(arguments[4])")
+        exit(2)
+    }
+    configuration.shardCount = shards
+}
+let backend = try MemoryBackend(configuration: configuration)
 let stored = CachedValue(payload: true, creationTime: 0)
 var hits = 0
 let started = ContinuousClock.now
@@ -39,9 +48,9 @@ for key in keys {
     if backend.storedValue(for: key) != nil {
         hits += 1
     } else {
-        backend.storeValue(stored, for: key)
+        try backend.storeValue(stored, for: key)
     }
 }
 let elapsed = ContinuousClock.now - started
 let ratio = 100 * Double(hits) / Double(max(1, keys.count))
-print("\(arguments[1])\tsize=\(size)\t\(policy)\thits=\(hits)\trequests=\(keys.count)\thit=\(String(format: "%.3f", ratio))%\t\(elapsed)")
+print("\(arguments[1])\tsize=\(size)\t\(policy)\tshards=\(configuration.shardCount)\thits=\(hits)\trequests=\(keys.count)\thit=\(String(format: "%.3f", ratio))%\t\(elapsed)")

@@ -50,6 +50,21 @@ import Testing
         }
     }
 
+    /// Keys equal as Strings (canonically equivalent) but spelled with other bytes are one key:
+    /// they pick the same shard and the same slot.
+    @Test func canonicallyEquivalentKeysAreOneKey() async throws {
+        var configuration = MemoryBackend.Configuration()
+        configuration.shardCount = 64
+        let backend = try MemoryBackend(configuration: configuration)
+        try await backend.set("caf\u{E9}", value(1))
+        #expect(try await backend.get("cafe\u{301}")?.payload as? Int == 1)
+        try await backend.set("\u{212A}elvin", value(2))  // KELVIN SIGN, canonically "K"
+        #expect(try await backend.get("Kelvin")?.payload as? Int == 2)
+        try await backend.delete("cafe\u{301}")
+        #expect(try await backend.get("caf\u{E9}") == nil)
+        #expect(backend.count == 1)
+    }
+
     @Test func aBoundSmallerThanTheShardCountUsesFewerShards() throws {
         var configuration = MemoryBackend.Configuration(maxEntries: 3)
         configuration.shardCount = 64

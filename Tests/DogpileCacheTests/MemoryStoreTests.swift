@@ -183,11 +183,16 @@ import Testing
 }
 
 extension MemoryStore {
+    /// The value stored under `key`, counted as a use.
+    fileprivate mutating func value(for key: String) -> CachedValue? {
+        value(for: key, hash: key.hashValue)
+    }
+
     /// Stores `value` and returns what left the store.
     @discardableResult
     fileprivate mutating func set(_ value: CachedValue, for key: String, weight: Int = 0) -> [MemoryBackend.Eviction] {
         var removed = RemovedValues()
-        setValue(value, for: key, weight: weight, removed: &removed)
+        setValue(value, for: key, hash: key.hashValue, weight: weight, removed: &removed)
         return removed.all
     }
 
@@ -195,7 +200,7 @@ extension MemoryStore {
     @discardableResult
     fileprivate mutating func remove(_ key: String) -> [MemoryBackend.Eviction] {
         var removed = RemovedValues()
-        removeValue(for: key, removed: &removed)
+        removeValue(for: key, hash: key.hashValue, removed: &removed)
         return removed.all
     }
 }

@@ -9,7 +9,13 @@ import Glibc
 // Python. Prints one line per figure, "<name> <value>":
 //     CompareWorkloads memory           ops/s of hits, cached-function hits, miss+create+store, the
 //                                       Mutex floor, and the stampede of 10,000 tasks
-//     CompareWorkloads entries [count]  resident bytes per entry of 100-byte strings in MemoryBackend
+//     CompareWorkloads entries [count] [bounded]
+//                                       resident bytes per entry of 100-byte strings in MemoryBackend,
+//                                       unbounded or bounded at `count`
+//     CompareWorkloads bounded          a bounded MemoryBackend's figures: the hit at a bound of
+//                                       1,000,000 beside the Mutex floor, one task against two on
+//                                       different keys, and inserts at the bound against inserts
+//                                       into an unbounded store
 //     CompareWorkloads floors           ops/s of what a miss cannot avoid: storing a new key in
 //                                       MemoryBackend, and starting and awaiting a task
 
@@ -58,14 +64,7 @@ func memoryWorkloads() async throws {
         }
     })
 
-    let floor = Mutex<[String: String]>(["user:42": value])
-    report("mutex_floor", try await rate(5_000_000) { count in
-        var total = 0
-        for _ in 0..<count {
-            total &+= floor.withLock { $0["user:42"] }!.utf8.count
-        }
-        precondition(total > 0)
-    })
+    report("mutex_floor", try await mutexFloor(5_000_000))
 
     try await stampede()
 }
@@ -97,6 +96,116 @@ func stampede() async throws {
     report("stampede_ms", Int((Double(wall.components.attoseconds) / 1e15 + Double(wall.components.seconds) * 1000).rounded()))
 }
 
+/// Ops/s of one Mutex<[String: String]> lookup of a hot key: what a hit cannot beat.
+func mutexFloor(_ operations: Int) async throws -> Int {
+    let floor = Mutex<[String: String]>(["user:42": String(repeating: "v", count: 100)])
+    return try await rate(operations) { count in
+        var total = 0
+        for _ in 0..<count {
+            total &+= floor.withLock { $0["user:42"] }!.utf8.count
+        }
+        precondition(total > 0)
+    }
+}
+
+/// Total ops/s of `tasks` tasks at once, each running `body` `operations` times with its own index.
+func parallelRate(tasks: Int, _ operations: Int, _ body: @escaping @Sendable (Int, Int) async throws -> Void) async throws -> Int {
+    let started = ContinuousClock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for task in 0..<tasks {
+            group.addTask { try await body(task, operations) }
+        }
+        try await group.waitForAll()
+    }
+    let elapsed = ContinuousClock.now - started
+    return Int(Double(tasks * operations) / (Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds)))
+}
+
+func boundedWorkloads() async throws {
+    let bound = 1_000_000
+    let backend = try MemoryBackend(maxEntries: bound)
+    let region = try CacheRegion(backend: backend, expirationTime: .hours(1))
+    let value = String(repeating: "v", count: 100)
+    try await region.set("user:42", value)
+    // Alternate, so that a slow moment on the machine does not land on one side only.
+    var hits: [Int] = []
+    var floors: [Int] = []
+    for _ in 0..<3 {
+        hits.append(try await rate(3_000_000) { count in
+            for _ in 0..<count {
+                _ = try await region.getOrCreate("user:42") { "x" }
+            }
+        })
+        floors.append(try await mutexFloor(3_000_000))
+    }
+    report("bounded_hit", hits.max()!)
+    report("bounded_mutex_floor", floors.max()!)
+
+    // Each task reads a key of its own, then 1,000 keys of its own, which spread over the shards
+    // (so the two tasks take every shard's lock in turn).
+    try await region.set("user:43", value)
+    let hitOwnKey: @Sendable (Int, Int) async throws -> Void = { task, count in
+        let own = task == 0 ? "user:42" : "user:43"
+        for _ in 0..<count {
+            _ = try await region.getOrCreate(own) { "x" }
+        }
+    }
+    var oneKey: [Int] = []
+    var twoKeys: [Int] = []
+    for _ in 0..<3 {
+        oneKey.append(try await parallelRate(tasks: 1, 3_000_000, hitOwnKey))
+        twoKeys.append(try await parallelRate(tasks: 2, 3_000_000, hitOwnKey))
+    }
+    report("bounded_one_task_one_key", oneKey.max()!)
+    report("bounded_two_tasks_own_key", twoKeys.max()!)
+
+    let keys = (0..<2).map { task in (0..<1_000).map { "task\(task):key\($0)" } }
+    for key in keys.joined() {
+        try await region.set(key, value)
+    }
+    let hitOwnKeys: @Sendable (Int, Int) async throws -> Void = { task, count in
+        let own = keys[task]
+        for index in 0..<count {
+            _ = try await region.getOrCreate(own[index % own.count]) { "x" }
+        }
+    }
+    var one: [Int] = []
+    var two: [Int] = []
+    for _ in 0..<3 {
+        one.append(try await parallelRate(tasks: 1, 3_000_000, hitOwnKeys))
+        two.append(try await parallelRate(tasks: 2, 3_000_000, hitOwnKeys))
+    }
+    report("bounded_one_task_many_keys", one.max()!)
+    report("bounded_two_tasks_many_keys", two.max()!)
+
+    // Inserts of new keys: into an unbounded store (growing, as today's default), and into a store
+    // filled to its bound of 100,000, where every insert evicts.
+    let inserts = 1_000_000
+    let stored = CachedValue(payload: value, creationTime: 0)
+    var unbounded: [Int] = []
+    var atBound: [Int] = []
+    for round in 0..<3 {
+        let growing = MemoryBackend()
+        unbounded.append(try await rate(inserts) { count in
+            for index in 0..<count {
+                try growing.storeValue(stored, for: "new:\(round):\(index)")
+            }
+        })
+        let full = try MemoryBackend(maxEntries: 100_000)
+        for index in 0..<100_000 {
+            try full.storeValue(stored, for: "old:\(index)")
+        }
+        atBound.append(try await rate(inserts) { count in
+            for index in 0..<count {
+                try full.storeValue(stored, for: "new:\(round):\(index)")
+            }
+        })
+        precondition(full.count == 100_000)
+    }
+    report("insert_unbounded", unbounded.max()!)
+    report("insert_at_bound", atBound.max()!)
+}
+
 func residentBytes() -> Int {
     guard let file = fopen("/proc/self/status", "r") else { return 0 }
     defer { fclose(file) }
@@ -110,8 +219,8 @@ func residentBytes() -> Int {
     return 0
 }
 
-func memoryPerEntry(_ count: Int) async throws {
-    let backend = MemoryBackend()
+func memoryPerEntry(_ count: Int, bounded: Bool) async throws {
+    let backend = bounded ? try MemoryBackend(maxEntries: count) : MemoryBackend()
     let region = try CacheRegion(backend: backend, expirationTime: .hours(1))
     let before = residentBytes()
     try await Task.detached {
@@ -149,8 +258,10 @@ case "floors":
             _ = await task.value
         }
     })
-case "entries": try await memoryPerEntry(arguments.count > 2 ? Int(arguments[2])! : 1_000_000)
+case "entries":
+    try await memoryPerEntry(arguments.count > 2 ? Int(arguments[2])! : 1_000_000, bounded: arguments.count > 3 && arguments[3] == "bounded")
+case "bounded": try await boundedWorkloads()
 default:
-    print("usage: CompareWorkloads memory | miss | stampede | entries [count] | floors")
+    print("usage: CompareWorkloads memory | miss | stampede | entries [count] [bounded] | floors | bounded")
     exit(2)
 }

@@ -49,10 +49,10 @@ try await proxiedRegion.set("user:42", "a cached value")
 final class UserStore: SynchronousCacheStorage {
     let inner = MemoryBackend()
     func get(_ key: String) async throws -> CachedValue? { inner.storedValue(for: key) }
-    func set(_ key: String, _ value: CachedValue) async throws { inner.storeValue(value, for: key) }
+    func set(_ key: String, _ value: CachedValue) async throws { try inner.storeValue(value, for: key) }
     func delete(_ key: String) async throws { try await inner.delete(key) }
     func storedValue(for key: String) -> CachedValue? { inner.storedValue(for: key) }
-    func storeValues(_ entries: [(key: String, value: CachedValue)]) { inner.storeValues(entries) }
+    func storeValues(_ entries: [(key: String, value: CachedValue)]) throws { try inner.storeValues(entries) }
 }
 let userRegion = try CacheRegion(backend: UserStore(), expirationTime: .hours(1))
 try await userRegion.set("user:42", "a cached value")

@@ -76,15 +76,12 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
         shards.reduce(0) { total, shard in total + shard.withLock { $0.totalWeight } }
     }
 
-    /// The shard that holds `key`.
+    /// The shard that holds the key with `hash`, its `hashValue`: by the hash's high bits, where
+    /// the shard's ``KeyIndex`` uses the low ones.
     @inline(__always)
-    private func shard(for key: String) -> LockedValue<MemoryStore> {
-        if shards.count == 1 {
-            return shards[0]
-        }
+    private func shard(for hash: Int) -> LockedValue<MemoryStore> {
         // Range reduction by multiplication: the high word of hash × count is in 0..<count.
-        let hash = UInt(bitPattern: key.hashValue)
-        return shards[Int(hash.multipliedFullWidth(by: UInt(shards.count)).high)]
+        shards[Int(UInt(bitPattern: hash).multipliedFullWidth(by: UInt(shards.count)).high)]
     }
 
     /// Hands what an operation removed to the eviction listener, after the lock; the values are
@@ -114,7 +111,8 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
 
     /// The value stored under `key`, or `nil`, read without suspending.
     public func storedValue(for key: String) -> CachedValue? {
-        shard(for: key).withLock { $0.value(for: key) }
+        let hash = key.hashValue
+        return shard(for: hash).withLock { $0.value(for: key, hash: hash) }
     }
 
     /// The values stored under `keys`, in order.
@@ -124,10 +122,7 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
 
     /// The values stored under `keys`, in order, read without suspending.
     public func storedValues(for keys: [String]) -> [CachedValue?] {
-        if shards.count == 1 {
-            return shards[0].withLock { store in keys.map { store.value(for: $0) } }
-        }
-        return keys.map { storedValue(for: $0) }
+        keys.map { storedValue(for: $0) }
     }
 
     /// Stores `value` under `key`.
@@ -142,8 +137,9 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
     /// - Throws: `invalidConfiguration` when the weigher returns a negative weight.
     public func storeValue(_ value: CachedValue, for key: String) throws {
         let weight = try weight(of: value, for: key)
+        let hash = key.hashValue
         var removed = RemovedValues()
-        shard(for: key).withLock { $0.setValue(value, for: key, weight: weight, removed: &removed) }
+        shard(for: hash).withLock { $0.setValue(value, for: key, hash: hash, weight: weight, removed: &removed) }
         report(removed)
     }
 
@@ -163,15 +159,19 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
         let weights = try entries.map { try weight(of: $0.value, for: $0.key) }
         var removed = RemovedValues()
         for (entry, weight) in zip(entries, weights) {
-            shard(for: entry.key).withLock { $0.setValue(entry.value, for: entry.key, weight: weight, removed: &removed) }
+            let hash = entry.key.hashValue
+            shard(for: hash).withLock {
+                $0.setValue(entry.value, for: entry.key, hash: hash, weight: weight, removed: &removed)
+            }
         }
         report(removed)
     }
 
     /// Removes `key` if present.
     public nonisolated(nonsending) func delete(_ key: String) async throws {
+        let hash = key.hashValue
         var removed = RemovedValues()
-        shard(for: key).withLock { $0.removeValue(for: key, removed: &removed) }
+        shard(for: hash).withLock { $0.removeValue(for: key, hash: hash, removed: &removed) }
         report(removed)
     }
 
@@ -179,7 +179,8 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
     public nonisolated(nonsending) func deleteMulti(_ keys: [String]) async throws {
         var removed = RemovedValues()
         for key in keys {
-            shard(for: key).withLock { $0.removeValue(for: key, removed: &removed) }
+            let hash = key.hashValue
+            shard(for: hash).withLock { $0.removeValue(for: key, hash: hash, removed: &removed) }
         }
         report(removed)
     }

@@ -1,9 +1,10 @@
-/// One part of a ``MemoryBackend``: a key index over an array of slots, the weight of each entry
+/// One part of a ``MemoryBackend``: a ``KeyIndex`` over an array of slots, the weight of each entry
 /// when a weight bound is set, and, when any bound is set, the eviction policy's bookkeeping.
 ///
 /// A plain value type so it can be tested without locks; ``MemoryBackend`` holds each part in a
 /// mutex. Every operation reports what left the store in a ``RemovedValues``, which the caller
-/// releases after unlocking: releasing a payload may run its `deinit`.
+/// releases after unlocking: releasing a payload may run its `deinit`. Callers pass each key's
+/// `hashValue`, computed once per operation.
 struct MemoryStore {
     private struct Slot {
         /// `nil` marks a free slot.
@@ -14,7 +15,7 @@ struct MemoryStore {
     /// Put in freed slots so they do not keep payloads alive.
     static let emptyValue = CachedValue(payload: (), creationTime: 0)
 
-    private var index: [String: Int] = [:]
+    private var index = KeyIndex()
     private var slots: [Slot] = []
     private var freeSlots: [Int] = []
     /// Each slot's weight, when the store is bounded by weight; else empty.
@@ -40,8 +41,15 @@ struct MemoryStore {
 
     var count: Int { index.count }
 
-    mutating func value(for key: String) -> CachedValue? {
-        guard let slot = index[key] else { return nil }
+    /// The slot holding `key`, whose hash is `hash`.
+    @inline(__always)
+    private func slot(of key: String, hash: Int) -> Int? {
+        index.slot(hash: hash) { slots[$0].key == key }
+    }
+
+    /// The value stored under `key`, whose hash is `hash`, counted as a use.
+    mutating func value(for key: String, hash: Int) -> CachedValue? {
+        guard let slot = slot(of: key, hash: hash) else { return nil }
         eviction?.recordUse(slot)
         return slots[slot].value
     }
@@ -49,14 +57,14 @@ struct MemoryStore {
     /// Stores `value`, of `weight` (ignored unless the store is bounded by weight), and records in
     /// `removed` the value it replaced and those evicted to stay within the bounds, which may
     /// include `value` itself.
-    mutating func setValue(_ value: CachedValue, for key: String, weight: Int = 0, removed: inout RemovedValues) {
+    mutating func setValue(_ value: CachedValue, for key: String, hash: Int, weight: Int = 0, removed: inout RemovedValues) {
         if let maxWeight, weight > maxWeight {
             // It could never be kept: take out the value it replaces, and report it not kept.
-            removeValue(for: key, cause: .replaced, removed: &removed)
+            removeValue(for: key, hash: hash, cause: .replaced, removed: &removed)
             removed.append(key: key, value: value, cause: .weight)
             return
         }
-        if let slot = index[key] {
+        if let slot = slot(of: key, hash: hash) {
             eviction?.recordUse(slot)
             removed.append(key: key, value: slots[slot].value, cause: .replaced)
             slots[slot].value = value
@@ -70,18 +78,23 @@ struct MemoryStore {
                 slot = slots.count
                 slots.append(Slot(key: key, value: value))
             }
-            index[key] = slot
+            index.insert(hash: hash, slot: slot)
             setWeight(weight, of: slot)
-            eviction?.recordInsert(slot, key: key)
+            eviction?.recordInsert(slot, hash: hash)
         }
         evictWhileOverBounds(removed: &removed)
     }
 
     /// Removes `key`, if present, recording its value in `removed` with `cause`.
-    mutating func removeValue(for key: String, cause: MemoryBackend.Eviction.Cause = .explicit, removed: inout RemovedValues) {
-        guard let slot = index[key] else { return }
+    mutating func removeValue(
+        for key: String,
+        hash: Int,
+        cause: MemoryBackend.Eviction.Cause = .explicit,
+        removed: inout RemovedValues
+    ) {
+        guard let slot = slot(of: key, hash: hash) else { return }
         eviction?.recordRemoval(slot)
-        free(slot, cause: cause, removed: &removed)
+        free(slot, hash: hash, cause: cause, removed: &removed)
     }
 
     private mutating func evictWhileOverBounds(removed: inout RemovedValues) {
@@ -94,8 +107,8 @@ struct MemoryStore {
             } else {
                 return
             }
-            guard let victim = eviction?.evict() else { return }
-            free(victim, cause: cause, removed: &removed)
+            guard let victim = eviction?.evict(), let key = slots[victim].key else { return }
+            free(victim, hash: key.hashValue, cause: cause, removed: &removed)
         }
     }
 
@@ -106,10 +119,11 @@ struct MemoryStore {
         weights[slot] = weight
     }
 
-    /// Empties `slot`, which the policy no longer tracks, recording its value in `removed`.
-    private mutating func free(_ slot: Int, cause: MemoryBackend.Eviction.Cause, removed: inout RemovedValues) {
+    /// Empties `slot`, whose key has `hash` and which the policy no longer tracks, recording its
+    /// value in `removed`.
+    private mutating func free(_ slot: Int, hash: Int, cause: MemoryBackend.Eviction.Cause, removed: inout RemovedValues) {
         guard let key = slots[slot].key else { return }
-        index[key] = nil
+        index.remove(hash: hash, slot: slot)
         removed.append(key: key, value: slots[slot].value, cause: cause)
         slots[slot] = Slot(key: nil, value: MemoryStore.emptyValue)
         setWeight(0, of: slot)

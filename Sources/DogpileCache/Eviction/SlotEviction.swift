@@ -24,12 +24,12 @@ struct SlotEviction {
         tinyLFU?.recordRead(slot)
     }
 
-    /// A new entry under `key` in `slot`.
-    mutating func recordInsert(_ slot: Int, key: String) {
+    /// A new entry in `slot`, whose key's `hashValue` is `hash`.
+    mutating func recordInsert(_ slot: Int, hash: Int) {
         if lru != nil {
             lru!.recordInsert(slot)
         } else {
-            tinyLFU!.recordInsert(slot, hash: UInt64(bitPattern: Int64(key.hashValue)))
+            tinyLFU!.recordInsert(slot, hash: UInt64(bitPattern: Int64(hash)))
         }
     }
 
