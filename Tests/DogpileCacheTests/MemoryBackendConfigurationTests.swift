@@ -9,6 +9,18 @@ import Testing
         CachedValue(payload: payload, creationTime: 1)
     }
 
+    /// The README's example, as written there.
+    @Test func theReadmeExampleConfiguresARegion() async throws {
+        let region = CacheRegion(name: "readme")
+        var memory = MemoryBackend.Configuration(maxEntries: 100_000)   // and/or maxWeight
+        memory.maxWeight = 256 << 20              // about 256 MiB of keys and payloads (or your own weigher)
+        memory.onEviction = { eviction in         // every value that leaves: size, weight, replaced, explicit
+            print("\(eviction.key) left: \(eviction.cause)")
+        }
+        try await region.configure(backend: MemoryBackend(configuration: memory), expirationTime: .minutes(5))
+        #expect((try region.backend as? MemoryBackend)?.configuration.maxEntries == 100_000)
+    }
+
     @Test func settingsOutOfRangeAreClearErrors() {
         var configuration = MemoryBackend.Configuration()
         configuration.maxEntries = 0
