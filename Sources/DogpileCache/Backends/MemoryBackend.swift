@@ -17,7 +17,6 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
     private let shards: [LockedValue<MemoryStore>]
     /// The configuration the backend was made with.
     public let configuration: Configuration
-    private let weighs: Bool
 
     /// Creates an unbounded memory backend.
     public convenience init() {
@@ -38,7 +37,6 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
     public init(configuration: Configuration) throws {
         try configuration.validate()
         self.configuration = configuration
-        weighs = configuration.maxWeight != nil
         let shardCount = configuration.effectiveShardCount
         shards = (0..<shardCount).map { shard in
             LockedValue(MemoryStore(
@@ -96,7 +94,7 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
     ///
     /// - Throws: `invalidConfiguration` when the weigher returns a negative weight.
     private func weight(of value: CachedValue, for key: String) throws -> Int {
-        guard weighs else { return 0 }
+        guard configuration.maxWeight != nil else { return 0 }
         let weight = configuration.weigher(key, value)
         guard weight >= 0 else {
             throw CacheError(.invalidConfiguration, "MemoryBackend's weigher returned \(weight) for key '\(key)'; weights must not be negative")
