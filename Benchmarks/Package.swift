@@ -26,6 +26,11 @@ let package = Package(
             path: "Profiles/HitProfile"
         ),
         .executableTarget(
+            name: "InsertProfile",
+            dependencies: [.product(name: "DogpileCache", package: "swift-dogpile-cache")],
+            path: "Profiles/InsertProfile"
+        ),
+        .executableTarget(
             name: "CompareWorkloads",
             dependencies: [.product(name: "DogpileCache", package: "swift-dogpile-cache")],
             path: "Profiles/CompareWorkloads"

@@ -7,22 +7,32 @@ import Testing
 @Suite struct EvictionPolicyTests {
     @Test func sketchCountsUpToFifteenAndNeverUnderestimates() {
         var sketch = FrequencySketch(capacity: 64)
-        let hashes: [UInt64] = (1...40).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }
+        let hashes: [UInt32] = (1...40).map { UInt32($0) &* 0x9E37_79B9 }
         for (index, hash) in hashes.enumerated() {
             for _ in 0..<(index % 7) { sketch.increment(hash) }
         }
         for (index, hash) in hashes.enumerated() {
             #expect(sketch.frequency(of: hash) >= index % 7)
         }
-        let hot: UInt64 = 0xDEAD_BEEF
+        let hot: UInt32 = 0xDEAD_BEEF
         for _ in 0..<100 { sketch.increment(hot) }
         #expect(sketch.frequency(of: hot) == FrequencySketch.maximumCount)
+    }
+
+    @Test func sketchRarelyCountsAKeyItNeverSaw() {
+        // 1,000 keys counted once in a sketch for 1,000: a key it never saw shares all four of its
+        // counters (in one block of eight words) with counted keys only by rare chance.
+        var sketch = FrequencySketch(capacity: 1_000)
+        for key in UInt32(0)..<1_000 { sketch.increment(key &* 0x9E37_79B9) }
+        let unseen = (UInt32(1_000)..<3_000).filter { sketch.frequency(of: $0 &* 0x9E37_79B9) > 0 }
+        #expect(unseen.count < 100, "\(unseen.count) of 2,000 unseen keys have a count")
+        #expect((UInt32(0)..<1_000).allSatisfy { sketch.frequency(of: $0 &* 0x9E37_79B9) >= 1 })
     }
 
     @Test func sketchHalvesEveryCounterAfterItsSampleSize() {
         var sketch = FrequencySketch(capacity: 2)
         #expect(sketch.sampleSize == 2 * FrequencySketch.sampleMultiplier)
-        let hot: UInt64 = 12_345
+        let hot: UInt32 = 12_345
         for _ in 0..<12 { sketch.increment(hot) }
         #expect(sketch.frequency(of: hot) == 12)
         let additionsBefore = sketch.additions
@@ -30,13 +40,13 @@ import Testing
         #expect(sketch.frequency(of: hot) == 6)
         #expect(sketch.additions == additionsBefore / 2)
         // Reaching the sample size halves by itself: distinct keys keep adding until it does.
-        var key: UInt64 = 1
+        var key: UInt32 = 1
         while sketch.additions > 0, sketch.additions < sketch.sampleSize - 1 {
-            sketch.increment(key &* 0xC2B2_AE3D_27D4_EB4F)
+            sketch.increment(key &* 0x27D4_EB4F)
             key += 1
         }
         let hotBefore = sketch.frequency(of: hot)
-        sketch.increment(key &* 0xC2B2_AE3D_27D4_EB4F)
+        sketch.increment(key &* 0x27D4_EB4F)
         #expect(sketch.additions < sketch.sampleSize / 2 + 1)
         #expect(sketch.frequency(of: hot) <= hotBefore / 2 + 1)
     }
@@ -81,21 +91,21 @@ import Testing
         var policy = TinyLFUEviction(capacity: 100)
         #expect(policy.windowCapacity == 1)
         #expect(policy.protectedCapacity == 79)
-        func hash(_ slot: Int) -> UInt64 { UInt64(slot + 1) &* 0x9E37_79B9_7F4A_7C15 }
+        let hashes = (0..<600).map { UInt32($0 + 1) &* 0x9E37_79B9 }
         for slot in 0..<100 {
-            #expect(policy.insert(slot, hash: hash(slot)) == nil)
+            #expect(policy.insert(slot, hashes: hashes) == nil)
         }
         #expect(policy.count == 100)
         // Slots 0..<10 are read often: they move to the protected part.
         for _ in 0..<5 {
-            for slot in 0..<10 { policy.recordRead(slot) }
+            for slot in 0..<10 { policy.recordRead(slot, hash: hashes[slot]) }
         }
         #expect(Set(policy.parts.protected).isSuperset(of: 0..<10))
         // A scan of 500 new keys, each seen once: every one is refused or evicts another newcomer,
         // never a frequent key.
         var evicted = Set<Int>()
         for slot in 100..<600 {
-            if let victim = policy.insert(slot, hash: hash(slot)) {
+            if let victim = policy.insert(slot, hashes: hashes) {
                 evicted.insert(victim)
             }
             #expect(policy.count <= 100)
@@ -106,16 +116,17 @@ import Testing
 
     @Test func tinyLFUPromotesFromProbationAndDemotesTheProtectedOverflow() {
         var policy = TinyLFUEviction(capacity: 10)  // window 1, protected 7
+        let hashes = (0..<10).map { UInt32($0) &+ 1 }
         for slot in 0..<10 {
-            _ = policy.insert(slot, hash: UInt64(slot) &+ 1)
+            _ = policy.insert(slot, hashes: hashes)
         }
         #expect(policy.parts.window == [9])
         #expect(policy.parts.probation.count == 9)
-        for slot in 0..<8 { policy.recordRead(slot) }
+        for slot in 0..<8 { policy.recordRead(slot, hash: hashes[slot]) }
         #expect(policy.parts.protected.count == 7)
         #expect(policy.parts.protected.first == 7)
         #expect(policy.parts.probation.first == 0, "the protected part's least recent went back to probation")
-        policy.recordRead(9)
+        policy.recordRead(9, hash: hashes[9])
         #expect(policy.parts.window == [9])
         policy.recordRemoval(3)
         #expect(policy.count == 9)
@@ -132,9 +143,10 @@ extension LRUEviction {
 }
 
 extension TinyLFUEviction {
-    /// An insert as a store bounded by the policy's capacity makes it: the slot evicted, if any.
-    fileprivate mutating func insert(_ slot: Int, hash: UInt64) -> Int? {
-        recordInsert(slot, hash: hash)
-        return count > fixedCapacity! ? evict() : nil
+    /// An insert as a store bounded by the policy's capacity makes it, `hashes` holding each
+    /// slot's hash bits: the slot evicted, if any.
+    fileprivate mutating func insert(_ slot: Int, hashes: [UInt32]) -> Int? {
+        recordInsert(slot, hash: hashes[slot])
+        return count > fixedCapacity! ? evict(hashes: hashes) : nil
     }
 }

@@ -23,7 +23,7 @@ struct KeyIndex {
     /// The slot of the key with `hash` for which `isKey` returns `true`, or `nil`.
     @inline(__always)
     func slot(hash: Int, where isKey: (Int) -> Bool) -> Int? {
-        let bits = Self.bits(of: hash)
+        let bits = UInt64(Self.bits(of: hash))
         var position = Int(bits) & mask
         while true {
             let bucket = buckets[position]
@@ -43,13 +43,13 @@ struct KeyIndex {
         if (count + 1) * 4 > buckets.count * 3 {
             grow()
         }
-        place((Self.bits(of: hash) << 32) | UInt64(slot + 1))
+        place((UInt64(Self.bits(of: hash)) << 32) | UInt64(slot + 1))
         count += 1
     }
 
     /// Removes `slot`, held for a key with `hash`.
     mutating func remove(hash: Int, slot: Int) {
-        let target = (Self.bits(of: hash) << 32) | UInt64(slot + 1)
+        let target = (UInt64(Self.bits(of: hash)) << 32) | UInt64(slot + 1)
         var hole = Int(Self.bits(of: hash)) & mask
         while buckets[hole] != target {
             precondition(buckets[hole] != 0, "KeyIndex.remove of a slot it does not hold")
@@ -88,8 +88,8 @@ struct KeyIndex {
         }
     }
 
-    /// The bits of `hash` the table keeps: its low 32.
-    private static func bits(of hash: Int) -> UInt64 {
-        UInt64(truncatingIfNeeded: hash) & 0xFFFF_FFFF
+    /// The bits of a key's `hashValue` the table keeps, and all it needs of it: the low 32.
+    static func bits(of hash: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: hash)
     }
 }

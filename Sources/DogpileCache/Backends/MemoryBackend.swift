@@ -14,7 +14,7 @@
 /// Because values are not copied, a reference-type payload changed after it was cached changes the
 /// cached value too; cache value types.
 public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend {
-    private let shards: [LockedValue<MemoryStore>]
+    private let shards: LockedShards<MemoryStore>
     /// The configuration the backend was made with.
     public let configuration: Configuration
 
@@ -38,12 +38,12 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
         try configuration.validate()
         self.configuration = configuration
         let shardCount = configuration.effectiveShardCount
-        shards = (0..<shardCount).map { shard in
-            LockedValue(MemoryStore(
+        shards = LockedShards(count: shardCount) { shard in
+            MemoryStore(
                 maxEntries: configuration.maxEntries.map { Self.share(of: $0, shard: shard, shardCount: shardCount) },
                 maxWeight: configuration.maxWeight.map { Self.share(of: $0, shard: shard, shardCount: shardCount) },
                 policy: configuration.evictionPolicy
-            ))
+            )
         }
     }
 
@@ -65,21 +65,22 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
 
     /// The number of values held now, stale ones included.
     public var count: Int {
-        shards.reduce(0) { total, shard in total + shard.withLock { $0.count } }
+        shards.sum { $0.count }
     }
 
     /// The total weight of the values held now, by the configuration's weigher; 0 unless
     /// ``Configuration/maxWeight`` is set.
     public var totalWeight: Int {
-        shards.reduce(0) { total, shard in total + shard.withLock { $0.totalWeight } }
+        shards.sum { $0.totalWeight }
     }
 
-    /// The shard that holds the key with `hash`, its `hashValue`: by the hash's high bits, where
-    /// the shard's ``KeyIndex`` uses the low ones.
+    /// Runs `body` under the lock of the shard that holds the key with `hash`, its `hashValue`:
+    /// the shard is picked by the hash's high bits, where its ``KeyIndex`` uses the low ones.
+    ///
     @inline(__always)
-    private func shard(for hash: Int) -> LockedValue<MemoryStore> {
+    private func withShard<Result>(for hash: Int, _ body: (inout MemoryStore) -> Result) -> Result {
         // Range reduction by multiplication: the high word of hash × count is in 0..<count.
-        shards[Int(UInt(bitPattern: hash).multipliedFullWidth(by: UInt(shards.count)).high)]
+        shards.withLock(shard: Int(UInt(bitPattern: hash).multipliedFullWidth(by: UInt(shards.count)).high), body)
     }
 
     /// Hands what an operation removed to the eviction listener, after the lock; the values are
@@ -110,7 +111,7 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
     /// The value stored under `key`, or `nil`, read without suspending.
     public func storedValue(for key: String) -> CachedValue? {
         let hash = key.hashValue
-        return shard(for: hash).withLock { $0.value(for: key, hash: hash) }
+        return withShard(for: hash) { $0.value(for: key, hash: hash) }
     }
 
     /// The values stored under `keys`, in order.
@@ -137,7 +138,7 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
         let weight = try weight(of: value, for: key)
         let hash = key.hashValue
         var removed = RemovedValues()
-        shard(for: hash).withLock { $0.setValue(value, for: key, hash: hash, weight: weight, removed: &removed) }
+        withShard(for: hash) { $0.setValue(value, for: key, hash: hash, weight: weight, removed: &removed) }
         report(removed)
     }
 
@@ -158,7 +159,7 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
         var removed = RemovedValues()
         for (entry, weight) in zip(entries, weights) {
             let hash = entry.key.hashValue
-            shard(for: hash).withLock {
+            withShard(for: hash) {
                 $0.setValue(entry.value, for: entry.key, hash: hash, weight: weight, removed: &removed)
             }
         }
@@ -169,7 +170,7 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
     public nonisolated(nonsending) func delete(_ key: String) async throws {
         let hash = key.hashValue
         var removed = RemovedValues()
-        shard(for: hash).withLock { $0.removeValue(for: key, hash: hash, removed: &removed) }
+        withShard(for: hash) { $0.removeValue(for: key, hash: hash, removed: &removed) }
         report(removed)
     }
 
@@ -178,7 +179,7 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
         var removed = RemovedValues()
         for key in keys {
             let hash = key.hashValue
-            shard(for: hash).withLock { $0.removeValue(for: key, hash: hash, removed: &removed) }
+            withShard(for: hash) { $0.removeValue(for: key, hash: hash, removed: &removed) }
         }
         report(removed)
     }

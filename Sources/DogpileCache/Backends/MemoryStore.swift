@@ -6,20 +6,21 @@
 /// releases after unlocking: releasing a payload may run its `deinit`. Callers pass each key's
 /// `hashValue`, computed once per operation.
 struct MemoryStore {
-    private struct Slot {
-        /// `nil` marks a free slot.
-        var key: String?
+    private struct Entry {
+        var key: String
         var value: CachedValue
     }
 
-    /// Put in freed slots so they do not keep payloads alive.
-    static let emptyValue = CachedValue(payload: (), creationTime: 0)
-
     private var index = KeyIndex()
-    private var slots: [Slot] = []
+    /// `nil` marks a free slot (holding no payload alive).
+    private var slots: [Entry?] = []
     private var freeSlots: [Int] = []
     /// Each slot's weight, when the store is bounded by weight; else empty.
     private var weights: [Int] = []
+    /// Each slot's key's hash bits (``KeyIndex/bits(of:)``), when the store is bounded; else empty:
+    /// what an eviction needs to unlink a slot from the index and to judge it by its uses, without
+    /// hashing its key again.
+    private var hashes: [UInt32] = []
     /// The bound on entries, or `nil`.
     let maxEntries: Int?
     /// The bound on total weight, or `nil`.
@@ -44,14 +45,14 @@ struct MemoryStore {
     /// The slot holding `key`, whose hash is `hash`.
     @inline(__always)
     private func slot(of key: String, hash: Int) -> Int? {
-        index.slot(hash: hash) { slots[$0].key == key }
+        index.slot(hash: hash) { slots[$0]?.key == key }
     }
 
     /// The value stored under `key`, whose hash is `hash`, counted as a use.
     mutating func value(for key: String, hash: Int) -> CachedValue? {
         guard let slot = slot(of: key, hash: hash) else { return nil }
-        eviction?.recordUse(slot)
-        return slots[slot].value
+        eviction?.recordUse(slot, hash: KeyIndex.bits(of: hash))
+        return slots[slot]!.value
     }
 
     /// Stores `value`, of `weight` (ignored unless the store is bounded by weight), and records in
@@ -65,22 +66,27 @@ struct MemoryStore {
             return
         }
         if let slot = slot(of: key, hash: hash) {
-            eviction?.recordUse(slot)
-            removed.append(key: key, value: slots[slot].value, cause: .replaced)
-            slots[slot].value = value
+            eviction?.recordUse(slot, hash: KeyIndex.bits(of: hash))
+            removed.append(key: key, value: slots[slot]!.value, cause: .replaced)
+            slots[slot]!.value = value
             setWeight(weight, of: slot)
         } else {
             let slot: Int
             if let free = freeSlots.popLast() {
                 slot = free
-                slots[slot] = Slot(key: key, value: value)
+                slots[slot] = Entry(key: key, value: value)
             } else {
                 slot = slots.count
-                slots.append(Slot(key: key, value: value))
+                slots.append(Entry(key: key, value: value))
             }
             index.insert(hash: hash, slot: slot)
             setWeight(weight, of: slot)
-            eviction?.recordInsert(slot, hash: hash)
+            if eviction != nil {
+                let bits = KeyIndex.bits(of: hash)
+                while hashes.count <= slot { hashes.append(0) }
+                hashes[slot] = bits
+                eviction!.recordInsert(slot, hash: bits)
+            }
         }
         evictWhileOverBounds(removed: &removed)
     }
@@ -107,8 +113,8 @@ struct MemoryStore {
             } else {
                 return
             }
-            guard let victim = eviction?.evict(), let key = slots[victim].key else { return }
-            free(victim, hash: key.hashValue, cause: cause, removed: &removed)
+            guard let victim = eviction?.evict(hashes: hashes) else { return }
+            free(victim, hash: Int(hashes[victim]), cause: cause, removed: &removed)
         }
     }
 
@@ -122,10 +128,10 @@ struct MemoryStore {
     /// Empties `slot`, whose key has `hash` and which the policy no longer tracks, recording its
     /// value in `removed`.
     private mutating func free(_ slot: Int, hash: Int, cause: MemoryBackend.Eviction.Cause, removed: inout RemovedValues) {
-        guard let key = slots[slot].key else { return }
+        guard let entry = slots[slot] else { return }
         index.remove(hash: hash, slot: slot)
-        removed.append(key: key, value: slots[slot].value, cause: cause)
-        slots[slot] = Slot(key: nil, value: MemoryStore.emptyValue)
+        removed.append(key: entry.key, value: entry.value, cause: cause)
+        slots[slot] = nil
         setWeight(0, of: slot)
         freeSlots.append(slot)
     }

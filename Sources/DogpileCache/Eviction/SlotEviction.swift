@@ -18,27 +18,29 @@ struct SlotEviction {
         }
     }
 
-    /// A read of the value in `slot`, or its replacement by a new value: a use.
-    mutating func recordUse(_ slot: Int) {
+    /// A read of the value in `slot`, or its replacement by a new value: a use of the key whose
+    /// hash bits (``KeyIndex/bits(of:)``) are `hash`.
+    mutating func recordUse(_ slot: Int, hash: UInt32) {
         lru?.recordRead(slot)
-        tinyLFU?.recordRead(slot)
+        tinyLFU?.recordRead(slot, hash: hash)
     }
 
-    /// A new entry in `slot`, whose key's `hashValue` is `hash`.
-    mutating func recordInsert(_ slot: Int, hash: Int) {
+    /// A new entry in `slot`, whose key's hash bits are `hash`.
+    mutating func recordInsert(_ slot: Int, hash: UInt32) {
         if lru != nil {
             lru!.recordInsert(slot)
         } else {
-            tinyLFU!.recordInsert(slot, hash: UInt64(bitPattern: Int64(hash)))
+            tinyLFU!.recordInsert(slot, hash: hash)
         }
     }
 
-    /// Picks a slot to evict and forgets it; `nil` when the policy tracks none.
-    mutating func evict() -> Int? {
+    /// Picks a slot to evict and forgets it; `nil` when the policy tracks none. `hashes` holds
+    /// each tracked slot's key's hash bits.
+    mutating func evict(hashes: [UInt32]) -> Int? {
         if lru != nil {
             return lru!.evict()
         }
-        return tinyLFU!.evict()
+        return tinyLFU!.evict(hashes: hashes)
     }
 
     /// An entry deleted from `slot` (not evicted).

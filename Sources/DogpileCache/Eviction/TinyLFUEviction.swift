@@ -10,7 +10,7 @@
 ///   protected part (whose overflow goes back to the front of probation); in protected, moves it to
 ///   the protected front.
 ///
-/// Every use is counted in the sketch by the key's hash, which the policy keeps per slot.
+/// Every use is counted in the sketch by the key's hash bits, which the store passes in.
 struct TinyLFUEviction {
     private static let window: AccessOrderLists.List = 0
     private static let probation: AccessOrderLists.List = 1
@@ -18,7 +18,6 @@ struct TinyLFUEviction {
 
     private var order = AccessOrderLists(listCount: 3)
     private var sketch: FrequencySketch
-    private var hashes: [UInt64] = []
     /// The entry the last insert pushed out of the window, until an eviction judges it.
     private var candidate: Int?
     /// The bound in entries, or `nil` for a store bounded by weight alone.
@@ -41,9 +40,9 @@ struct TinyLFUEviction {
     /// The protected part's share: 80% of the main area.
     var protectedCapacity: Int { (capacity - windowCapacity) * 8 / 10 }
 
-    /// A read of the value in `slot`.
-    mutating func recordRead(_ slot: Int) {
-        sketch.increment(hashes[slot])
+    /// A read of the value in `slot`, whose key's hash bits are `hash`.
+    mutating func recordRead(_ slot: Int, hash: UInt32) {
+        sketch.increment(hash)
         switch order.list(of: slot) {
         case Self.window:
             order.moveToFront(slot, of: Self.window)
@@ -61,9 +60,7 @@ struct TinyLFUEviction {
 
     /// A new entry in `slot`, whose key has `hash`: it enters the window, and the window's least
     /// recently used entry, when it overflows, moves to probation as the candidate for ``evict()``.
-    mutating func recordInsert(_ slot: Int, hash: UInt64) {
-        while hashes.count <= slot { hashes.append(0) }
-        hashes[slot] = hash
+    mutating func recordInsert(_ slot: Int, hash: UInt32) {
         if fixedCapacity == nil, count >= sketch.capacity {
             // Bounded by weight alone: the sketch grows with the entries held (forgetting its counts).
             sketch = FrequencySketch(capacity: 2 * sketch.capacity)
@@ -77,14 +74,15 @@ struct TinyLFUEviction {
         }
     }
 
-    /// Picks a slot to evict and forgets it; `nil` when none is tracked.
+    /// Picks a slot to evict and forgets it; `nil` when none is tracked. `hashes` holds each
+    /// tracked slot's key's hash bits.
     ///
     /// The candidate of the last insert, while it waits in probation, competes with the main area's
     /// least recently used entry (probation's, else protected's), and the one the sketch counts
     /// fewer recent uses for is evicted. Without a candidate (a second eviction for the same
     /// insert, when a store bounded by weight needs room), the least recently used entry of
     /// probation, protected and window goes, in that order.
-    mutating func evict() -> Int? {
+    mutating func evict(hashes: [UInt32]) -> Int? {
         if let candidate = candidate.take(), order.list(of: candidate) == Self.probation {
             // The candidate is probation's front; its last entry is another one unless it is alone.
             let victim = order.last(of: Self.probation).flatMap { $0 == candidate ? nil : $0 }
@@ -117,7 +115,7 @@ struct TinyLFUEviction {
     }
 
     /// The sketch's estimate for `hash` (for tests).
-    func frequency(of hash: UInt64) -> Int {
+    func frequency(of hash: UInt32) -> Int {
         sketch.frequency(of: hash)
     }
 }

@@ -26,11 +26,7 @@ package struct LockedValue<Value> {
     /// Runs `body` with exclusive access to the value.
     @inlinable
     package func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        try storage.withUnsafeMutablePointers { value, mutex in
-            pthread_mutex_lock(mutex)
-            defer { pthread_mutex_unlock(mutex) }
-            return try body(&value.pointee)
-        }
+        try storage.withLock(body)
     }
 
     /// The value as the buffer's header and the mutex as its one element; the buffer's memory never
@@ -45,6 +41,16 @@ package struct LockedValue<Value> {
             }
             // `create` makes an instance of the class it is called on.
             return unsafeDowncast(buffer, to: Storage.self)
+        }
+
+        /// Runs `body` with exclusive access to the value.
+        @inlinable
+        final func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+            try withUnsafeMutablePointers { value, mutex in
+                pthread_mutex_lock(mutex)
+                defer { pthread_mutex_unlock(mutex) }
+                return try body(&value.pointee)
+            }
         }
 
         deinit {
