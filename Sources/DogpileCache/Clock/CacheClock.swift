@@ -48,7 +48,9 @@ public struct SystemCacheClock: CacheClock {
         #if os(Linux)
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME_COARSE, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1_000_000_000
+        // A multiplication, not a division: the division's latency was two thirds of this read,
+        // a twentieth of a memory hit (perf, `HitProfile bounded`); the results differ by an ulp.
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
         #else
         return now()
         #endif
