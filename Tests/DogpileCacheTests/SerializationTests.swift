@@ -29,20 +29,81 @@ struct NotCodable: Sendable {
         try await check.run(on: BytesMemoryBackend())
     }
 
-    @Test func theRecordLayoutIsPinned() {
-        let record = ValueRecord(encoding: .utf8Text, creationTime: 1.5, payload: Array("hi".utf8))
+    @Test func theRecordLayoutIsPinned() throws {
+        var record = try ValueRecord(value: "hi", creationTime: 1.5, serializer: JSONCacheSerializer())
+        record.expirationTime = .seconds(60)
+        record.keyCheck = ValueRecord.keyCheck(of: "user:42")
+        record.tags = ["t"]
         let expected: [UInt8] = [
             0x44, 0x50, 0x43,  // magic "DPC"
-            0x01,  // format version 1
+            0x02,  // format version 2
             0x02,  // encoding: UTF-8 text
+            0x01,  // flags: the value chose its expiration
             0x3F, 0xF8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // creation time 1.5 (IEEE 754, big-endian)
+            0x40, 0x4E, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // its expiration, 60 s
+            0x6C, 0x15, 0x1E, 0xA4, 0xDC, 0xD2, 0x21, 0xC2,  // key check: FNV-1a 64 of "user:42"
+            0xB8, 0xFC, 0xA8, 0x4C, 0xCE, 0xED, 0xB0, 0x7B,  // type check: FNV-1a 64 of "Swift.String"
+            0x00, 0x01,  // one tag
+            0x00, 0x01, 0x74,  // "t"
             0x00, 0x00, 0x00, 0x02,  // payload length 2
-            0xC5, 0x65, 0x8C, 0x2C,  // CRC-32 of bytes 0-16 and the payload (zlib.crc32 agrees)
+            0x91, 0x4C, 0x90, 0xFA,  // CRC-32 of the bytes before it and the payload (zlib.crc32 agrees)
             0x68, 0x69,  // "hi"
         ]
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)  // the standard check value
+        #expect(FNV1a.hash("a".utf8) == 0xAF63_DC4C_8601_EC8C)  // FNV-1a 64's published value for "a"
         #expect(record.bytes == expected)
         #expect(ValueRecord(bytes: record.bytes) == record)
+    }
+
+    @Test func recordsOfFormatVersionOneStillRead() throws {
+        let version1: [UInt8] = [
+            0x44, 0x50, 0x43, 0x01, 0x02,  // magic, version 1, UTF-8 text
+            0x3F, 0xF8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // creation time 1.5
+            0x00, 0x00, 0x00, 0x02,  // payload length 2
+            0xC5, 0x65, 0x8C, 0x2C,  // CRC-32
+            0x68, 0x69,  // "hi"
+        ]
+        let record = try #require(ValueRecord(bytes: version1))
+        #expect(record == ValueRecord(encoding: .utf8Text, creationTime: 1.5, payload: Array("hi".utf8)))
+        #expect(record.expirationTime == nil && record.tags.isEmpty && record.keyCheck == 0)
+        #expect(ValueRecord.headerCreationTime(version1) == 1.5)
+        var garbled = version1
+        garbled[20] ^= 1
+        #expect(ValueRecord(bytes: garbled) == nil)
+    }
+
+    @Test func aValueCarriesAttributesOnlyWhenItHasSome() {
+        var value = CachedValue(payload: "v", creationTime: 1)
+        #expect(value.box.attributes == nil && value.expirationTime == nil)
+        value.expirationTime = .seconds(5)
+        #expect(value.expirationTime == .seconds(5) && value.payload as? String == "v")
+        value.payload = "w"
+        #expect(value.expirationTime == .seconds(5) && value.payload as? String == "w")
+        let copy = value
+        value.expirationTime = nil
+        #expect(value.box.attributes == nil && copy.expirationTime == .seconds(5))
+        // A value read from bytes holds its record's expiration, and a change makes a new record.
+        var record = ValueRecord(encoding: .utf8Text, creationTime: 1, payload: Array("r".utf8))
+        record.expirationTime = .never
+        var read = CachedValue(record: record, serializer: JSONCacheSerializer())
+        #expect(read.expirationTime == .never)
+        read.expirationTime = .seconds(3)
+        #expect(read.expirationTime == .seconds(3) && read.payload(as: String.self) == "r")
+    }
+
+    @Test func aValueChosenExpirationTravelsInTheRecord() async throws {
+        let backend = BytesMemoryBackend()
+        let clock = ManualCacheClock(now: 1_000)
+        let region = try CacheRegion(backend: backend, expirationTime: .seconds(10), clock: clock)
+        for expiration in [CacheExpiration.seconds(100), .never] {
+            try await region.store("k", CachedValue(payload: "v", creationTime: 1_000, expirationTime: expiration), configuration: region.configuration())
+            let bytes = try #require(try await backend.get("k")?.payload as? [UInt8])
+            #expect(ValueRecord(bytes: bytes)?.expirationTime == expiration)
+            clock.advance(by: 50)
+            // Past the region's 10 s, within the value's own expiration: fresh.
+            #expect(try await region.get("k", as: String.self) == "v")
+            clock.set(to: 1_000)
+        }
     }
 
     @Test func codableValuesRoundTripThroughJSON() async throws {
@@ -136,9 +197,9 @@ struct NotCodable: Sendable {
         #expect(try await region.get("customer", as: Int.self) == nil)
         // Bytes written by another format version, garbled, or not a record at all.
         var record = try #require(try await backend.get("customer")?.payload as? [UInt8])
-        record[3] = 2
+        record[3] = 3
         try await backend.set("other version", CachedValue(payload: record, creationTime: 0))
-        record[3] = 1
+        record[3] = 2
         record[record.count - 1] ^= 0x01
         try await backend.set("garbled", CachedValue(payload: record, creationTime: 0))
         try await backend.set("foreign", CachedValue(payload: Array("not a record".utf8), creationTime: 0))

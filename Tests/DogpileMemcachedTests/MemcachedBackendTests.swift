@@ -75,6 +75,28 @@ struct MemcachedBackendTests {
         await reader.shutdown()
     }
 
+    @Test func aLifetimeTheCreatorChoseReadsTheSameInAnotherRegion() async throws {
+        let writer = try TestServers.backend()
+        let reader = try TestServers.backend()
+        let key = uniqueKey("lifetime")
+        let clock = ManualCacheClock()
+        let first = try CacheRegion(backend: writer, expirationTime: .seconds(10), clock: clock)
+        let second = try CacheRegion(backend: reader, expirationTime: .seconds(10), clock: clock)
+        let _: String = try await first.getOrCreate(key) { context in
+            context.expirationTime = .seconds(300)
+            return "page"
+        }
+        clock.advance(by: 200)
+        // Twenty times the second region's own expiration, within the lifetime stored in the record.
+        #expect(try await second.get(key, as: String.self) == "page")
+        #expect(try await second.valueMetadata(key, as: String.self)?.payload == "page")
+        clock.advance(by: 101)
+        #expect(try await second.get(key, as: String.self) == nil)
+        #expect(try await second.get(key, as: String.self, ignoreExpiration: true) == "page")
+        await writer.shutdown()
+        await reader.shutdown()
+    }
+
     @Test func readsThatArriveTogetherAreAllAnswered() async throws {
         let backend = try TestServers.backend { $0.poolSize = 1 }
         let keys = (0..<200).map { uniqueKey("burst\($0)") }

@@ -7,7 +7,8 @@ public struct CachedValue: Sendable {
     public static let currentVersion = 1
 
     /// The payload in a box typed by its dynamic type, so that reading it back as that type is a
-    /// class check rather than a full dynamic cast.
+    /// class check rather than a full dynamic cast. The box also holds what the value carries
+    /// besides its payload, creation time and version (``PayloadBox/attributes``).
     @usableFromInline
     var box: PayloadBox
     /// When the value was created, in wall-clock seconds since 1970 (see ``CacheClock``).
@@ -15,9 +16,22 @@ public struct CachedValue: Sendable {
     /// The format version the value was written with.
     public var version: Int
 
-    /// Wraps a payload created at `creationTime`, in the current format version.
-    public init(payload: any Sendable, creationTime: Double, version: Int = CachedValue.currentVersion) {
-        self.box = Self.makeBox(payload)
+    /// Wraps a payload.
+    ///
+    /// - Parameters:
+    ///   - payload: The value itself.
+    ///   - creationTime: When it was created, in wall-clock seconds since 1970.
+    ///   - version: The format version it is written with; values of another version than
+    ///     ``currentVersion`` are misses.
+    ///   - expirationTime: The expiration the value chose for itself, which replaces the region's
+    ///     and the call's when the value is judged; `nil` for none.
+    public init(
+        payload: any Sendable,
+        creationTime: Double,
+        version: Int = CachedValue.currentVersion,
+        expirationTime: CacheExpiration? = nil
+    ) {
+        self.box = Self.makeBox(payload, attributes: PayloadBox.Attributes.make(expirationTime: expirationTime))
         self.creationTime = creationTime
         self.version = version
     }
@@ -30,7 +44,15 @@ public struct CachedValue: Sendable {
     /// The cached value itself.
     public var payload: any Sendable {
         get { box.anyValue }
-        set { box = Self.makeBox(newValue) }
+        set { box = Self.makeBox(newValue, attributes: box.attributes) }
+    }
+
+    /// The expiration the value chose for itself when it was created (a creator sets it through
+    /// ``CreationContext/expirationTime``), which replaces the region's and the call's when the value
+    /// is judged; `nil` when it chose none.
+    public var expirationTime: CacheExpiration? {
+        get { box.attributes?.expirationTime }
+        set { box = box.with(PayloadBox.Attributes.make(expirationTime: newValue)) }
     }
 
     /// The payload as a `Value`, or `nil` when it is not one.
@@ -48,9 +70,7 @@ public struct CachedValue: Sendable {
 
     /// A value read from a byte-storing backend: decoded when it is asked for as a type.
     init(record: ValueRecord, serializer: any CacheSerializer) {
-        self.box = SerializedPayloadBox(record: record, serializer: serializer)
-        self.creationTime = record.creationTime
-        self.version = CachedValue.currentVersion
+        self.init(box: SerializedPayloadBox(record: record, serializer: serializer), creationTime: record.creationTime)
     }
 
     /// How old the value is at `now`, in seconds.
@@ -58,15 +78,28 @@ public struct CachedValue: Sendable {
         now - creationTime
     }
 
-    private static func makeBox<Value: Sendable>(_ payload: Value) -> PayloadBox {
-        TypedPayloadBox(payload)
+    private static func makeBox<Value: Sendable>(_ payload: Value, attributes: PayloadBox.Attributes?) -> PayloadBox {
+        TypedPayloadBox(payload, attributes: attributes)
     }
 }
 
 /// A payload of some type; see ``TypedPayloadBox``.
 @usableFromInline
 class PayloadBox: @unchecked Sendable {
-    // @unchecked: the base class has no stored state; the only subclass stores a Sendable `let`.
+    // @unchecked: the base class stores one immutable Sendable reference; the subclasses store
+    // Sendable `let`s.
+
+    /// What the value carries besides its payload, creation time and version, or `nil` for a value
+    /// that carries nothing else (no expiration of its own): most values. In the box, because a
+    /// box is read on every hit anyway, so a hit pays no reference counting for it, and because a
+    /// box of a small payload has room for one more reference in its heap block (a box of a
+    /// `String` takes 40 of 48 bytes).
+    let attributes: Attributes?
+
+    init(attributes: Attributes?) {
+        self.attributes = attributes
+    }
+
     @usableFromInline
     var anyValue: any Sendable { fatalError("PayloadBox is abstract") }
 
@@ -84,7 +117,12 @@ class PayloadBox: @unchecked Sendable {
     /// a `Value`), so that whoever reads it as a `Value` next does so with a class check, without
     /// decoding again.
     final func typed<Value: Sendable>(_ payload: Value) -> PayloadBox {
-        self is TypedPayloadBox<Value> ? self : TypedPayloadBox(payload)
+        self is TypedPayloadBox<Value> ? self : TypedPayloadBox(payload, attributes: attributes)
+    }
+
+    /// A box of the same payload with `attributes`.
+    func with(_ attributes: Attributes?) -> PayloadBox {
+        fatalError("PayloadBox is abstract")
     }
 
     /// The payload as a `Value`, or `nil` when it is not one (or cannot be decoded as one).
@@ -99,15 +137,42 @@ class PayloadBox: @unchecked Sendable {
     }
 }
 
+extension PayloadBox {
+    /// What a value carries besides its payload, creation time and version. Immutable: a change
+    /// makes a new box.
+    final class Attributes: Sendable {
+        /// The expiration the value chose for itself, or `nil`.
+        let expirationTime: CacheExpiration?
+
+        private init(expirationTime: CacheExpiration?) {
+            self.expirationTime = expirationTime
+        }
+
+        /// The attributes of a value with `expirationTime`, or `nil` when that is what a value
+        /// without attributes is: no expiration of its own.
+        static func make(expirationTime: CacheExpiration?) -> Attributes? {
+            expirationTime.map { Attributes(expirationTime: $0) }
+        }
+    }
+}
+
 /// A payload read from a byte-storing backend, decoded as the type it is asked for.
 final class SerializedPayloadBox: PayloadBox, @unchecked Sendable {
     // @unchecked: both stored properties are immutable and Sendable.
     let record: ValueRecord
     let serializer: any CacheSerializer
 
+    /// The box of `record`, with the attributes the record holds.
     init(record: ValueRecord, serializer: any CacheSerializer) {
         self.record = record
         self.serializer = serializer
+        super.init(attributes: Attributes.make(expirationTime: record.expirationTime))
+    }
+
+    override func with(_ attributes: Attributes?) -> PayloadBox {
+        var record = record
+        record.expirationTime = attributes?.expirationTime
+        return SerializedPayloadBox(record: record, serializer: serializer)
     }
 
     /// The raw payload: bytes, text, or the serializer's bytes.
@@ -141,8 +206,13 @@ final class TypedPayloadBox<Value: Sendable>: PayloadBox, @unchecked Sendable {
     @usableFromInline
     let value: Value
 
-    init(_ value: Value) {
+    init(_ value: Value, attributes: Attributes? = nil) {
         self.value = value
+        super.init(attributes: attributes)
+    }
+
+    override func with(_ attributes: Attributes?) -> PayloadBox {
+        TypedPayloadBox(value, attributes: attributes)
     }
 
     @usableFromInline

@@ -115,7 +115,7 @@ extension CacheRegion {
             guard case nil = results[0] else { return }
             let flight = flights[0]
             counters.creations.increment()
-            let created = try await creation.createOne()
+            let created = try await creation.createOne(key: flight.key)
             logCreation(of: flight.key, since: started)
             if created.isStored {
                 try await store(flight.backendKey, CachedValue(box: created.box, creationTime: flight.startTime), configuration: creation.configuration)

@@ -10,7 +10,8 @@
 class Creation: @unchecked Sendable {
     // @unchecked: every stored property here and in the subclass is an immutable Sendable value.
 
-    /// A created value, boxed, and whether `shouldCache` lets it be stored.
+    /// A created value, boxed with the attributes its creator chose, and whether `shouldCache` (and
+    /// the creator's ``CreationContext``) let it be stored.
     typealias Created = (box: PayloadBox, isStored: Bool)
 
     /// The configuration the caller read with, used for the whole creation.
@@ -25,8 +26,8 @@ class Creation: @unchecked Sendable {
         self.createsOneKey = createsOneKey
     }
 
-    /// Calls the creator of one key.
-    nonisolated(nonsending) func createOne() async throws -> Created {
+    /// Calls the creator of one key, `key` as the caller gave it.
+    nonisolated(nonsending) func createOne(key: String) async throws -> Created {
         fatalError("Creation is abstract")
     }
 
@@ -48,9 +49,12 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
     // @unchecked: as for the base class.
 
     /// Makes the values.
+    @usableFromInline
     enum Creator: Sendable {
         /// The creator of one key's value.
         case one(@Sendable () async throws -> Value)
+        /// The creator of one key's value that decides about it in a ``CreationContext``.
+        case oneWithContext(@Sendable (inout CreationContext) async throws -> Value)
         /// The creator of many keys' values in one call: one value per key, in order, or `nil` where
         /// it made none (that key's callers get `valueNotCreated`, and nothing is stored for it).
         case many(@Sendable ([String]) async throws -> [Value?])
@@ -68,18 +72,27 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
     ) {
         self.creator = creator
         self.shouldCache = shouldCache
-        if case .one = creator {
-            super.init(configuration: configuration, expiration: expiration, createsOneKey: true)
-        } else {
+        if case .many = creator {
             super.init(configuration: configuration, expiration: expiration, createsOneKey: false)
+        } else {
+            super.init(configuration: configuration, expiration: expiration, createsOneKey: true)
         }
     }
 
-    override nonisolated(nonsending) func createOne() async throws -> Created {
-        guard case .one(let create) = creator else {
-            preconditionFailure("createOne() called on a creator of many keys")
+    /// - Throws: The creator's error, or `invalidConfiguration` when it chose an expiration that is
+    ///   negative or not finite.
+    override nonisolated(nonsending) func createOne(key: String) async throws -> Created {
+        switch creator {
+        case .one(let create):
+            return created(try await create())
+        case .oneWithContext(let create):
+            var context = CreationContext(key: key)
+            let value = try await create(&context)
+            let attributes = PayloadBox.Attributes.make(expirationTime: try context.expirationTime?.validated())
+            return (TypedPayloadBox(value, attributes: attributes), context.shouldCache && shouldCache?(value) ?? true)
+        case .many:
+            preconditionFailure("createOne(key:) called on a creator of many keys")
         }
-        return created(try await create())
     }
 
     override nonisolated(nonsending) func create(_ keys: [String]) async throws -> [Created?] {

@@ -2,7 +2,7 @@
 /// `cache_on_arguments`). Made by ``CacheRegion/cacheOnArguments(name:namespace:expirationTime:shouldCache:keyGenerator:fileID:line:column:_:)``.
 ///
 /// Call it like the function. Every call has the guarantees of
-/// ``CacheRegion/getOrCreate(_:as:expirationTime:shouldCache:creator:)``: concurrent calls with the same
+/// ``CacheRegion/getOrCreate(_:as:expirationTime:shouldCache:creator:)-(_,_,_,_,()->Value)``: concurrent calls with the same
 /// arguments run the function once, stale values are served while one call refreshes them, and so on.
 ///
 /// ```swift
@@ -72,7 +72,7 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
             expirationTime: expiration,
             shouldCache: shouldCache,
             creationType: TypedCreation<Value>.self,
-            creator: { try await function(repeat each arguments) }
+            creator: .one { try await function(repeat each arguments) }
         )
     }
 

@@ -63,7 +63,7 @@ extension CacheRegion {
     public nonisolated(nonsending) func set<Value: Sendable>(_ key: String, _ value: Value) async throws {
         let configuration = try self.configuration()
         let backendKey = configuration.mangle(key)
-        let stored = try configuration.encoded(CachedValue(typed: value, creationTime: clock.now()))
+        let stored = try configuration.encoded(CachedValue(typed: value, creationTime: clock.now()), for: backendKey)
         do {
             try await configuration.backend.set(backendKey, stored)
         } catch {
@@ -77,7 +77,8 @@ extension CacheRegion {
         guard !values.isEmpty else { return }
         let now = clock.now()
         let entries = try values.map {
-            (key: configuration.mangle($0.key), value: try configuration.encoded(CachedValue(typed: $0.value, creationTime: now)))
+            let backendKey = configuration.mangle($0.key)
+            return (key: backendKey, value: try configuration.encoded(CachedValue(typed: $0.value, creationTime: now), for: backendKey))
         }
         do {
             try await configuration.backend.setMulti(entries)

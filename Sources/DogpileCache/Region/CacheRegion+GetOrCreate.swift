@@ -37,7 +37,38 @@ extension CacheRegion {
         }
         return try await getOrCreateFromBackend(
             key, as: type, expirationTime: expirationTime, shouldCache: shouldCache,
-            creationType: TypedCreation<Value>.self, creator: creator
+            creationType: TypedCreation<Value>.self, creator: .one(creator)
+        )
+    }
+
+    /// Returns the value cached under `key`, or creates it with a `creator` that also decides, in a
+    /// ``CreationContext``, the value's own expiration and whether to store it.
+    ///
+    /// Everything else is as in ``getOrCreate(_:as:expirationTime:shouldCache:creator:)-(_,_,_,_,()->Value)``.
+    /// An expiration set in the context replaces `expirationTime` and the region's for the value
+    /// created: it is stored with the value, and every later read, in this process or another
+    /// sharing the backend, judges the value by it. `context.shouldCache = false` returns the value
+    /// to this creation's callers without storing it (as `shouldCache` returning `false` does).
+    ///
+    /// - Throws: As the other `getOrCreate`, and `invalidConfiguration` when the creator sets an
+    ///   expiration that is negative or not finite.
+    @inlinable
+    public nonisolated(nonsending) func getOrCreate<Value: Sendable>(
+        _ key: String,
+        as type: Value.Type = Value.self,
+        expirationTime: CacheExpiration? = nil,
+        shouldCache: (@Sendable (Value) -> Bool)? = nil,
+        creator: @escaping @Sendable (inout CreationContext) async throws -> Value
+    ) async throws -> Value {
+        if let stored = try freshSynchronousValue(key, expirationTime: expirationTime) {
+            if let value = stored.payload(as: Value.self) {
+                return value
+            }
+            takeBackHit()
+        }
+        return try await getOrCreateFromBackend(
+            key, as: type, expirationTime: expirationTime, shouldCache: shouldCache,
+            creationType: TypedCreation<Value>.self, creator: .oneWithContext(creator)
         )
     }
 
@@ -79,7 +110,7 @@ extension CacheRegion {
         expirationTime: CacheExpiration?,
         shouldCache: (@Sendable (Value) -> Bool)?,
         creationType: TypedCreation<Value>.Type,
-        creator: @escaping @Sendable () async throws -> Value
+        creator: TypedCreation<Value>.Creator
     ) async throws -> Value {
         let configuration = try self.configuration()
         let expiration = try (expirationTime ?? configuration.expiration).validated()
@@ -108,7 +139,7 @@ extension CacheRegion {
             for: PendingKey(key: key, backendKey: backendKey, hasStaleValue: stale != nil),
             staleValue: staleBox,
             generationSeen: generation,
-            creation: creationType.init(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: .one(creator)),
+            creation: creationType.init(configuration: configuration, expiration: expiration, shouldCache: shouldCache, creator: creator),
             context: context
         )
         return try await value(of: outcome, stale: stale, key: key, creators: context.flights)
@@ -121,7 +152,7 @@ extension CacheRegion {
     /// that are missing or stale and not already being created by another call (single or multi),
     /// without duplicates, and must return one value per key in the same order. Keys in flight
     /// elsewhere join that flight. Stale values follow the same rules as in
-    /// ``getOrCreate(_:as:expirationTime:shouldCache:creator:)``.
+    /// ``getOrCreate(_:as:expirationTime:shouldCache:creator:)-(_,_,_,_,()->Value)``.
     ///
     /// - Throws: `creatorResultCountMismatch` when `creator` returns a different number of values than
     ///   keys, the creator's error, `CancellationError`, `regionNotConfigured`, `recursiveCreation`.

@@ -305,7 +305,7 @@ public actor CacheRegion {
     /// Stores created values; a failure is logged and counted unless errors propagate.
     nonisolated(nonsending) func store(_ entries: [(key: String, value: CachedValue)], configuration: RegionConfiguration) async throws {
         guard !entries.isEmpty else { return }
-        let entries = try entries.map { ($0.key, try configuration.encoded($0.value)) }
+        let entries = try entries.map { ($0.key, try configuration.encoded($0.value, for: $0.key)) }
         do {
             if let storage = configuration.synchronousWrites {
                 try storage.storeValues(entries)
@@ -320,7 +320,7 @@ public actor CacheRegion {
     /// Stores one created value, as ``store(_:configuration:)`` does many.
     @inline(__always)
     nonisolated(nonsending) func store(_ key: String, _ value: CachedValue, configuration: RegionConfiguration) async throws {
-        let value = try configuration.encoded(value)
+        let value = try configuration.encoded(value, for: key)
         do {
             if let storage = configuration.synchronousWrites {
                 try storage.storeValue(value, for: key)

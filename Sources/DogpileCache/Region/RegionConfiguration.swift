@@ -52,12 +52,15 @@ final class RegionConfiguration: Sendable {
         self.defaultInvalidation = invalidation as? DefaultInvalidationStrategy
     }
 
-    /// `value` as the backend takes it: a value record when it stores bytes.
+    /// `value` as the backend takes it under `backendKey`: a value record when it stores bytes.
     ///
     /// - Throws: `serializationFailed` when the value cannot be encoded.
-    func encoded(_ value: CachedValue) throws -> CachedValue {
+    func encoded(_ value: CachedValue, for backendKey: String) throws -> CachedValue {
         guard storesBytes else { return value }
-        let record = try value.box.record(creationTime: value.creationTime, serializer: serializer)
+        var record = try value.box.record(creationTime: value.creationTime, serializer: serializer)
+        record.creationTime = value.creationTime
+        record.expirationTime = value.expirationTime
+        record.keyCheck = ValueRecord.keyCheck(of: backendKey)
         return CachedValue(typed: record.bytes, creationTime: value.creationTime)
     }
 
@@ -118,8 +121,8 @@ final class RegionConfiguration: Sendable {
             ?? invalidation.invalidation(ofValueCreatedAt: creationTime)
     }
 
-    /// Judges `value` at `now` against `expiration` and the invalidation strategy. `now` is read only
-    /// when the value can expire.
+    /// Judges `value` at `now` against its own expiration (``CachedValue/expirationTime``), else
+    /// `expiration`, and the invalidation strategy. `now` is read only when the value can expire.
     func freshness(of value: CachedValue, expiration: CacheExpiration, now: @autoclosure () -> Double) -> Freshness {
         guard value.version == CachedValue.currentVersion else { return .unusable }
         switch invalidation(ofValueCreatedAt: value.creationTime) {
@@ -128,7 +131,7 @@ final class RegionConfiguration: Sendable {
         case .soft:
             return .stale
         case .none:
-            if let seconds = expiration.seconds, now() - value.creationTime > seconds {
+            if let seconds = (value.expirationTime ?? expiration).seconds, now() - value.creationTime > seconds {
                 return .stale
             }
             return .fresh

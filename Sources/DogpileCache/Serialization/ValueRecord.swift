@@ -1,15 +1,26 @@
-/// The bytes a region writes to a byte-storing backend for one value: a 21-byte header, then the
-/// payload. Documented in <doc:ValueRecords>; a change to this layout is a new format version.
+/// The bytes a region writes to a byte-storing backend for one value: a header, then the payload.
+/// Documented in <doc:ValueRecords>; a change to this layout is a new format version.
+///
+/// Format version 2, which this release writes (all integers big-endian):
 ///
 /// | bytes | field |
 /// |---|---|
 /// | 0-2 | magic `DPC` (`44 50 43`) |
-/// | 3 | format version, `1` |
+/// | 3 | format version, `2` |
 /// | 4 | payload encoding: `0` serializer, `1` raw bytes (`[UInt8]`), `2` UTF-8 text (`String`) |
-/// | 5-12 | creation time: the bits of an IEEE 754 `Double`, big-endian |
-/// | 13-16 | payload length, `UInt32` big-endian |
-/// | 17-20 | CRC-32 (IEEE) of bytes 0-16 and the payload, big-endian |
-/// | 21- | payload |
+/// | 5 | flags: bit 0 set when the value chose its own expiration; the other bits are 0 |
+/// | 6-13 | creation time: the bits of an IEEE 754 `Double` |
+/// | 14-21 | the value's own expiration in seconds (a `Double`; infinity for never), 0 without flag 0 |
+/// | 22-29 | key check: FNV-1a (64-bit) of the backend key's UTF-8 bytes |
+/// | 30-37 | type check: FNV-1a (64-bit) of the stored type's name, `String(reflecting:)` |
+/// | 38-39 | tag count, `UInt16` |
+/// | 40- | each tag: its UTF-8 length as a `UInt16`, then its bytes |
+/// | next 4 | payload length, `UInt32` |
+/// | next 4 | CRC-32 (IEEE) of every byte before it and the payload |
+/// | then | payload |
+///
+/// Version 1 records (a 21-byte header: magic, version `1`, encoding, creation time, payload length,
+/// CRC-32) still read, as values without an expiration of their own, checks or tags.
 package struct ValueRecord: Equatable, Sendable {
     /// How the payload bytes encode the value.
     enum Encoding: UInt8, Sendable {
@@ -19,51 +30,22 @@ package struct ValueRecord: Equatable, Sendable {
     }
 
     static let magic: [UInt8] = Array("DPC".utf8)
-    static let formatVersion: UInt8 = 1
-    static let headerSize = 21
+    /// The format version this release writes.
+    static let formatVersion: UInt8 = 2
+    /// The header of a record without tags, in bytes.
+    static let headerSize = 48
+    private static let hasExpirationFlag: UInt8 = 1
 
     var encoding: Encoding
     var creationTime: Double
+    /// The expiration the value chose for itself, or `nil`.
+    var expirationTime: CacheExpiration?
+    /// ``keyCheck(of:)`` of the backend key the record was written under; 0 in version 1 records.
+    var keyCheck: UInt64 = 0
+    /// ``typeCheck(of:)`` of the type the value was stored as; 0 in version 1 records.
+    var typeCheck: UInt64 = 0
+    var tags: [String] = []
     var payload: [UInt8]
-
-    /// The record's bytes.
-    var bytes: [UInt8] {
-        var bytes = Self.magic
-        bytes.reserveCapacity(Self.headerSize + payload.count)
-        bytes.append(Self.formatVersion)
-        bytes.append(encoding.rawValue)
-        bytes.append(contentsOf: Self.bigEndian(creationTime.bitPattern))
-        bytes.append(contentsOf: Self.bigEndian(UInt32(payload.count)))
-        bytes.append(contentsOf: Self.bigEndian(CRC32.checksum(bytes + payload)))
-        bytes.append(contentsOf: payload)
-        return bytes
-    }
-
-    /// Reads a record, or `nil` when the bytes are not one of this format version: another magic or
-    /// version, an unknown encoding, a length that does not match, or a checksum that fails (any
-    /// change to the header or the payload).
-    init?(bytes: [UInt8]) {
-        guard bytes.count >= Self.headerSize, Array(bytes[0..<3]) == Self.magic, bytes[3] == Self.formatVersion,
-            let encoding = Encoding(rawValue: bytes[4])
-        else { return nil }
-        let length = Int(Self.integer(bytes[13..<17], as: UInt32.self))
-        guard bytes.count - Self.headerSize == length else { return nil }
-        let payload = Array(bytes[Self.headerSize...])
-        guard CRC32.checksum(Array(bytes[0..<17]) + payload) == Self.integer(bytes[17..<21], as: UInt32.self) else {
-            return nil
-        }
-        let creationTime = Double(bitPattern: Self.integer(bytes[5..<13], as: UInt64.self))
-        guard creationTime.isFinite else { return nil }
-        self.init(encoding: encoding, creationTime: creationTime, payload: payload)
-    }
-
-    /// The creation time in the header of a record, read without checking the rest of it, or `nil`
-    /// when `bytes` do not start with a header of this format version. Byte-storing backends use it
-    /// to fill in ``CachedValue/creationTime`` of what they read.
-    package static func headerCreationTime(_ bytes: [UInt8]) -> Double? {
-        guard bytes.count >= headerSize, bytes[0..<3].elementsEqual(magic), bytes[3] == formatVersion else { return nil }
-        return Double(bitPattern: integer(bytes[5..<13], as: UInt64.self))
-    }
 
     init(encoding: Encoding, creationTime: Double, payload: [UInt8]) {
         self.encoding = encoding
@@ -71,12 +53,150 @@ package struct ValueRecord: Equatable, Sendable {
         self.payload = payload
     }
 
-    private static func bigEndian<Integer: FixedWidthInteger>(_ value: Integer) -> [UInt8] {
-        (0..<Integer.bitWidth / 8).reversed().map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) }
+    /// The record's bytes, in format version 2.
+    var bytes: [UInt8] {
+        var bytes = Self.magic
+        bytes.reserveCapacity(Self.headerSize + tags.reduce(0) { $0 + 2 + $1.utf8.count } + payload.count)
+        bytes.append(Self.formatVersion)
+        bytes.append(encoding.rawValue)
+        bytes.append(expirationTime == nil ? 0 : Self.hasExpirationFlag)
+        Self.append(creationTime.bitPattern, to: &bytes)
+        Self.append((expirationTime.map { $0.seconds ?? .infinity } ?? 0).bitPattern, to: &bytes)
+        Self.append(keyCheck, to: &bytes)
+        Self.append(typeCheck, to: &bytes)
+        Self.append(UInt16(tags.count), to: &bytes)
+        for tag in tags {
+            Self.append(UInt16(tag.utf8.count), to: &bytes)
+            bytes.append(contentsOf: tag.utf8)
+        }
+        Self.append(UInt32(payload.count), to: &bytes)
+        Self.append(CRC32.checksum(bytes + payload), to: &bytes)
+        bytes.append(contentsOf: payload)
+        return bytes
     }
 
-    private static func integer<Integer: FixedWidthInteger>(_ bytes: ArraySlice<UInt8>, as type: Integer.Type) -> Integer {
-        bytes.reduce(0) { $0 << 8 | Integer($1) }
+    /// Reads a record of format version 2 or 1, or `nil` when the bytes are not one: another magic or
+    /// version, an unknown encoding or flag, a length that does not match, a tag that is not UTF-8,
+    /// a creation time or expiration that is not a time, or a checksum that fails (any change to the
+    /// header or the payload).
+    init?(bytes: [UInt8]) {
+        guard bytes.count >= 4, bytes[0..<3].elementsEqual(Self.magic) else { return nil }
+        switch bytes[3] {
+        case 1: self.init(version1: bytes)
+        case Self.formatVersion: self.init(version2: bytes)
+        default: return nil
+        }
+    }
+
+    private init?(version2 bytes: [UInt8]) {
+        var reader = ByteReader(bytes, from: 4)
+        guard let encoding = reader.byte().flatMap(Encoding.init(rawValue:)),
+            let flags = reader.byte(), flags & ~Self.hasExpirationFlag == 0,
+            let creationTime = reader.integer(UInt64.self).map(Double.init(bitPattern:)), creationTime.isFinite,
+            let expiration = reader.integer(UInt64.self).map(Double.init(bitPattern:)),
+            let keyCheck = reader.integer(UInt64.self),
+            let typeCheck = reader.integer(UInt64.self),
+            let tagCount = reader.integer(UInt16.self)
+        else { return nil }
+        var tags: [String] = []
+        for _ in 0..<tagCount {
+            guard let length = reader.integer(UInt16.self), let tagBytes = reader.bytes(Int(length)),
+                let tag = String(validating: tagBytes, as: UTF8.self)
+            else { return nil }
+            tags.append(tag)
+        }
+        let checked = reader.offset
+        guard let length = reader.integer(UInt32.self), let checksum = reader.integer(UInt32.self),
+            bytes.count - reader.offset == Int(length)
+        else { return nil }
+        let payload = Array(bytes[reader.offset...])
+        guard CRC32.checksum(Array(bytes[0..<(checked + 4)]) + payload) == checksum else { return nil }
+        self.init(encoding: encoding, creationTime: creationTime, payload: payload)
+        if flags & Self.hasExpirationFlag != 0 {
+            guard expiration >= 0, !expiration.isNaN else { return nil }
+            expirationTime = expiration == .infinity ? .never : .seconds(expiration)
+        }
+        self.keyCheck = keyCheck
+        self.typeCheck = typeCheck
+        self.tags = tags
+    }
+
+    private init?(version1 bytes: [UInt8]) {
+        let headerSize = 21
+        guard bytes.count >= headerSize, let encoding = Encoding(rawValue: bytes[4]) else { return nil }
+        var reader = ByteReader(bytes, from: 5)
+        let creationTime = Double(bitPattern: reader.integer(UInt64.self)!)
+        let length = Int(reader.integer(UInt32.self)!)
+        let checksum = reader.integer(UInt32.self)!
+        guard bytes.count - headerSize == length, creationTime.isFinite else { return nil }
+        let payload = Array(bytes[headerSize...])
+        guard CRC32.checksum(Array(bytes[0..<17]) + payload) == checksum else { return nil }
+        self.init(encoding: encoding, creationTime: creationTime, payload: payload)
+    }
+
+    /// The creation time in the header of a record, read without checking the rest of it, or `nil`
+    /// when `bytes` do not start with a header of a format version this release reads. Byte-storing
+    /// backends use it to fill in ``CachedValue/creationTime`` of what they read.
+    package static func headerCreationTime(_ bytes: [UInt8]) -> Double? {
+        guard bytes.count >= 4, bytes[0..<3].elementsEqual(magic) else { return nil }
+        let offset: Int
+        switch bytes[3] {
+        case 1: offset = 5
+        case formatVersion: offset = 6
+        default: return nil
+        }
+        var reader = ByteReader(bytes, from: offset)
+        return reader.integer(UInt64.self).map(Double.init(bitPattern:))
+    }
+
+    /// The key check of `backendKey`: FNV-1a (64-bit) of its UTF-8 bytes.
+    static func keyCheck(of backendKey: String) -> UInt64 {
+        FNV1a.hash(backendKey.utf8)
+    }
+
+    /// The type check of `type`: FNV-1a (64-bit) of its name as `String(reflecting:)` writes it.
+    static func typeCheck<Value>(of type: Value.Type) -> UInt64 {
+        FNV1a.hash(String(reflecting: type).utf8)
+    }
+
+    private static func append<Integer: FixedWidthInteger>(_ value: Integer, to bytes: inout [UInt8]) {
+        for shift in stride(from: Integer.bitWidth - 8, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: value >> shift))
+        }
+    }
+}
+
+/// Reads big-endian fields from bytes, front to back; each read is `nil` past the end.
+private struct ByteReader {
+    private let bytes: [UInt8]
+    /// The next byte to read.
+    private(set) var offset: Int
+
+    init(_ bytes: [UInt8], from offset: Int) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    mutating func byte() -> UInt8? {
+        bytes(1)?.first
+    }
+
+    mutating func integer<Integer: FixedWidthInteger>(_ type: Integer.Type) -> Integer? {
+        bytes(Integer.bitWidth / 8).map { $0.reduce(0) { $0 << 8 | Integer($1) } }
+    }
+
+    mutating func bytes(_ count: Int) -> ArraySlice<UInt8>? {
+        guard count <= bytes.count - offset else { return nil }
+        defer { offset += count }
+        return bytes[offset..<(offset + count)]
+    }
+}
+
+/// FNV-1a, 64-bit: a small hash that every process computes the same, unlike `Hasher`, which is
+/// seeded per process.
+enum FNV1a {
+    static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        bytes.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
     }
 }
 
@@ -97,6 +217,7 @@ extension ValueRecord {
     /// - Throws: `serializationFailed` when the serializer cannot encode the value.
     init<Value: Sendable>(value: Value, creationTime: Double, serializer: any CacheSerializer) throws {
         try self.init(unchecked: value, creationTime: creationTime, serializer: serializer)
+        typeCheck = Self.typeCheck(of: Value.self)
         guard payload.count <= Int(UInt32.max) else {
             throw CacheError(.valueTooLarge, "a value record holds at most 4 GiB, \(Value.self) encodes to \(payload.count) bytes")
         }
