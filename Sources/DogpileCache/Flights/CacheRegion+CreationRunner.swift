@@ -93,7 +93,7 @@ extension CacheRegion {
         let now = clock.coarseNow()
         for (index, value) in zip(needed, stored) {
             if let value, let payload = creation.payload(of: value),
-                configuration.freshness(of: value, expiration: creation.expiration, now: now) == .fresh
+                configuration.freshness(of: value, key: flights[index].backendKey, expiration: creation.expiration, policy: creation.policy, now: now) == .fresh
             {
                 results[index] = .success(payload)
             }

@@ -17,12 +17,15 @@ class Creation: @unchecked Sendable {
     /// The configuration the caller read with, used for the whole creation.
     let configuration: RegionConfiguration
     let expiration: CacheExpiration
+    /// The caller's creation policy, else the region's.
+    let policy: CreationPolicy
     /// Whether the creator makes one key's value, so that it runs for exactly one flight.
     let createsOneKey: Bool
 
-    init(configuration: RegionConfiguration, expiration: CacheExpiration, createsOneKey: Bool) {
+    init(configuration: RegionConfiguration, expiration: CacheExpiration, policy: CreationPolicy, createsOneKey: Bool) {
         self.configuration = configuration
         self.expiration = expiration
+        self.policy = policy
         self.createsOneKey = createsOneKey
     }
 
@@ -67,15 +70,16 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
     init(
         configuration: RegionConfiguration,
         expiration: CacheExpiration,
+        policy: CreationPolicy,
         shouldCache: (@Sendable (Value) -> Bool)?,
         creator: Creator
     ) {
         self.creator = creator
         self.shouldCache = shouldCache
         if case .many = creator {
-            super.init(configuration: configuration, expiration: expiration, createsOneKey: false)
+            super.init(configuration: configuration, expiration: expiration, policy: policy, createsOneKey: false)
         } else {
-            super.init(configuration: configuration, expiration: expiration, createsOneKey: true)
+            super.init(configuration: configuration, expiration: expiration, policy: policy, createsOneKey: true)
         }
     }
 

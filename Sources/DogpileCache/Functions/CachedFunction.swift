@@ -1,8 +1,8 @@
 /// A function whose results are cached in a region, one key per set of arguments (dogpile's
-/// `cache_on_arguments`). Made by ``CacheRegion/cacheOnArguments(name:namespace:expirationTime:shouldCache:keyGenerator:fileID:line:column:_:)``.
+/// `cache_on_arguments`). Made by ``CacheRegion/cacheOnArguments(name:namespace:expirationTime:policy:shouldCache:keyGenerator:fileID:line:column:_:)``.
 ///
 /// Call it like the function. Every call has the guarantees of
-/// ``CacheRegion/getOrCreate(_:as:expirationTime:shouldCache:creator:)-(_,_,_,_,()->Value)``: concurrent calls with the same
+/// ``CacheRegion/getOrCreate(_:as:expirationTime:policy:shouldCache:creator:)-(_,_,_,_,_,()->Value)``: concurrent calls with the same
 /// arguments run the function once, stale values are served while one call refreshes them, and so on.
 ///
 /// ```swift
@@ -20,6 +20,7 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
     /// The wrapper's generator, else the region's; `nil` for the default, built inline.
     @usableFromInline let customKey: (@Sendable (CachedFunctionIdentity, [String]) -> String)?
     @usableFromInline let expirationTime: CachedFunctionExpiration?
+    @usableFromInline let policy: CreationPolicy?
     @usableFromInline let shouldCache: (@Sendable (Value) -> Bool)?
     @usableFromInline let function: @Sendable (repeat each Argument) async throws -> Value
     @usableFromInline let collision: CacheError?
@@ -32,6 +33,7 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
         identity: CachedFunctionIdentity,
         keyGenerator: FunctionKeyGenerator?,
         expirationTime: CachedFunctionExpiration?,
+        policy: CreationPolicy?,
         shouldCache: (@Sendable (Value) -> Bool)?,
         collision: CacheError?,
         function: @escaping @Sendable (repeat each Argument) async throws -> Value
@@ -41,6 +43,7 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
         self.keyPrefix = FunctionKeyGenerator.defaultPrefix(for: identity)
         self.customKey = (keyGenerator ?? region.functionKeyGenerator).generate
         self.expirationTime = expirationTime
+        self.policy = policy
         self.shouldCache = shouldCache
         self.collision = collision
         self.function = function
@@ -58,7 +61,7 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
         let key = try key(repeat each argument)
         let expiration = expirationTime?.expiration()
         // The function is wrapped in a closure only when the value is not already fresh in synchronous storage.
-        if let stored = try region.freshSynchronousValue(key, expirationTime: expiration) {
+        if let stored = try region.freshSynchronousValue(key, expirationTime: expiration, policy: policy) {
             if let value = stored.payload(as: Value.self) {
                 return value
             }
@@ -70,6 +73,7 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
             key,
             as: Value.self,
             expirationTime: expiration,
+            policy: policy,
             shouldCache: shouldCache,
             creationType: TypedCreation<Value>.self,
             creator: .one { try await function(repeat each arguments) }

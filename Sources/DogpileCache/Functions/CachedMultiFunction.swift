@@ -3,7 +3,7 @@
 ///
 /// A call reads every argument's key with one backend call, then calls the function once with only
 /// the arguments whose values are missing or stale and not already being created elsewhere; every
-/// guarantee of ``CacheRegion/getOrCreateMulti(_:as:expirationTime:shouldCache:creator:)`` holds.
+/// guarantee of ``CacheRegion/getOrCreateMulti(_:as:expirationTime:policy:shouldCache:creator:)`` holds.
 ///
 /// `Output` is `[Value]` (results in argument order) or `[Argument: Value]` (results keyed by
 /// argument, leaving out arguments the function returned nothing for), depending on whether the
@@ -16,6 +16,7 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
     private let keyPrefix: String
     private let keyGenerator: FunctionKeyGenerator?
     private let expirationTime: CachedFunctionExpiration?
+    private let policy: CreationPolicy?
     private let shouldCache: (@Sendable (Value) -> Bool)?
     private let collision: CacheError?
     /// The function, as one value (or `nil` when it returned none) per argument, in order.
@@ -30,6 +31,7 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
         identity: CachedFunctionIdentity,
         keyGenerator: FunctionKeyGenerator?,
         expirationTime: CachedFunctionExpiration?,
+        policy: CreationPolicy?,
         shouldCache: (@Sendable (Value) -> Bool)?,
         collision: CacheError?,
         omitsMissing: Bool,
@@ -41,6 +43,7 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
         self.keyPrefix = FunctionKeyGenerator.defaultPrefix(for: identity)
         self.keyGenerator = keyGenerator
         self.expirationTime = expirationTime
+        self.policy = policy
         self.shouldCache = shouldCache
         self.collision = collision
         self.omitsMissing = omitsMissing
@@ -57,6 +60,7 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
         let values = try await region.getOrCreateMulti(
             keys,
             expirationTime: expirationTime?.expiration(),
+            policy: policy,
             shouldCache: shouldCache,
             omitting: omitsMissing
         ) { [argumentOfKey] requested in

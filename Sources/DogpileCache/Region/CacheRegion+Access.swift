@@ -28,10 +28,11 @@ extension CacheRegion {
         let configuration = try self.configuration()
         guard !keys.isEmpty else { return [] }
         let expiration = try (expirationTime ?? configuration.expiration).validated()
-        let stored = try await readMulti(keys.map(configuration.mangle), configuration: configuration)
+        let backendKeys = keys.map(configuration.mangle)
+        let stored = try await readMulti(backendKeys, configuration: configuration)
         let now = clock.coarseNow()
-        return stored.map { value in
-            usablePayload(value, as: type, expiration: expiration, ignoreExpiration: ignoreExpiration, now: now, configuration: configuration)
+        return zip(stored, backendKeys).map { value, backendKey in
+            usablePayload(value, key: backendKey, as: type, expiration: expiration, ignoreExpiration: ignoreExpiration, now: now, configuration: configuration)
         }
     }
 
@@ -45,12 +46,13 @@ extension CacheRegion {
     ) async throws -> CacheValueMetadata<Value>? {
         let configuration = try self.configuration()
         let expiration = try (expirationTime ?? configuration.expiration).validated()
-        guard let stored = try await read(configuration.mangle(key), configuration: configuration) else {
+        let backendKey = configuration.mangle(key)
+        guard let stored = try await read(backendKey, configuration: configuration) else {
             counters.misses.increment()
             return nil
         }
         let now = clock.now()
-        guard let payload = usablePayload(stored, as: type, expiration: expiration, ignoreExpiration: ignoreExpiration, now: now, configuration: configuration) else {
+        guard let payload = usablePayload(stored, key: backendKey, as: type, expiration: expiration, ignoreExpiration: ignoreExpiration, now: now, configuration: configuration) else {
             return nil
         }
         return CacheValueMetadata(payload: payload, creationTime: stored.creationTime, age: stored.age(at: now))
@@ -110,10 +112,11 @@ extension CacheRegion {
         }
     }
 
-    /// The payload of `stored` if it is a fresh `Value` (or any `Value` with `ignoreExpiration`),
-    /// counting the read as a hit or a miss.
+    /// The payload of `stored`, read under `backendKey`, if it is a fresh `Value` (or any `Value`
+    /// with `ignoreExpiration`), counting the read as a hit or a miss.
     private nonisolated func usablePayload<Value: Sendable>(
         _ stored: CachedValue?,
+        key backendKey: String,
         as type: Value.Type,
         expiration: CacheExpiration,
         ignoreExpiration: Bool,
@@ -121,7 +124,7 @@ extension CacheRegion {
         configuration: RegionConfiguration
     ) -> Value? {
         guard let stored, stored.version == CachedValue.currentVersion, let payload = stored.payload(as: Value.self),
-            ignoreExpiration || configuration.freshness(of: stored, expiration: expiration, now: now) == .fresh
+            ignoreExpiration || configuration.freshness(of: stored, key: backendKey, expiration: expiration, policy: configuration.policy, now: now) == .fresh
         else {
             counters.misses.increment()
             return nil

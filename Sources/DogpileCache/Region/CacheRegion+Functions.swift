@@ -14,6 +14,7 @@ extension CacheRegion {
     ///   - namespace: A further part of the key, to tell apart functions of the same name.
     ///   - expirationTime: Overrides the region's expiration for this function's values, fixed or
     ///     computed on every call.
+    ///   - policy: Replaces the region's ``CreationPolicy`` for this function's values.
     ///   - shouldCache: Called with each new result; returning `false` returns it without storing it.
     ///   - keyGenerator: Builds this function's keys instead of the region's ``functionKeyGenerator``.
     ///   - fileID: Where the wrapper is made, for its module and collision checks; leave the default.
@@ -24,6 +25,7 @@ extension CacheRegion {
         name: String,
         namespace: String? = nil,
         expirationTime: CachedFunctionExpiration? = nil,
+        policy: CreationPolicy? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         keyGenerator: FunctionKeyGenerator? = nil,
         fileID: String = #fileID,
@@ -41,6 +43,7 @@ extension CacheRegion {
             identity: identity,
             keyGenerator: keyGenerator,
             expirationTime: expirationTime,
+            policy: policy,
             shouldCache: shouldCache,
             collision: registerFunction(
                 identity,
@@ -102,12 +105,13 @@ extension CacheRegion {
     ///
     /// `function` is called with the arguments whose values are missing or stale and must return one
     /// value per argument, in the same order. A call returns the values in argument order.
-    /// Parameters are those of ``cacheOnArguments(name:namespace:expirationTime:shouldCache:keyGenerator:fileID:line:column:_:)``;
+    /// Parameters are those of ``cacheOnArguments(name:namespace:expirationTime:policy:shouldCache:keyGenerator:fileID:line:column:_:)``;
     /// keys are `module:name|[namespace|]argument`.
     public nonisolated func cacheMultiOnArguments<Argument: CacheKeyRepresentable & Hashable, Value: Sendable>(
         name: String,
         namespace: String? = nil,
         expirationTime: CachedFunctionExpiration? = nil,
+        policy: CreationPolicy? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         keyGenerator: FunctionKeyGenerator? = nil,
         fileID: String = #fileID,
@@ -116,7 +120,7 @@ extension CacheRegion {
         _ function: @escaping @Sendable ([Argument]) async throws -> [Value]
     ) -> CachedMultiFunction<Argument, Value, [Value]> {
         makeMultiFunction(
-            name: name, namespace: namespace, expirationTime: expirationTime, shouldCache: shouldCache,
+            name: name, namespace: namespace, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache,
             keyGenerator: keyGenerator, location: "\(fileID):\(line):\(column)", module: Self.module(of: fileID),
             omitsMissing: false,
             create: { arguments in try await function(arguments).map(Optional.some) },
@@ -133,6 +137,7 @@ extension CacheRegion {
         name: String,
         namespace: String? = nil,
         expirationTime: CachedFunctionExpiration? = nil,
+        policy: CreationPolicy? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         keyGenerator: FunctionKeyGenerator? = nil,
         fileID: String = #fileID,
@@ -141,7 +146,7 @@ extension CacheRegion {
         _ function: @escaping @Sendable ([Argument]) async throws -> [Argument: Value]
     ) -> CachedMultiFunction<Argument, Value, [Argument: Value]> {
         makeMultiFunction(
-            name: name, namespace: namespace, expirationTime: expirationTime, shouldCache: shouldCache,
+            name: name, namespace: namespace, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache,
             keyGenerator: keyGenerator, location: "\(fileID):\(line):\(column)", module: Self.module(of: fileID),
             omitsMissing: true,
             create: { arguments in
@@ -162,6 +167,7 @@ extension CacheRegion {
         name: String,
         namespace: String?,
         expirationTime: CachedFunctionExpiration?,
+        policy: CreationPolicy?,
         shouldCache: (@Sendable (Value) -> Bool)?,
         keyGenerator: FunctionKeyGenerator?,
         location: String,
@@ -176,6 +182,7 @@ extension CacheRegion {
             identity: identity,
             keyGenerator: keyGenerator,
             expirationTime: expirationTime,
+            policy: policy,
             shouldCache: shouldCache,
             collision: registerFunction(
                 identity,

@@ -42,7 +42,7 @@ public actor CacheRegion {
     nonisolated let flightTable = LockedValue(FlightTable())
 
     /// Creates an unconfigured region. Configure it with
-    /// ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:)``
+    /// ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:)``
     /// before use; until then operations throw `regionNotConfigured`.
     ///
     /// - Parameters:
@@ -67,7 +67,7 @@ public actor CacheRegion {
     }
 
     /// Creates a region and configures it in one step; the parameters are those of ``init(name:keyMangler:functionKeyGenerator:clock:logger:)``
-    /// and ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:)``.
+    /// and ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:)``.
     ///
     /// - Throws: `invalidConfiguration` when `expirationTime` is negative or not finite, or a proxy is a
     ///   class.
@@ -83,7 +83,8 @@ public actor CacheRegion {
         invalidationStrategy: (any RegionInvalidationStrategy)? = nil,
         backgroundRefresh: Bool = false,
         backendErrors: BackendErrorPolicy = .failOpen,
-        serializer: any CacheSerializer = JSONCacheSerializer()
+        serializer: any CacheSerializer = JSONCacheSerializer(),
+        policy: CreationPolicy = CreationPolicy()
     ) throws {
         let defaultInvalidation = DefaultInvalidationStrategy()
         let configuration = RegionConfiguration(
@@ -92,6 +93,7 @@ public actor CacheRegion {
             expiration: try expirationTime.validated(),
             invalidation: invalidationStrategy ?? defaultInvalidation,
             backgroundRefresh: backgroundRefresh,
+            policy: try policy.validated(),
             backendErrors: backendErrors,
             serializer: serializer
         )
@@ -122,8 +124,10 @@ public actor CacheRegion {
     ///   - backendErrors: ``BackendErrorPolicy/failOpen`` (default) or ``BackendErrorPolicy/propagate``.
     ///   - serializer: Encodes values for a backend that stores bytes; JSON through `Codable` by default.
     ///     `[UInt8]` and `String` values are stored as they are.
-    /// - Throws: `regionAlreadyConfigured`, or `invalidConfiguration` for a negative expiration or a
-    ///   proxy that is a class.
+    ///   - policy: The region's ``CreationPolicy``, which a call's `policy:` replaces; by default one
+    ///     that changes nothing.
+    /// - Throws: `regionAlreadyConfigured`, or `invalidConfiguration` for a negative expiration, a
+    ///   policy out of range or a proxy that is a class.
     public func configure(
         backend: some AsyncCacheBackend,
         expirationTime: CacheExpiration = .never,
@@ -132,9 +136,11 @@ public actor CacheRegion {
         invalidationStrategy: (any RegionInvalidationStrategy)? = nil,
         backgroundRefresh: Bool = false,
         backendErrors: BackendErrorPolicy = .failOpen,
-        serializer: any CacheSerializer = JSONCacheSerializer()
+        serializer: any CacheSerializer = JSONCacheSerializer(),
+        policy: CreationPolicy = CreationPolicy()
     ) throws {
         let expiration = try expirationTime.validated()
+        let policy = try policy.validated()
         let previous = slot.load()
         if let previous, !replaceExistingBackend {
             throw CacheError(
@@ -149,6 +155,7 @@ public actor CacheRegion {
                 expiration: expiration,
                 invalidation: invalidationStrategy ?? previous?.invalidation ?? defaultInvalidation,
                 backgroundRefresh: backgroundRefresh,
+                policy: policy,
                 backendErrors: backendErrors,
                 serializer: serializer
             )
@@ -195,6 +202,7 @@ public actor CacheRegion {
                 expiration: configuration.expiration,
                 invalidation: configuration.invalidation,
                 backgroundRefresh: configuration.backgroundRefresh,
+                policy: configuration.policy,
                 backendErrors: configuration.backendErrors,
                 serializer: configuration.serializer
             )

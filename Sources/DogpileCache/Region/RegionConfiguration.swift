@@ -1,6 +1,6 @@
 import Logging
 
-/// What ``CacheRegion/configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:)``
+/// What ``CacheRegion/configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:)``
 /// set: immutable, so every operation reads one consistent snapshot with a single atomic load.
 @usableFromInline
 final class RegionConfiguration: Sendable {
@@ -10,6 +10,8 @@ final class RegionConfiguration: Sendable {
     let expiration: CacheExpiration
     let invalidation: any RegionInvalidationStrategy
     let backgroundRefresh: Bool
+    /// The region's creation policy, which a call's own replaces.
+    let policy: CreationPolicy
     let backendErrors: BackendErrorPolicy
     /// Encodes values for a backend that stores bytes.
     let serializer: any CacheSerializer
@@ -33,6 +35,7 @@ final class RegionConfiguration: Sendable {
         expiration: CacheExpiration,
         invalidation: any RegionInvalidationStrategy,
         backgroundRefresh: Bool,
+        policy: CreationPolicy,
         backendErrors: BackendErrorPolicy,
         serializer: any CacheSerializer
     ) {
@@ -41,6 +44,7 @@ final class RegionConfiguration: Sendable {
         self.expiration = expiration
         self.invalidation = invalidation
         self.backgroundRefresh = backgroundRefresh
+        self.policy = policy
         self.backendErrors = backendErrors
         self.serializer = serializer
         self.storesBytes = backend.storesBytes
@@ -67,11 +71,12 @@ final class RegionConfiguration: Sendable {
     /// The value stored under `key` (before mangling) when reads are synchronous and the value is
     /// fresh; `nil` otherwise. The region's hit path, called with the configuration borrowed.
     ///
-    /// - Throws: `invalidConfiguration` for a bad `expirationTime`.
+    /// - Throws: `invalidConfiguration` for a bad `expirationTime` or `policy`.
     @inline(__always)
     func freshSynchronousValue(
         _ key: String,
         expirationTime: CacheExpiration?,
+        policy: CreationPolicy?,
         clock: any CacheClock
     ) throws -> CachedValue? {
         guard let unretainedReader else { return nil }
@@ -89,7 +94,13 @@ final class RegionConfiguration: Sendable {
         }
         guard let stored else { return nil }
         let expiration = try expirationTime?.validated() ?? self.expiration
-        guard freshness(of: stored, expiration: expiration, now: clock.coarseNow()) == .fresh else { return nil }
+        guard let policy else {
+            // The common case, the region's policy, checked when it was configured.
+            return freshness(of: stored, key: mangle(key), expiration: expiration, policy: self.policy, now: clock.coarseNow()) == .fresh ? stored : nil
+        }
+        guard freshness(of: stored, key: mangle(key), expiration: expiration, policy: try policy.validated(), now: clock.coarseNow()) == .fresh else {
+            return nil
+        }
         return stored
     }
 
@@ -121,9 +132,17 @@ final class RegionConfiguration: Sendable {
             ?? invalidation.invalidation(ofValueCreatedAt: creationTime)
     }
 
-    /// Judges `value` at `now` against its own expiration (``CachedValue/expirationTime``), else
-    /// `expiration`, and the invalidation strategy. `now` is read only when the value can expire.
-    func freshness(of value: CachedValue, expiration: CacheExpiration, now: @autoclosure () -> Double) -> Freshness {
+    /// Judges `value`, stored under `backendKey`, at `now` against its own expiration
+    /// (``CachedValue/expirationTime``), else `expiration`, extended by `policy`'s jitter, and the
+    /// invalidation strategy. `now` is read only when the value can expire, and the key only when
+    /// the value is older than its unextended expiration.
+    func freshness(
+        of value: CachedValue,
+        key backendKey: @autoclosure () -> String,
+        expiration: CacheExpiration,
+        policy: CreationPolicy,
+        now: @autoclosure () -> Double
+    ) -> Freshness {
         guard value.version == CachedValue.currentVersion else { return .unusable }
         switch invalidation(ofValueCreatedAt: value.creationTime) {
         case .hard:
@@ -131,8 +150,11 @@ final class RegionConfiguration: Sendable {
         case .soft:
             return .stale
         case .none:
-            if let seconds = (value.expirationTime ?? expiration).seconds, now() - value.creationTime > seconds {
-                return .stale
+            if let seconds = (value.expirationTime ?? expiration).seconds {
+                let age = now() - value.creationTime
+                if age > seconds, age > seconds + policy.addedLifetime(ofKey: backendKey(), createdAt: value.creationTime) {
+                    return .stale
+                }
             }
             return .fresh
         }

@@ -195,8 +195,9 @@ private struct ByteReader {
 /// FNV-1a, 64-bit: a small hash that every process computes the same, unlike `Hasher`, which is
 /// seeded per process.
 enum FNV1a {
-    static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
-        bytes.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
+    /// The hash of `bytes`, continuing from `hash` (the offset basis for a new hash).
+    static func hash(_ bytes: some Sequence<UInt8>, from hash: UInt64 = 0xCBF2_9CE4_8422_2325) -> UInt64 {
+        bytes.reduce(hash) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
     }
 }
 
