@@ -269,4 +269,41 @@ import Testing
         #expect(repeated === a)
         #expect(FlightTable.outcomesWithoutRegistering(Self.request(keys, in: table)) != nil)
     }
+
+    // Fail-safe: a creation answered with a fail-safe value throttles its key; callers holding a
+    // fail-safe value are served it until the throttle ends; callers without one create; a success
+    // ends the throttle.
+    @Test func aFailedSafeCreationThrottlesItsKey() throws {
+        var table = FlightTable()
+        let failSafe = PendingKey(key: "k", backendKey: "b:k", hasStaleValue: false, hasFailSafeValue: true)
+        func caller(at time: Double) -> FlightTable.Caller {
+            FlightTable.Caller(creators: [], generationSeen: table.generation, startTime: time, backgroundRefresh: false)
+        }
+        guard case .proceed(.create(let first), _, _) = table.register(failSafe, running: nil, caller: caller(at: 100)) else {
+            Issue.record("the first caller should create")
+            return
+        }
+        table.finish([first], failedSafe: ["b:k"], throttleEnd: 130, now: 100)
+        #expect(table.failSafeThrottles == ["b:k": 130])
+        guard case .proceed(.serveFailSafe, nil, _) = table.register(failSafe, running: nil, caller: caller(at: 129)) else {
+            Issue.record("within the throttle a caller with a fail-safe value is served it")
+            return
+        }
+        guard case .proceed(.create, _?, _) = table.register(Self.missing("k"), running: nil, caller: caller(at: 129)) else {
+            Issue.record("a caller without a fail-safe value creates")
+            return
+        }
+        let running = try #require(table.lookUp(failSafe))
+        table.finish([running.flight])
+        #expect(table.failSafeThrottles.isEmpty, "a success ends the throttle")
+        guard case .proceed(.create(let again), _, _) = table.register(failSafe, running: nil, caller: caller(at: 129)) else {
+            Issue.record("with the throttle ended the caller creates")
+            return
+        }
+        table.finish([again], failedSafe: ["b:k"], throttleEnd: 160, now: 130)
+        guard case .proceed(.create, _?, _) = table.register(failSafe, running: nil, caller: caller(at: 160)) else {
+            Issue.record("at the throttle's end the caller creates again")
+            return
+        }
+    }
 }

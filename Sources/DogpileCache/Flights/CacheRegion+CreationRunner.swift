@@ -4,16 +4,18 @@ extension CacheRegion {
     /// key order, so that two processes cannot deadlock), reads the keys again when another creation
     /// may have stored them since the caller's read, calls the creator once with the keys still
     /// needed, stores the values `shouldCache` keeps, releases the mutexes, then removes the flights
-    /// from the table and hands each its result.
+    /// from the table and hands each its result: for a key whose creation failed while the caller
+    /// holds a fail-safe value, that value (fail-safe, which starts the key's throttle).
     ///
     /// - Parameters:
     ///   - staleValues: The stale value the caller read for each flight's key, or an empty array when
-    ///     it read none; served when another process holds the key's mutex.
+    ///     it read none; served when another process holds the key's mutex, if the policy serves
+    ///     stale values, and in place of a failed creation, if it is a fail-safe value.
     ///   - mustReread: Whether a creation finished since the caller's read.
     nonisolated(nonsending) func run(
         _ creation: Creation,
         flights: [CacheFlight],
-        staleValues: [PayloadBox?],
+        staleValues: [StaleValue?],
         mustReread: Bool
     ) async {
         let configuration = creation.configuration
@@ -22,7 +24,7 @@ extension CacheRegion {
         do {
             let mutexes = mutexes(for: flights, configuration: configuration)
             for (index, mutex) in mutexes {
-                let stale = staleValues.isEmpty ? nil : staleValues[index]
+                let stale = staleValues.isEmpty ? nil : staleValues[index].flatMap { $0.isServed ? $0.box : nil }
                 do {
                     if try await mutex.acquire(wait: stale == nil) {
                         held.append(mutex)
@@ -54,12 +56,25 @@ extension CacheRegion {
                 counters.backendErrors.increment()
             }
         }
-        for (flight, result) in zip(flights, results) {
-            if case .failure(let error)? = result {
+        var failedSafe: Set<String> = []
+        for (index, flight) in flights.enumerated() {
+            guard case .failure(let error)? = results[index] else { continue }
+            if Self.failSafeCovers(error), let stale = staleValues.isEmpty ? nil : staleValues[index], stale.isFailSafe {
+                logger.debug("creation failed; serving the fail-safe value", metadata: ["key": "\(flight.key)", "error": "\(error)"])
+                counters.failSafeServed.increment()
+                results[index] = .success(stale.box)
+                failedSafe.insert(flight.backendKey)
+            } else {
                 logger.debug("creation failed", metadata: ["key": "\(flight.key)", "error": "\(error)"])
             }
         }
-        finish(flights, results: results)
+        finish(flights, results: results, failedSafe: failedSafe, throttle: creation.policy.failSafeThrottleSeconds)
+    }
+
+    /// Whether a fail-safe value may stand in for a creation that failed with `error`: for any error
+    /// but a creator's answer that it has no value for the key (`valueNotCreated`).
+    private static func failSafeCovers(_ error: any Error) -> Bool {
+        (error as? CacheError)?.code != .valueNotCreated
     }
 
     /// The backend's cross-process mutexes for the flights' keys, by flight index, in key order.

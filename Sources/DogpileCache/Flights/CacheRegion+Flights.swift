@@ -11,7 +11,8 @@ extension CacheRegion {
     /// without its arrays.
     ///
     /// - Parameters:
-    ///   - staleValue: The stale value the caller read, if any.
+    ///   - staleValue: The stale value the caller read and what its policy lets the region do with
+    ///     it, if anything.
     ///   - generationSeen: ``FlightTable/generation`` before the caller read the backend.
     ///   - context: The caller's ``CacheFlight/context``, read once per call: a task-local costs a
     ///     lookup and a copy on every read.
@@ -19,7 +20,7 @@ extension CacheRegion {
     ///   wait would close a cycle of creators waiting on each other.
     nonisolated func outcome(
         for key: PendingKey,
-        staleValue: PayloadBox?,
+        staleValue: StaleValue?,
         generationSeen: UInt64,
         creation: Creation,
         context: CacheFlight.CreatorContext
@@ -58,7 +59,7 @@ extension CacheRegion {
     ///   it has none.
     nonisolated func outcomes(
         for keys: [PendingKey],
-        staleValues: [PayloadBox?],
+        staleValues: [StaleValue?],
         generationSeen: UInt64,
         creation: Creation,
         context: CacheFlight.CreatorContext
@@ -118,6 +119,7 @@ extension CacheRegion {
     private nonisolated func count(_ outcome: FlightTable.Outcome) {
         switch outcome {
         case .serveStale, .refreshInBackground: counters.staleServed.increment()
+        case .serveFailSafe: counters.failSafeServed.increment()
         case .join: counters.coalescedWaiters.increment()
         case .create: break
         }
@@ -135,7 +137,7 @@ extension CacheRegion {
     private nonisolated func startCreation(
         _ creation: Creation,
         flights: [CacheFlight],
-        staleValues: [PayloadBox?],
+        staleValues: [StaleValue?],
         mustReread: Bool,
         within enclosing: CacheFlight.CreatorContext
     ) {
@@ -164,9 +166,15 @@ extension CacheRegion {
     }
 
     /// Ends a creation: its flights leave the table, then each hands its result to its waiters.
-    nonisolated func finish(_ flights: [CacheFlight], results: [FlightResult?]) {
+    ///
+    /// - Parameters:
+    ///   - failedSafe: The backend keys whose creation failed and was answered with a fail-safe
+    ///     value, whose throttle starts now.
+    ///   - throttle: How long, in seconds, that throttle lasts.
+    nonisolated func finish(_ flights: [CacheFlight], results: [FlightResult?], failedSafe: Set<String> = [], throttle: Double = 0) {
+        let now = failedSafe.isEmpty ? 0 : clock.now()
         flightTable.withLock { table in
-            table.finish(flights)
+            table.finish(flights, failedSafe: failedSafe, throttleEnd: now + throttle, now: now)
             publishedGeneration.store(table.generation, ordering: .releasing)
         }
         for index in flights.indices {
@@ -194,7 +202,11 @@ extension CacheRegion {
         creators: [CacheFlight]
     ) async throws -> Value {
         guard let flight = outcome.awaitedFlight else {
-            logger.debug("serving stale value while it is regenerated", metadata: ["key": "\(key)"])
+            if case .serveFailSafe = outcome {
+                logger.debug("serving the fail-safe value while its creation's failure is throttled", metadata: ["key": "\(key)"])
+            } else {
+                logger.debug("serving stale value while it is regenerated", metadata: ["key": "\(key)"])
+            }
             return stale!
         }
         let result: FlightResult

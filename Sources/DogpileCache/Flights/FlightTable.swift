@@ -26,6 +26,9 @@ struct FlightTable {
         /// Whether the caller holds a stale value of the key, which it is served while the key is
         /// regenerated.
         var hasStaleValue: Bool
+        /// Whether the caller holds a stale value its policy lets stand in for a failed creation,
+        /// which it is served while the key's fail-safe throttle holds.
+        var hasFailSafeValue = false
     }
 
     /// What a caller does for one pending key.
@@ -38,6 +41,9 @@ struct FlightTable {
         case create(CacheFlight)
         /// Start this creation and return the stale value now (background refresh).
         case refreshInBackground(CacheFlight)
+        /// Return the caller's fail-safe value now, as if fresh: a creation of the key failed a
+        /// moment ago and was answered with a fail-safe value.
+        case serveFailSafe
     }
 
     /// A flight ``lookUp(_:)`` found, with the region's judgement of it.
@@ -88,6 +94,9 @@ struct FlightTable {
     private(set) var flights: [String: CacheFlight] = [:]
     /// Which creators wait on which flights.
     private(set) var waitGraph = FlightWaitGraph()
+    /// When each key's fail-safe throttle ends (region clock), by backend key: set when a creation
+    /// failed and was answered with a fail-safe value, cleared when one succeeds.
+    private(set) var failSafeThrottles: [String: Double] = [:]
     /// Counts finished creations. A caller whose backend read began before it changed may have missed
     /// a value a creation stored meanwhile, so a creation it starts reads again first.
     private(set) var generation: UInt64 = 0
@@ -195,6 +204,8 @@ struct FlightTable {
         let admitted: (outcome: Outcome, started: CacheFlight?)
         if let flight = joinable(key, running: running) {
             admitted = (key.hasStaleValue ? .serveStale : .join(flight), nil)
+        } else if key.hasFailSafeValue, let until = failSafeThrottles[key.backendKey], caller.startTime < until {
+            admitted = (.serveFailSafe, nil)
         } else {
             let flight = CacheFlight(key: key.key, backendKey: key.backendKey, startTime: caller.startTime)
             flights[key.backendKey] = flight
@@ -209,12 +220,27 @@ struct FlightTable {
     /// A creation ended: its flights leave the table (those not already replaced) and the generation
     /// moves on, before the region hands their results to the waiters, so that a caller arriving
     /// after a failure starts a new flight rather than joining the failed one.
-    mutating func finish(_ finished: [CacheFlight]) {
+    ///
+    /// - Parameters:
+    ///   - failedSafe: The backend keys of the flights that failed and were answered with a
+    ///     fail-safe value: their callers are served such values until `throttleEnd`. The other
+    ///     keys' throttles end.
+    ///   - now: The region clock, for forgetting throttles that ended.
+    mutating func finish(_ finished: [CacheFlight], failedSafe: Set<String> = [], throttleEnd: Double = 0, now: Double = 0) {
         for flight in finished where flights[flight.backendKey] === flight {
             flights[flight.backendKey] = nil
         }
+        for flight in finished {
+            failSafeThrottles[flight.backendKey] = failedSafe.contains(flight.backendKey) ? throttleEnd : nil
+        }
+        if failSafeThrottles.count > Self.throttlesKeptBeforePruning {
+            failSafeThrottles = failSafeThrottles.filter { $0.value > now }
+        }
         generation &+= 1
     }
+
+    /// How many fail-safe throttles the table holds before it forgets the ones that ended.
+    static let throttlesKeptBeforePruning = 1_000
 
     /// The creators of `creators` no longer wait on `flight`: forgets the wait ``register(_:)``
     /// recorded.
@@ -227,7 +253,7 @@ extension FlightTable.Outcome {
     /// The flight this outcome waits for, if any.
     var awaitedFlight: CacheFlight? {
         switch self {
-        case .serveStale, .refreshInBackground: nil
+        case .serveStale, .refreshInBackground, .serveFailSafe: nil
         case .join(let flight), .create(let flight): flight
         }
     }
@@ -235,7 +261,7 @@ extension FlightTable.Outcome {
     /// Whether the caller starts this outcome's creation.
     var startsCreation: Bool {
         switch self {
-        case .serveStale, .join: false
+        case .serveStale, .join, .serveFailSafe: false
         case .create, .refreshInBackground: true
         }
     }

@@ -124,17 +124,20 @@ extension CacheRegion {
         let backendKey = configuration.mangle(key)
         let generation = self.generation
         var stale: Value?
-        var staleBox: PayloadBox?
+        var staleValue: StaleValue?
         if let stored = try await read(backendKey, configuration: configuration) {
             if let payload = stored.payload(as: Value.self) {
-                switch configuration.freshness(of: stored, key: backendKey, expiration: expiration, policy: policy, now: clock.coarseNow()) {
+                let now = clock.coarseNow()
+                switch configuration.freshness(of: stored, key: backendKey, expiration: expiration, policy: policy, now: now) {
                 case .fresh:
                     recordHit()
                     return payload
-                case .stale where policy.servesStale:
-                    stale = payload
-                    staleBox = stored.box.typed(payload)
-                case .stale, .unusable:
+                case .stale:
+                    staleValue = configuration.staleValue(
+                        stored, box: stored.box.typed(payload), key: backendKey, expiration: expiration, policy: policy, now: now
+                    )
+                    stale = staleValue.map { _ in payload }
+                case .unusable:
                     break
                 }
             } else {
@@ -143,8 +146,8 @@ extension CacheRegion {
         }
         let context = CacheFlight.context
         let outcome = try outcome(
-            for: PendingKey(key: key, backendKey: backendKey, hasStaleValue: stale != nil),
-            staleValue: staleBox,
+            for: PendingKey(key: key, backendKey: backendKey, stale: staleValue),
+            staleValue: staleValue,
             generationSeen: generation,
             creation: creationType.init(configuration: configuration, expiration: expiration, policy: policy, shouldCache: shouldCache, creator: creator),
             context: context
@@ -214,22 +217,24 @@ extension CacheRegion {
         var values = [Value?](repeating: nil, count: uniqueKeys.count)
         var pending: [PendingKey] = []
         var pendingSlots: [Int] = []
-        var staleValues: [PayloadBox?] = []
+        var staleValues: [StaleValue?] = []
         for (slot, entry) in uniqueKeys.enumerated() {
-            var stale: PayloadBox?
+            var stale: StaleValue?
             if let value = stored[slot], let payload = value.payload(as: Value.self) {
                 switch configuration.freshness(of: value, key: entry.backendKey, expiration: expiration, policy: policy, now: now) {
                 case .fresh:
                     recordHit()
                     values[slot] = payload
                     continue
-                case .stale where policy.servesStale:
-                    stale = value.box.typed(payload)
-                case .stale, .unusable:
+                case .stale:
+                    stale = configuration.staleValue(
+                        value, box: value.box.typed(payload), key: entry.backendKey, expiration: expiration, policy: policy, now: now
+                    )
+                case .unusable:
                     break
                 }
             }
-            pending.append(PendingKey(key: entry.key, backendKey: entry.backendKey, hasStaleValue: stale != nil))
+            pending.append(PendingKey(key: entry.key, backendKey: entry.backendKey, stale: stale))
             pendingSlots.append(slot)
             staleValues.append(stale)
         }
@@ -245,7 +250,7 @@ extension CacheRegion {
             for (index, outcome) in outcomes.enumerated() {
                 let key = pending[index].key
                 do {
-                    values[pendingSlots[index]] = try await value(of: outcome, stale: staleValues[index]?.payload(as: Value.self), key: key, creators: context.flights)
+                    values[pendingSlots[index]] = try await value(of: outcome, stale: staleValues[index]?.box.payload(as: Value.self), key: key, creators: context.flights)
                 } catch let error as CacheError where omitting && error.code == .valueNotCreated {
                     values[pendingSlots[index]] = nil
                 } catch {

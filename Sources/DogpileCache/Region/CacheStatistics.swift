@@ -15,6 +15,9 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     public var coalescedWaiters = 0
     /// Backend operations that failed.
     public var backendErrors = 0
+    /// Callers given a stale value because its creation failed (``CreationPolicy/failSafeMaxStaleness``),
+    /// or while the fail-safe throttle holds after such a failure.
+    public var failSafeServed = 0
 
     /// Creates statistics with every counter at zero.
     public init() {}
@@ -22,7 +25,7 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     /// All counters on one line.
     public var description: String {
         "hits=\(hits) misses=\(misses) creations=\(creations) staleServed=\(staleServed) "
-            + "coalescedWaiters=\(coalescedWaiters) backendErrors=\(backendErrors)"
+            + "coalescedWaiters=\(coalescedWaiters) backendErrors=\(backendErrors) failSafeServed=\(failSafeServed)"
     }
 }
 
@@ -34,6 +37,7 @@ final class RegionCounters: Sendable {
     let staleServed = Atomic<Int>(0)
     let coalescedWaiters = Atomic<Int>(0)
     let backendErrors = Atomic<Int>(0)
+    let failSafeServed = Atomic<Int>(0)
 
     /// The counters, with `hits` as counted elsewhere.
     func snapshot(hits: Int) -> CacheStatistics {
@@ -44,6 +48,7 @@ final class RegionCounters: Sendable {
         statistics.staleServed = staleServed.load(ordering: .relaxed)
         statistics.coalescedWaiters = coalescedWaiters.load(ordering: .relaxed)
         statistics.backendErrors = backendErrors.load(ordering: .relaxed)
+        statistics.failSafeServed = failSafeServed.load(ordering: .relaxed)
         return statistics
     }
 }
