@@ -11,6 +11,7 @@ import Synchronization
 // three forwarding proxies; regionproxies hits a region through three forwarding proxies (async
 // reads), passthrough through three that declare they pass reads and writes through; multi gets 100
 // fresh keys at once; bounded hits a region on a MemoryBackend bounded at 1,000,000 entries (TinyLFU);
+// eager hits a fresh value below the refresh point of a region with eager refresh at 0.9;
 // user hits a region on a user's own SynchronousCacheStorage (the generic reader);
 // miss creates and stores a new key on every call; stampede runs rounds of
 // 10,000 callers of one missing key; reconfigure prints resident memory around that many
@@ -58,6 +59,10 @@ let userRegion = try CacheRegion(backend: UserStore(), expirationTime: .hours(1)
 try await userRegion.set("user:42", "a cached value")
 let boundedRegion = try CacheRegion(backend: MemoryBackend(maxEntries: 1_000_000), expirationTime: .hours(1))
 try await boundedRegion.set("user:42", "a cached value")
+var eagerPolicy = CreationPolicy()
+eagerPolicy.eagerRefresh = 0.9
+let eagerRegion = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1), policy: eagerPolicy)
+try await eagerRegion.set("user:42", "a cached value")
 let passThroughRegion = try CacheRegion(
     backend: MemoryBackend(), expirationTime: .hours(1),
     wrap: [DeclaredPassThrough(), DeclaredPassThrough(), DeclaredPassThrough()]
@@ -68,7 +73,7 @@ try await region.setMulti(Dictionary(uniqueKeysWithValues: multiKeys.map { ($0, 
 /// The operation a run repeats, decided once: comparing the mode's text on every iteration would
 /// cost more than a hit.
 enum Operation: String {
-    case miss, floor, key, samekey, heapkey, bounded, user, passthrough, regionproxies, multi, backend, proxies, function, region, reconfigure, stampede
+    case miss, floor, key, samekey, heapkey, bounded, eager, user, passthrough, regionproxies, multi, backend, proxies, function, region, reconfigure, stampede
 }
 guard let operation = Operation(rawValue: mode) else {
     fatalError("unknown mode \(mode)")
@@ -143,6 +148,8 @@ try await Task.detached {
                         total &+= try await userRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
                     case .bounded:
                         total &+= try await boundedRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
+                    case .eager:
+                        total &+= try await eagerRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
                     case .passthrough:
                         total &+= try await passThroughRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
                     case .regionproxies:

@@ -108,7 +108,7 @@ extension CacheRegion {
         let now = clock.coarseNow()
         for (index, value) in zip(needed, stored) {
             if let value, let payload = creation.payload(of: value),
-                configuration.freshness(of: value, key: flights[index].backendKey, expiration: creation.expiration, policy: creation.policy, now: now) == .fresh
+                configuration.freshness(of: value, key: flights[index].backendKey, expiration: creation.expiration, policy: creation.policy, now: now).isFresh
             {
                 results[index] = .success(payload)
             }

@@ -33,7 +33,7 @@ extension CacheRegion {
         while true {
             let running = judged(flightTable.withLock { $0.lookUp(key) }, by: configuration)
             if let outcome = FlightTable.outcomeWithoutRegistering(key, running: running, caller: caller) {
-                count(outcome)
+                count(outcome, for: key)
                 return outcome
             }
             caller.startTime = clock.now()
@@ -43,7 +43,7 @@ extension CacheRegion {
             case .refuseCycle(let key):
                 throw cycleError(key: key)
             case .proceed(let outcome, let started, let mustReread):
-                count(outcome)
+                count(outcome, for: key)
                 if let started {
                     startCreation(creation, flights: [started], staleValues: staleValue.map { [$0] } ?? [], mustReread: mustReread, within: context)
                 }
@@ -73,7 +73,7 @@ extension CacheRegion {
         while true {
             request.running = flightTable.withLock { $0.lookUp(keys) }.map { judged($0, by: configuration) }
             if let outcomes = FlightTable.outcomesWithoutRegistering(request) {
-                outcomes.forEach(count)
+                zip(outcomes, keys).forEach(count)
                 return outcomes
             }
             request.caller.startTime = clock.now()
@@ -83,7 +83,7 @@ extension CacheRegion {
             case .refuseCycle(let key):
                 throw cycleError(key: key)
             case .proceed(let outcomes, let started, let mustReread):
-                outcomes.forEach(count)
+                zip(outcomes, keys).forEach(count)
                 if !started.isEmpty {
                     let startedStale = staleValues.isEmpty ? [] : zip(outcomes, staleValues).filter { $0.0.startsCreation }.map { $0.1 }
                     startCreation(creation, flights: started, staleValues: startedStale, mustReread: mustReread, within: context)
@@ -115,8 +115,15 @@ extension CacheRegion {
         )
     }
 
-    /// Counts what an outcome does for its caller.
-    private nonisolated func count(_ outcome: FlightTable.Outcome) {
+    /// Counts what an outcome does for the caller of `key`. A key due for an eager refresh was
+    /// counted as a hit already; its refresh counts as one.
+    private nonisolated func count(_ outcome: FlightTable.Outcome, for key: PendingKey) {
+        if key.isDueForRefresh {
+            if outcome.startsCreation {
+                counters.eagerRefreshes.increment()
+            }
+            return
+        }
         switch outcome {
         case .serveStale, .refreshInBackground: counters.staleServed.increment()
         case .serveFailSafe: counters.failSafeServed.increment()

@@ -49,6 +49,13 @@ public struct CreationPolicy: Sendable, Hashable {
         set { failSafeThrottleSeconds = newValue.seconds }
     }
 
+    /// Eager refresh: a hit on a fresh value older than this fraction of its expiration (0 < x < 1)
+    /// returns the value at once and starts one regeneration of it in the background (concurrent
+    /// hits start one between them; counted as ``CacheStatistics/eagerRefreshes``), whose value is
+    /// stored when ready, so that a popular value is replaced before it expires. `nil`, the default,
+    /// refreshes nothing early.
+    public var eagerRefresh: Double?
+
     /// Whether an expired (or soft-invalidated) value is served to the callers that do not
     /// regenerate it. With `false`, every caller waits for the new value, as for a missing one.
     /// Default `true`.
@@ -62,6 +69,9 @@ public struct CreationPolicy: Sendable, Hashable {
             if let seconds, !(seconds >= 0 && seconds.isFinite) {
                 throw CacheError(.invalidConfiguration, "a creation policy's \(name) must not be negative, got \(seconds) s")
             }
+        }
+        if let eagerRefresh, !(eagerRefresh > 0 && eagerRefresh < 1) {
+            throw CacheError(.invalidConfiguration, "a creation policy's eagerRefresh must be a fraction between 0 and 1, got \(eagerRefresh)")
         }
         return self
     }

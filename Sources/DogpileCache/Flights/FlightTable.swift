@@ -29,6 +29,10 @@ struct FlightTable {
         /// Whether the caller holds a stale value its policy lets stand in for a failed creation,
         /// which it is served while the key's fail-safe throttle holds.
         var hasFailSafeValue = false
+        /// Whether the caller holds a fresh value past its eager-refresh point: it is served that
+        /// value, and the key is regenerated in the background unless a creation already runs.
+        /// Implies `hasStaleValue`.
+        var isDueForRefresh = false
     }
 
     /// What a caller does for one pending key.
@@ -209,7 +213,8 @@ struct FlightTable {
         } else {
             let flight = CacheFlight(key: key.key, backendKey: key.backendKey, startTime: caller.startTime)
             flights[key.backendKey] = flight
-            admitted = (key.hasStaleValue && caller.backgroundRefresh ? .refreshInBackground(flight) : .create(flight), flight)
+            let inBackground = key.hasStaleValue && (caller.backgroundRefresh || key.isDueForRefresh)
+            admitted = (inBackground ? .refreshInBackground(flight) : .create(flight), flight)
         }
         if !creatorIDs.isEmpty, let awaited = admitted.outcome.awaitedFlight {
             waitGraph.addWait(on: ObjectIdentifier(awaited), from: creatorIDs)

@@ -35,4 +35,11 @@ extension FlightTable.PendingKey {
     init(key: String, backendKey: String, stale: StaleValue?) {
         self.init(key: key, backendKey: backendKey, hasStaleValue: stale?.isServed ?? false, hasFailSafeValue: stale?.isFailSafe ?? false)
     }
+
+    /// A key whose fresh value `due`, past its eager-refresh point, the caller is served while the
+    /// key is regenerated in the background.
+    init(key: String, backendKey: String, dueForRefresh due: StaleValue) {
+        self.init(key: key, backendKey: backendKey, stale: due)
+        isDueForRefresh = true
+    }
 }

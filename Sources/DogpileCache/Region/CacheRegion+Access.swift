@@ -124,7 +124,7 @@ extension CacheRegion {
         configuration: RegionConfiguration
     ) -> Value? {
         guard let stored, stored.version == CachedValue.currentVersion, let payload = stored.payload(as: Value.self),
-            ignoreExpiration || configuration.freshness(of: stored, key: backendKey, expiration: expiration, policy: configuration.policy, now: now) == .fresh
+            ignoreExpiration || configuration.freshness(of: stored, key: backendKey, expiration: expiration, policy: configuration.policy, now: now).isFresh
         else {
             counters.misses.increment()
             return nil

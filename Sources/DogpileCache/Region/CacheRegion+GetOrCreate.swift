@@ -132,6 +132,17 @@ extension CacheRegion {
                 case .fresh:
                     recordHit()
                     return payload
+                case .freshDueForRefresh:
+                    recordHit()
+                    let due = StaleValue(box: stored.box.typed(payload), isServed: true, isFailSafe: false)
+                    _ = try outcome(
+                        for: PendingKey(key: key, backendKey: backendKey, dueForRefresh: due),
+                        staleValue: due,
+                        generationSeen: generation,
+                        creation: creationType.init(configuration: configuration, expiration: expiration, policy: policy, shouldCache: shouldCache, creator: creator),
+                        context: CacheFlight.context
+                    )
+                    return payload
                 case .stale:
                     staleValue = configuration.staleValue(
                         stored, box: stored.box.typed(payload), key: backendKey, expiration: expiration, policy: policy, now: now
@@ -225,6 +236,13 @@ extension CacheRegion {
                 case .fresh:
                     recordHit()
                     values[slot] = payload
+                    continue
+                case .freshDueForRefresh:
+                    recordHit()
+                    stale = StaleValue(box: value.box.typed(payload), isServed: true, isFailSafe: false)
+                    pending.append(PendingKey(key: entry.key, backendKey: entry.backendKey, dueForRefresh: stale!))
+                    pendingSlots.append(slot)
+                    staleValues.append(stale)
                     continue
                 case .stale:
                     stale = configuration.staleValue(

@@ -18,6 +18,8 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     /// Callers given a stale value because its creation failed (``CreationPolicy/failSafeMaxStaleness``),
     /// or while the fail-safe throttle holds after such a failure.
     public var failSafeServed = 0
+    /// Regenerations started early by a hit on a fresh value (``CreationPolicy/eagerRefresh``).
+    public var eagerRefreshes = 0
 
     /// Creates statistics with every counter at zero.
     public init() {}
@@ -25,7 +27,7 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     /// All counters on one line.
     public var description: String {
         "hits=\(hits) misses=\(misses) creations=\(creations) staleServed=\(staleServed) "
-            + "coalescedWaiters=\(coalescedWaiters) backendErrors=\(backendErrors) failSafeServed=\(failSafeServed)"
+            + "coalescedWaiters=\(coalescedWaiters) backendErrors=\(backendErrors) failSafeServed=\(failSafeServed) eagerRefreshes=\(eagerRefreshes)"
     }
 }
 
@@ -38,6 +40,7 @@ final class RegionCounters: Sendable {
     let coalescedWaiters = Atomic<Int>(0)
     let backendErrors = Atomic<Int>(0)
     let failSafeServed = Atomic<Int>(0)
+    let eagerRefreshes = Atomic<Int>(0)
 
     /// The counters, with `hits` as counted elsewhere.
     func snapshot(hits: Int) -> CacheStatistics {
@@ -49,6 +52,7 @@ final class RegionCounters: Sendable {
         statistics.coalescedWaiters = coalescedWaiters.load(ordering: .relaxed)
         statistics.backendErrors = backendErrors.load(ordering: .relaxed)
         statistics.failSafeServed = failSafeServed.load(ordering: .relaxed)
+        statistics.eagerRefreshes = eagerRefreshes.load(ordering: .relaxed)
         return statistics
     }
 }

@@ -134,8 +134,9 @@ final class RegionConfiguration: Sendable {
 
     /// Judges `value`, stored under `backendKey`, at `now` against its own expiration
     /// (``CachedValue/expirationTime``), else `expiration`, extended by `policy`'s jitter, and the
-    /// invalidation strategy. `now` is read only when the value can expire, and the key only when
-    /// the value is older than its unextended expiration.
+    /// invalidation strategy; a fresh value past `policy`'s eager-refresh point is
+    /// ``Freshness/freshDueForRefresh``. `now` is read only when the value can expire, and the key
+    /// only when the value is older than its unextended expiration.
     func freshness(
         of value: CachedValue,
         key backendKey: @autoclosure () -> String,
@@ -155,6 +156,9 @@ final class RegionConfiguration: Sendable {
                 if age > seconds, age > seconds + policy.addedLifetime(ofKey: backendKey(), createdAt: value.creationTime) {
                     return .stale
                 }
+                if let fraction = policy.eagerRefresh, age > fraction * seconds {
+                    return .freshDueForRefresh
+                }
             }
             return .fresh
         }
@@ -166,8 +170,16 @@ final class RegionConfiguration: Sendable {
 enum Freshness: Sendable {
     /// Younger than the expiration and not invalidated.
     case fresh
+    /// Fresh, and older than the policy's ``CreationPolicy/eagerRefresh`` share of its expiration:
+    /// served, and regenerated in the background.
+    case freshDueForRefresh
     /// Expired or soft-invalidated: served while one caller regenerates it.
     case stale
     /// Hard-invalidated or of another format version: treated as missing.
     case unusable
+
+    /// Whether the value may be served as it is.
+    var isFresh: Bool {
+        self == .fresh || self == .freshDueForRefresh
+    }
 }
