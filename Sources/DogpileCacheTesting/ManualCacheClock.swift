@@ -10,21 +10,38 @@ import DogpileCache
 /// clock.advance(by: .seconds(11))   // values created before are now stale
 /// ```
 public final class ManualCacheClock: CacheClock {
-    private let current: LockedValue<Double>
+    private struct State {
+        var now: Double
+        var nextSleeperID = 0
+        var sleepers: [Int: (deadline: Double, continuation: CheckedContinuation<Void, any Error>)] = [:]
+
+        /// Takes out the sleepers whose deadline the clock has reached.
+        mutating func takeWoken() -> [CheckedContinuation<Void, any Error>] {
+            let woken = sleepers.filter { $0.value.deadline <= now }
+            for id in woken.keys { sleepers[id] = nil }
+            return woken.map(\.value.continuation)
+        }
+    }
+
+    private let state: LockedValue<State>
 
     /// Creates a clock reading `now` seconds since 1970 (default: 1,000,000).
     public init(now: Double = 1_000_000) {
-        current = LockedValue(now)
+        state = LockedValue(State(now: now))
     }
 
     /// The time the clock was set or advanced to.
     public func now() -> Double {
-        current.withLock { $0 }
+        state.withLock { $0.now }
     }
 
-    /// Moves the clock forward by `seconds`.
+    /// Moves the clock forward by `seconds`, waking the sleepers whose deadline it reaches.
     public func advance(by seconds: Double) {
-        current.withLock { $0 += seconds }
+        let woken = state.withLock { state in
+            state.now += seconds
+            return state.takeWoken()
+        }
+        woken.forEach { $0.resume() }
     }
 
     /// Moves the clock forward by `duration`.
@@ -32,8 +49,38 @@ public final class ManualCacheClock: CacheClock {
         advance(by: CacheExpiration(duration).timeInterval ?? 0)
     }
 
-    /// Sets the clock to `time` seconds since 1970.
+    /// Sets the clock to `time` seconds since 1970, waking the sleepers whose deadline it reaches.
     public func set(to time: Double) {
-        current.withLock { $0 = time }
+        let woken = state.withLock { state in
+            state.now = time
+            return state.takeWoken()
+        }
+        woken.forEach { $0.resume() }
+    }
+
+    /// How many tasks are sleeping on the clock: a test waits for a caller to start its timeout.
+    public var sleepers: Int {
+        state.withLock { $0.sleepers.count }
+    }
+
+    /// Suspends until the clock is advanced or set to `deadline` or later.
+    public func sleep(until deadline: Double) async throws {
+        let id = state.withLock { state in
+            defer { state.nextSleeperID += 1 }
+            return state.nextSleeperID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let resume: Result<Void, any Error>? = state.withLock { state in
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    if deadline <= state.now { return .success(()) }
+                    state.sleepers[id] = (deadline, continuation)
+                    return nil
+                }
+                if let resume { continuation.resume(with: resume) }
+            }
+        } onCancel: {
+            state.withLock { $0.sleepers.removeValue(forKey: id) }?.continuation.resume(throwing: CancellationError())
+        }
     }
 }

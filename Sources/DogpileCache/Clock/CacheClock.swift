@@ -17,12 +17,26 @@ public protocol CacheClock: Sendable {
     /// The current time for judging whether a value has expired: it may lag ``now()`` by a few
     /// milliseconds if that makes it cheaper. Defaults to ``now()``.
     func coarseNow() -> Double
+    /// Suspends until the clock reads `deadline` (seconds since 1970) or later: how a region waits
+    /// out a creation's soft or hard timeout. Throws `CancellationError` when the task is
+    /// cancelled. Defaults to `Task.sleep` for the time from ``now()`` to `deadline`.
+    func sleep(until deadline: Double) async throws
 }
 
 extension CacheClock {
     /// Returns ``now()``.
     public func coarseNow() -> Double {
         now()
+    }
+
+    /// Sleeps with `Task.sleep` for the time from ``now()`` to `deadline`.
+    public func sleep(until deadline: Double) async throws {
+        let delay = min(deadline - now(), 1e9)  // at most about 31 years, within `Duration`'s range
+        if delay > 0 {
+            try await Task.sleep(for: .nanoseconds(Int64(delay * 1e9)))
+        } else {
+            try Task.checkCancellation()
+        }
     }
 }
 

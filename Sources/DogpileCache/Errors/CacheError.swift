@@ -20,6 +20,7 @@ public struct CacheError: Error, Sendable, Equatable, CustomStringConvertible {
             case typeMismatch
             case valueNotCreated
             case keyCollision
+            case creationTimedOut
         }
 
         private let base: Base
@@ -54,6 +55,9 @@ public struct CacheError: Error, Sendable, Equatable, CustomStringConvertible {
         /// Two cached functions of one region, made at different places in the code, would build the
         /// same keys; give one of them a `name:` or a `namespace:`.
         public static let keyCollision = Code(.keyCollision)
+        /// A caller waited ``CreationPolicy/hardTimeout`` for a creation and had no value to fall
+        /// back on; the creation goes on, and its value is stored when it finishes.
+        public static let creationTimedOut = Code(.creationTimedOut)
 
         /// The code's name, such as `regionNotConfigured`.
         public var description: String { base.rawValue }

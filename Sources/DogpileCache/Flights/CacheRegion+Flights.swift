@@ -197,14 +197,20 @@ extension CacheRegion {
         }
     }
 
-    /// The value `outcome` stands for, as the caller's type: `stale`, or the result of the flight it
-    /// waits for.
+    /// The value `outcome` stands for, as the caller's type: the stale value it holds, or the
+    /// result of the flight it waits for, waited for until `policy`'s timeout from `waitStart`.
     ///
-    /// - Throws: What the creation threw, `CancellationError`, or `typeMismatch` when the flight
-    ///   created a value of another type.
+    /// The caller that regenerates a stale value it may be served waits for the soft timeout, else
+    /// the hard one; every other caller for the hard one. At the timeout the caller gets its stale
+    /// value, served or fail-safe, if it holds one, else `creationTimedOut`; the creation goes on.
+    ///
+    /// - Throws: What the creation threw, `CancellationError`, `creationTimedOut`, or
+    ///   `typeMismatch` when the flight created a value of another type.
     nonisolated(nonsending) func value<Value: Sendable>(
         of outcome: FlightTable.Outcome,
-        stale: Value?,
+        stale: StaleValue?,
+        policy: CreationPolicy,
+        waitStart: Double,
         key: String,
         creators: [CacheFlight]
     ) async throws -> Value {
@@ -214,18 +220,29 @@ extension CacheRegion {
             } else {
                 logger.debug("serving stale value while it is regenerated", metadata: ["key": "\(key)"])
             }
-            return stale!
+            return stale!.box.payload(as: Value.self)!
         }
-        let result: FlightResult
+        let timeout = (outcome.startsCreation && stale?.isServed == true ? policy.softTimeoutSeconds : nil) ?? policy.hardTimeoutSeconds
+        let result: Result<PayloadBox?, any Error>
         do {
-            result = .success(try await flight.wait())
+            result = .success(try await wait(for: flight, until: timeout.map { waitStart + $0 }))
         } catch {
             result = .failure(error)
         }
         if !creators.isEmpty {
             flightTable.withLock { $0.stopWaiting(on: flight, from: creators) }
         }
-        let box = try result.get()
+        guard let box = try result.get() else {
+            counters.timeouts.increment()
+            if let stale {
+                logger.debug("creation timed out; serving the stale value", metadata: ["key": "\(key)"])
+                return stale.box.payload(as: Value.self)!
+            }
+            throw CacheError(
+                .creationTimedOut,
+                "the creation of the value for key '\(key)' took longer than the hard timeout of \(timeout!) s; it goes on, and its value is stored when it finishes"
+            )
+        }
         guard let value = box.payload(as: Value.self) else {
             throw CacheError(
                 .typeMismatch,
@@ -233,5 +250,21 @@ extension CacheRegion {
             )
         }
         return value
+    }
+
+    /// The result of `flight`, or `nil` when the region clock reaches `deadline` first (then the
+    /// caller stops waiting and the flight goes on). Without a deadline, the flight's result.
+    private nonisolated(nonsending) func wait(for flight: CacheFlight, until deadline: Double?) async throws -> PayloadBox? {
+        guard let deadline else { return try await flight.wait() }
+        let clock = self.clock
+        return try await withThrowingTaskGroup(of: PayloadBox?.self) { group in
+            group.addTask { try await flight.wait() }
+            group.addTask {
+                try await clock.sleep(until: deadline)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
     }
 }

@@ -26,6 +26,8 @@ public struct CreationPolicy: Sendable, Hashable {
     private var jitterSeconds: Double?
     private(set) var failSafeMaxStalenessSeconds: Double?
     private(set) var failSafeThrottleSeconds: Double = 30
+    private(set) var softTimeoutSeconds: Double?
+    private(set) var hardTimeoutSeconds: Double?
 
     private static func duration(_ seconds: Double) -> Duration {
         .nanoseconds(Int64((seconds * 1e9).rounded()))
@@ -49,6 +51,23 @@ public struct CreationPolicy: Sendable, Hashable {
         set { failSafeThrottleSeconds = newValue.seconds }
     }
 
+    /// Soft timeout: the caller that regenerates a stale value it may be served waits this long for
+    /// the new value, then is served the stale one; the creation goes on and its value is stored
+    /// when it finishes. `nil`, the default, waits for the creation.
+    public var softTimeout: Duration? {
+        get { softTimeoutSeconds.map(Self.duration) }
+        set { softTimeoutSeconds = newValue?.seconds }
+    }
+
+    /// Hard timeout: a caller without a value it may be served waits this long for a creation, then
+    /// gets its fail-safe value if it has one (``failSafeMaxStaleness``), else `CacheError` code
+    /// `creationTimedOut`; the creation goes on, its value is stored when it finishes, and callers
+    /// that come meanwhile join it. `nil`, the default, waits for the creation.
+    public var hardTimeout: Duration? {
+        get { hardTimeoutSeconds.map(Self.duration) }
+        set { hardTimeoutSeconds = newValue?.seconds }
+    }
+
     /// Eager refresh: a hit on a fresh value older than this fraction of its expiration (0 < x < 1)
     /// returns the value at once and starts one regeneration of it in the background (concurrent
     /// hits start one between them; counted as ``CacheStatistics/eagerRefreshes``), whose value is
@@ -65,7 +84,7 @@ public struct CreationPolicy: Sendable, Hashable {
     ///
     /// - Throws: `invalidConfiguration` for a negative duration.
     func validated() throws -> CreationPolicy {
-        for (name, seconds) in [("jitter", jitterSeconds), ("failSafeMaxStaleness", failSafeMaxStalenessSeconds), ("failSafeThrottle", failSafeThrottleSeconds)] {
+        for (name, seconds) in [("jitter", jitterSeconds), ("failSafeMaxStaleness", failSafeMaxStalenessSeconds), ("failSafeThrottle", failSafeThrottleSeconds), ("softTimeout", softTimeoutSeconds), ("hardTimeout", hardTimeoutSeconds)] {
             if let seconds, !(seconds >= 0 && seconds.isFinite) {
                 throw CacheError(.invalidConfiguration, "a creation policy's \(name) must not be negative, got \(seconds) s")
             }

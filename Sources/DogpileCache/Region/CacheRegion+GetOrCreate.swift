@@ -123,7 +123,6 @@ extension CacheRegion {
         let policy = try policy?.validated() ?? configuration.policy
         let backendKey = configuration.mangle(key)
         let generation = self.generation
-        var stale: Value?
         var staleValue: StaleValue?
         if let stored = try await read(backendKey, configuration: configuration) {
             if let payload = stored.payload(as: Value.self) {
@@ -147,7 +146,6 @@ extension CacheRegion {
                     staleValue = configuration.staleValue(
                         stored, box: stored.box.typed(payload), key: backendKey, expiration: expiration, policy: policy, now: now
                     )
-                    stale = staleValue.map { _ in payload }
                 case .unusable:
                     break
                 }
@@ -163,7 +161,7 @@ extension CacheRegion {
             creation: creationType.init(configuration: configuration, expiration: expiration, policy: policy, shouldCache: shouldCache, creator: creator),
             context: context
         )
-        return try await value(of: outcome, stale: stale, key: key, creators: context.flights)
+        return try await value(of: outcome, stale: staleValue, policy: policy, waitStart: clock.now(), key: key, creators: context.flights)
     }
 
     /// Returns the values for `keys` in order, creating the missing and stale ones with one call of
@@ -265,10 +263,13 @@ extension CacheRegion {
                 creation: TypedCreation(configuration: configuration, expiration: expiration, policy: policy, shouldCache: shouldCache, creator: .many(creator)),
                 context: context
             )
+            let waitStart = clock.now()
             for (index, outcome) in outcomes.enumerated() {
                 let key = pending[index].key
                 do {
-                    values[pendingSlots[index]] = try await value(of: outcome, stale: staleValues[index]?.box.payload(as: Value.self), key: key, creators: context.flights)
+                    values[pendingSlots[index]] = try await value(
+                        of: outcome, stale: staleValues[index], policy: policy, waitStart: waitStart, key: key, creators: context.flights
+                    )
                 } catch let error as CacheError where omitting && error.code == .valueNotCreated {
                     values[pendingSlots[index]] = nil
                 } catch {

@@ -20,6 +20,9 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     public var failSafeServed = 0
     /// Regenerations started early by a hit on a fresh value (``CreationPolicy/eagerRefresh``).
     public var eagerRefreshes = 0
+    /// Callers that stopped waiting for a creation at a ``CreationPolicy/softTimeout`` or
+    /// ``CreationPolicy/hardTimeout``.
+    public var timeouts = 0
 
     /// Creates statistics with every counter at zero.
     public init() {}
@@ -27,7 +30,7 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     /// All counters on one line.
     public var description: String {
         "hits=\(hits) misses=\(misses) creations=\(creations) staleServed=\(staleServed) "
-            + "coalescedWaiters=\(coalescedWaiters) backendErrors=\(backendErrors) failSafeServed=\(failSafeServed) eagerRefreshes=\(eagerRefreshes)"
+            + "coalescedWaiters=\(coalescedWaiters) backendErrors=\(backendErrors) failSafeServed=\(failSafeServed) eagerRefreshes=\(eagerRefreshes) timeouts=\(timeouts)"
     }
 }
 
@@ -41,6 +44,7 @@ final class RegionCounters: Sendable {
     let backendErrors = Atomic<Int>(0)
     let failSafeServed = Atomic<Int>(0)
     let eagerRefreshes = Atomic<Int>(0)
+    let timeouts = Atomic<Int>(0)
 
     /// The counters, with `hits` as counted elsewhere.
     func snapshot(hits: Int) -> CacheStatistics {
@@ -53,6 +57,7 @@ final class RegionCounters: Sendable {
         statistics.backendErrors = backendErrors.load(ordering: .relaxed)
         statistics.failSafeServed = failSafeServed.load(ordering: .relaxed)
         statistics.eagerRefreshes = eagerRefreshes.load(ordering: .relaxed)
+        statistics.timeouts = timeouts.load(ordering: .relaxed)
         return statistics
     }
 }
