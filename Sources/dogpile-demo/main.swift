@@ -1,10 +1,14 @@
 import DogpileCache
+import Synchronization
 
 /// dogpile-demo: a burst of concurrent "requests" over a skewed key set, served by a region on the
-/// memory backend whose creator is slow. Prints what the region did and the request latencies.
+/// memory backend whose creator is slow, and fails or stalls as often as asked. Prints what the region
+/// did, the errors callers saw and the request latencies.
 ///
 ///     swift run -c release dogpile-demo [--requests N] [--concurrency N] [--keys N]
 ///                                       [--creator-ms N] [--expiration-ms N] [--inline-refresh]
+///                                       [--fail-rate PERCENT] [--slow-rate PERCENT] [--slow-ms N]
+///                                       [--no-policy]
 
 struct DemoOptions {
     var requests = 1_000_000
@@ -13,10 +17,14 @@ struct DemoOptions {
     var creatorMilliseconds = 20
     var expirationMilliseconds = 250
     var backgroundRefresh = true
+    var failPercent = 0
+    var slowPercent = 0
+    var slowMilliseconds = 2_000
+    var usesPolicy = true
 
     static let usage = """
         usage: dogpile-demo [--requests N] [--concurrency N] [--keys N] [--creator-ms N] [--expiration-ms N]
-                    [--inline-refresh]
+                    [--inline-refresh] [--fail-rate PERCENT] [--slow-rate PERCENT] [--slow-ms N] [--no-policy]
           --requests       total requests to serve            (default 1000000)
           --concurrency    concurrent request tasks           (default 64)
           --keys           distinct keys, Zipf-skewed (s=1.1) (default 250)
@@ -24,6 +32,11 @@ struct DemoOptions {
           --expiration-ms  region expiration time             (default 250)
           --inline-refresh  the caller that finds an expired value waits for its regeneration
                             (default: regenerate in the background, no request waits)
+          --fail-rate      percent of creator calls that throw, after a warm-up (default 0)
+          --slow-rate      percent of creator calls that stall for --slow-ms  (default 0)
+          --slow-ms        how long a stalled creator call takes              (default 2000)
+          --no-policy      without the creation policy (fail-safe, timeouts) the demo uses
+                            when a rate is set: see the errors callers get then
         """
 
     init(arguments: [String]) throws {
@@ -37,6 +50,17 @@ struct DemoOptions {
                 backgroundRefresh = false
                 continue
             }
+            if flag == "--no-policy" {
+                usesPolicy = false
+                continue
+            }
+            if flag == "--fail-rate" || flag == "--slow-rate" {
+                guard let text = remaining.popFirst(), let value = Int(text), (0...100).contains(value) else {
+                    throw DemoError(message: "\(flag) needs a percentage, 0 to 100\n\(Self.usage)")
+                }
+                if flag == "--fail-rate" { failPercent = value } else { slowPercent = value }
+                continue
+            }
             guard let text = remaining.popFirst(), let value = Int(text), value > 0 else {
                 throw DemoError(message: "\(flag) needs a positive whole number\n\(Self.usage)")
             }
@@ -46,6 +70,7 @@ struct DemoOptions {
             case "--keys": keys = value
             case "--creator-ms": creatorMilliseconds = value
             case "--expiration-ms": expirationMilliseconds = value
+            case "--slow-ms": slowMilliseconds = value
             default: throw DemoError(message: "unknown option \(flag)\n\(Self.usage)")
             }
         }
@@ -120,19 +145,45 @@ do {
     exit(2)
 }
 
+/// A failure of the source behind the cache.
+struct SourceDown: Error {}
+
+let faulty = options.failPercent > 0 || options.slowPercent > 0
+// With a faulty source: fall back on values up to a minute stale (trying the source again after
+// one expiration time), hand a regenerating caller its stale value after 50 ms, and let no caller
+// wait more than 500 ms.
+var policy = CreationPolicy()
+if faulty && options.usesPolicy {
+    policy.failSafeMaxStaleness = .seconds(60)
+    policy.failSafeThrottle = .milliseconds(options.expirationMilliseconds)
+    policy.softTimeout = .milliseconds(50)
+    policy.hardTimeout = .milliseconds(500)
+}
 let region = try CacheRegion(
     name: "demo",
     backend: MemoryBackend(),
     expirationTime: .duration(.milliseconds(options.expirationMilliseconds)),
-    backgroundRefresh: options.backgroundRefresh
+    backgroundRefresh: options.backgroundRefresh,
+    policy: policy
 )
 let skew = SkewedKeys(count: options.keys)
 let creatorDelay = Duration.milliseconds(options.creatorMilliseconds)
+/// Whether the source fails and stalls yet (off during the warm-up), and how many calls it took.
+let sourceIsFaulty = Atomic<Bool>(false)
+let sourceCalls = Atomic<UInt64>(0)
 
 // The slow function behind every request, cached per page: its results live under keys like
 // "dogpile_demo:renderPage|17", and concurrent requests for one page share one call.
 let renderPage = region.cacheOnArguments(name: "renderPage") { (page: Int) async throws -> String in
-    try await Task.sleep(for: creatorDelay)  // a slow database query
+    var roll = SplitMix64(state: sourceCalls.wrappingAdd(1, ordering: .relaxed).oldValue)
+    let fails = Int(roll.next() % 100) < options.failPercent
+    let stalls = Int(roll.next() % 100) < options.slowPercent
+    if sourceIsFaulty.load(ordering: .relaxed) {
+        try await Task.sleep(for: stalls ? .milliseconds(options.slowMilliseconds) : creatorDelay)
+        if fails { throw SourceDown() }
+    } else {
+        try await Task.sleep(for: creatorDelay)  // a slow database query
+    }
     return "rendered page \(page)"
 }
 
@@ -141,6 +192,23 @@ print("""
     Zipf-skewed keys; creator takes \(options.creatorMilliseconds) ms, values expire after \(options.expirationMilliseconds) ms\
     \(options.backgroundRefresh ? ", regenerated in the background" : ", regenerated inline")
     """)
+if faulty {
+    print("""
+        source: \(options.failPercent)% of calls throw, \(options.slowPercent)% stall for \(options.slowMilliseconds) ms, \
+        after a warm-up that renders every page once; \
+        \(options.usesPolicy ? "policy: fail-safe 60 s, soft timeout 50 ms, hard timeout 500 ms" : "no creation policy")
+        """)
+    try await Task {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for page in 0..<options.keys {
+                group.addTask { _ = try await renderPage(page) }
+            }
+            try await group.waitForAll()
+        }
+    }.value
+    sourceIsFaulty.store(true, ordering: .relaxed)
+}
+let errorsSeen = Atomic<Int>(0)
 
 let started = ContinuousClock.now
 // The whole burst runs inside a task: calls into an actor from top-level code are far slower.
@@ -155,9 +223,13 @@ let latencies = try await Task {
                 for _ in 0..<share {
                     let pageNumber = skew.pick(using: &generator)
                     let begin = ContinuousClock.now
-                    let page = try await renderPage(pageNumber)
+                    do {
+                        let page = try await renderPage(pageNumber)
+                        precondition(page == "rendered page \(pageNumber)", "served the wrong value for page \(pageNumber)")
+                    } catch {
+                        errorsSeen.wrappingAdd(1, ordering: .relaxed)
+                    }
                     latencies.append(ContinuousClock.now - begin)
-                    precondition(page == "rendered page \(pageNumber)", "served the wrong value for page \(pageNumber)")
                     await Task.yield()  // a real handler suspends for network I/O between requests
                 }
                 return latencies
@@ -177,6 +249,9 @@ print("""
     hits               \(statistics.hits)
     stale served       \(statistics.staleServed)   (expired values served while they were regenerated)
     coalesced waiters  \(statistics.coalescedWaiters)   (callers that waited for a creation already running)
+    errors seen        \(errorsSeen.load(ordering: .relaxed))   (requests that failed: the creator's errors or timeouts)
+    fail-safe served   \(statistics.failSafeServed)   (failed creations answered with the last good value, and throttled calls)
+    timeouts           \(statistics.timeouts)   (callers that stopped waiting for a slow creation)
     latency p50        \(milliseconds(percentile(latencies, 0.50)))
     latency p99        \(milliseconds(percentile(latencies, 0.99)))
     latency max        \(milliseconds(latencies.last!))

@@ -60,23 +60,12 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
     public nonisolated(nonsending) func callAsFunction(_ argument: repeat each Argument) async throws -> Value {
         let key = try key(repeat each argument)
         let expiration = expirationTime?.expiration()
-        // The function is wrapped in a closure only when the value is not already fresh in synchronous storage.
-        if let stored = try region.freshSynchronousValue(key, expirationTime: expiration, policy: policy) {
-            if let value = stored.payload(as: Value.self) {
-                return value
-            }
-            region.takeBackHit()
-        }
         let function = self.function
         let arguments = (repeat each argument)
-        return try await region.getOrCreateFromBackend(
-            key,
-            as: Value.self,
-            expirationTime: expiration,
-            policy: policy,
-            shouldCache: shouldCache,
-            creationType: TypedCreation<Value>.self,
-            creator: .one { try await function(repeat each arguments) }
+        // The function is wrapped in a closure only when the value is not already fresh in synchronous storage.
+        return try await region.getOrCreate(
+            key, expirationTime: expiration, policy: policy, shouldCache: shouldCache,
+            making: .one { try await function(repeat each arguments) }
         )
     }
 

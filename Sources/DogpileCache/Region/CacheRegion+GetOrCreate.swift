@@ -30,18 +30,7 @@ extension CacheRegion {
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         creator: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        // Inlined into the caller and specialized for `Value`: a fresh value in synchronous storage is
-        // returned without an async call, and read as its type with a class check.
-        if let stored = try freshSynchronousValue(key, expirationTime: expirationTime, policy: policy) {
-            if let value = stored.payload(as: Value.self) {
-                return value
-            }
-            takeBackHit()
-        }
-        return try await getOrCreateFromBackend(
-            key, as: type, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache,
-            creationType: TypedCreation<Value>.self, creator: .one(creator)
-        )
+        try await getOrCreate(key, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, making: .one(creator))
     }
 
     /// Returns the value cached under `key`, or creates it with a `creator` that also decides, in a
@@ -64,6 +53,21 @@ extension CacheRegion {
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
         creator: @escaping @Sendable (inout CreationContext) async throws -> Value
     ) async throws -> Value {
+        try await getOrCreate(key, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, making: .oneWithContext(creator))
+    }
+
+    /// The get-or-create of one key that the public ones and cached functions share, inlined into
+    /// the caller and specialized for `Value`: a fresh value in synchronous storage is returned
+    /// without an async call, and read as its type with a class check; the creator is made, by
+    /// `creator`, only when the value is not fresh there.
+    @inlinable @inline(__always)
+    nonisolated(nonsending) func getOrCreate<Value: Sendable>(
+        _ key: String,
+        expirationTime: CacheExpiration?,
+        policy: CreationPolicy?,
+        shouldCache: (@Sendable (Value) -> Bool)?,
+        making creator: @autoclosure () -> TypedCreation<Value>.Creator
+    ) async throws -> Value {
         if let stored = try freshSynchronousValue(key, expirationTime: expirationTime, policy: policy) {
             if let value = stored.payload(as: Value.self) {
                 return value
@@ -71,8 +75,8 @@ extension CacheRegion {
             takeBackHit()
         }
         return try await getOrCreateFromBackend(
-            key, as: type, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache,
-            creationType: TypedCreation<Value>.self, creator: .oneWithContext(creator)
+            key, as: Value.self, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache,
+            creationType: TypedCreation<Value>.self, creator: creator()
         )
     }
 
