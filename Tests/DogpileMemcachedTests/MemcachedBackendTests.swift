@@ -97,6 +97,47 @@ struct MemcachedBackendTests {
         await reader.shutdown()
     }
 
+    @Test func jitterReadsTheSameInAnotherRegion() async throws {
+        let writer = try TestServers.backend()
+        let reader = try TestServers.backend()
+        let clock = ManualCacheClock()
+        var policy = CreationPolicy()
+        policy.jitter = .seconds(100)
+        let first = try CacheRegion(backend: writer, expirationTime: .seconds(10), clock: clock, policy: policy)
+        let second = try CacheRegion(backend: reader, expirationTime: .seconds(10), clock: clock, policy: policy)
+        let keys = (0..<40).map { uniqueKey("jitter\($0)") }
+        for key in keys {
+            let _: String = try await first.getOrCreate(key) { "v" }
+        }
+        clock.advance(by: 60)
+        var fresh = 0
+        for key in keys {
+            let seenByWriter = try await first.get(key, as: String.self) != nil
+            let seenByReader = try await second.get(key, as: String.self) != nil
+            #expect(seenByWriter == seenByReader, "\(key)")
+            fresh += seenByReader ? 1 : 0
+        }
+        // 60 s into a jitter of 100 s on a 10 s expiration: about half are still fresh.
+        #expect((4...36).contains(fresh), "\(fresh) of 40 fresh")
+        await writer.shutdown()
+        await reader.shutdown()
+    }
+
+    @Test func failSafeServesTheExpiredValueWhenTheCreatorFails() async throws {
+        let backend = try TestServers.backend()
+        let clock = ManualCacheClock()
+        var policy = CreationPolicy()
+        policy.failSafeMaxStaleness = .seconds(60)
+        let region = try CacheRegion(backend: backend, expirationTime: .seconds(10), clock: clock, policy: policy)
+        let key = uniqueKey("failsafe")
+        try await region.set(key, "good")
+        clock.advance(by: 30)
+        struct SourceDown: Error {}
+        #expect(try await region.getOrCreate(key) { () async throws -> String in throw SourceDown() } == "good")
+        #expect(region.statistics.failSafeServed == 1)
+        await backend.shutdown()
+    }
+
     @Test func readsThatArriveTogetherAreAllAnswered() async throws {
         let backend = try TestServers.backend { $0.poolSize = 1 }
         let keys = (0..<200).map { uniqueKey("burst\($0)") }
