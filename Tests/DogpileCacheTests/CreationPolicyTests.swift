@@ -113,6 +113,16 @@ struct CreationPolicyTests {
         #expect(try await many([1]) == ["1 #6"])
     }
 
+    @Test func durationsReadBackAsSetAndAHugeOneDoesNotTrap() {
+        var policy = CreationPolicy()
+        policy.softTimeout = .milliseconds(250)
+        policy.failSafeThrottle = .seconds(7)
+        #expect(policy.softTimeout == .milliseconds(250) && policy.failSafeThrottle == .seconds(7))
+        policy.hardTimeout = .seconds(Int64.max)
+        #expect(policy.hardTimeout! >= .seconds(9_000_000_000))
+        #expect(CreationPolicy().failSafeThrottle == .seconds(30) && CreationPolicy().hardTimeout == nil)
+    }
+
     @Test func aNegativeJitterIsRefused() async throws {
         let region = CacheRegion()
         await #expect(throws: CacheError(.invalidConfiguration, "")) {

@@ -29,8 +29,10 @@ public struct CreationPolicy: Sendable, Hashable {
     private(set) var softTimeoutSeconds: Double?
     private(set) var hardTimeoutSeconds: Double?
 
+    /// `seconds` as a `Duration`, within its range (a duration set beyond about 292 years reads back
+    /// as that much).
     private static func duration(_ seconds: Double) -> Duration {
-        .nanoseconds(Int64((seconds * 1e9).rounded()))
+        .nanoseconds(Int64((seconds * 1e9).rounded().clamped(to: -9e18...9e18)))
     }
 
     /// Fail-safe: when a creation fails (its creator throws) while a value of the caller's type is
@@ -107,5 +109,12 @@ public struct CreationPolicy: Sendable, Hashable {
         let time = creationTime.bitPattern
         let hash = FNV1a.hash(stride(from: 56, through: 0, by: -8).map { UInt8(truncatingIfNeeded: time >> UInt64($0)) }, from: FNV1a.hash(backendKey.utf8))
         return jitterSeconds * (Double(hash >> 11) / Double(1 << 53))
+    }
+}
+
+extension Double {
+    /// The value limited to `range` (the seconds of a `Duration`, never NaN).
+    fileprivate func clamped(to range: ClosedRange<Double>) -> Double {
+        Swift.min(Swift.max(self, range.lowerBound), range.upperBound)
     }
 }
