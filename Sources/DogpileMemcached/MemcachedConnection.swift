@@ -166,39 +166,43 @@ final class MemcachedConnection {
 
     /// Stores `value` under `key`.
     func set(_ key: String, _ value: [UInt8]) throws {
-        let code = try tracked(key) { store(key, value, groupKey: $0, memcached_set_by_key) }
+        let doing = "storing key \(key.debugDescription)"
+        let code = try tracked(key, doing: doing) { store(key, value, groupKey: $0, memcached_set_by_key) }
         guard code == MEMCACHED_SUCCESS || code == MEMCACHED_STORED else {
-            throw error(code, "storing key \(key.debugDescription)")
+            throw error(code, doing)
         }
     }
 
     /// Stores `value` under `key` only if the key is absent; `false` when it is present.
     func add(_ key: String, _ value: [UInt8], expiration: time_t) throws -> Bool {
-        let code = try tracked(key, retryOnBrokenConnection: false) {
+        let doing = "adding key \(key.debugDescription)"
+        let code = try tracked(key, doing: doing, retryOnBrokenConnection: false) {
             store(key, value, groupKey: $0, expiration: expiration, memcached_add_by_key)
         }
         switch code {
         case MEMCACHED_SUCCESS, MEMCACHED_STORED: return true
         case MEMCACHED_NOTSTORED, MEMCACHED_DATA_EXISTS: return false
-        default: throw error(code, "adding key \(key.debugDescription)")
+        default: throw error(code, doing)
         }
     }
 
     /// Removes `key`; a missing key is not an error.
     func delete(_ key: String) throws {
-        let code = try tracked(key) { groupKey in
+        let doing = "deleting key \(key.debugDescription)"
+        let code = try tracked(key, doing: doing) { groupKey in
             withBytes(groupKey) { group, groupLength in
                 withBytes(key) { memcached_delete_by_key(handle, group, groupLength, $0, $1, 0) }
             }
         }
         guard code == MEMCACHED_SUCCESS || code == MEMCACHED_DELETED || code == MEMCACHED_NOTFOUND else {
-            throw error(code, "deleting key \(key.debugDescription)")
+            throw error(code, doing)
         }
     }
 
     /// Whether `key` is present.
     func exists(_ key: String) throws -> Bool {
-        let code = try tracked(key) { groupKey in
+        let doing = "checking key \(key.debugDescription)"
+        let code = try tracked(key, doing: doing) { groupKey in
             withBytes(groupKey) { group, groupLength in
                 withBytes(key) { memcached_exist_by_key(handle, group, groupLength, $0, $1) }
             }
@@ -206,7 +210,7 @@ final class MemcachedConnection {
         switch code {
         case MEMCACHED_SUCCESS: return true
         case MEMCACHED_NOTFOUND: return false
-        default: throw error(code, "checking key \(key.debugDescription)")
+        default: throw error(code, doing)
         }
     }
 
@@ -262,8 +266,12 @@ final class MemcachedConnection {
     /// unless its server is skipped, and tells the health tracker whether the server answered.
     /// A connection the server closed fails once; with `retryOnBrokenConnection` the call is made again
     /// on a new connection (not for `add`, which may have been applied before the answer was lost).
+    ///
+    /// - Throws: For a server that did not answer, the error for `doing`, made before the handle's
+    ///   connections are closed (closing them clears libmemcached's text of the error).
     private func tracked(
         _ key: String,
+        doing: String,
         retryOnBrokenConnection: Bool = true,
         _ call: (_ groupKey: String) -> memcached_return_t
     ) throws -> memcached_return_t {
@@ -282,8 +290,10 @@ final class MemcachedConnection {
         }
         if Self.isServerFailure(code) {
             health.recordFailure(server)
+            let failure = error(code, doing)
             // A late answer must never be read as the answer to the next request.
             memcached_quit(handle)
+            throw failure
         } else {
             health.recordSuccess(server)
         }

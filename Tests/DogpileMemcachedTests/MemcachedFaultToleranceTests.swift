@@ -49,6 +49,31 @@ struct MemcachedFaultToleranceTests {
         server.stop()
     }
 
+    @Test func errorsCarryLibmemcachedsTextNotSuccess() async throws {
+        let port = try MemcachedProcess.freePort()
+        let backend = try MemcachedBackend(configuration: Self.configuration([.init(host: "127.0.0.1", port: port)]))
+        var messages: [String] = []
+        for operation in ["set", "delete", "get"] {
+            do {
+                switch operation {
+                case "get": _ = try await backend.get("k")
+                case "set": try await backend.set("k", CachedValue(payload: [UInt8]([1]), creationTime: 1))
+                default: try await backend.delete("k")
+                }
+                Issue.record("\(operation) on a server that is not there succeeded")
+            } catch let error as CacheError {
+                messages.append(error.message)
+            }
+        }
+        // The first failure names libmemcached's own text; the later ones, the skipped server.
+        #expect(messages.count == 3)
+        #expect(messages.first?.contains("CONNECTION FAILURE") == true, "\(messages)")
+        for message in messages {
+            #expect(!message.contains("SUCCESS"), "\(message)")
+        }
+        await backend.shutdown()
+    }
+
     @Test func aServerKilledMidRunIsUsedAgainAfterItRestarts() async throws {
         let server = try await MemcachedProcess()
         let backend = try MemcachedBackend(configuration: Self.configuration([server.server]))
