@@ -67,13 +67,22 @@ struct MemcachedBadInputTests {
         await backend.shutdown()
     }
 
-    @Test func aRegionWithoutManglerReportsBadKeysAndStillServesCreatedValues() async throws {
+    @Test func aBadKeyReachesTheCallerWhateverTheBackendErrorPolicy() async throws {
         let backend = try TestServers.backend()
-        let failOpen = try CacheRegion(backend: backend, expirationTime: .seconds(60))
-        #expect(try await failOpen.getOrCreate("two words") { 7 } == 7)
-        #expect(failOpen.statistics.backendErrors == 2, "the read and the write were refused")
-        let strict = try CacheRegion(backend: backend, expirationTime: .seconds(60), backendErrors: .propagate)
-        await #expect(throws: CacheError(.invalidKey, "")) { try await strict.getOrCreate("two words") { 7 } }
+        let calls = CreatorLog()
+        for policy in [BackendErrorPolicy.failOpen, .propagate] {
+            let region = try CacheRegion(backend: backend, expirationTime: .seconds(60), backendErrors: policy)
+            await #expect(throws: CacheError(.invalidKey, "")) {
+                try await region.getOrCreate("two words") { () -> Int in
+                    calls.record()
+                    return 7
+                }
+            }
+            await #expect(throws: CacheError(.invalidKey, "")) { try await region.get("two words", as: Int.self) }
+            await #expect(throws: CacheError(.invalidKey, "")) { try await region.set("two words", 7) }
+            #expect(region.statistics.backendErrors == 0, "a bad key is not an outage")
+        }
+        #expect(calls.calls == 0, "the creator never ran for a key that cannot be cached")
         await backend.shutdown()
     }
 

@@ -8,7 +8,9 @@ public struct BackendErrorPolicy: Sendable, Hashable, CustomStringConvertible {
     private let base: Base
 
     /// The default: a failed read is a miss and a failed write is logged and counted, so the creator's
-    /// value is still returned. A broken cache slows requests down but never fails them.
+    /// value is still returned. A broken cache slows requests down but never fails them. A key the
+    /// backend cannot hold (`invalidKey`) is the caller's mistake, not an outage: it is thrown
+    /// under either policy.
     public static let failOpen = BackendErrorPolicy(base: .failOpen)
 
     /// Backend errors are thrown to the caller.

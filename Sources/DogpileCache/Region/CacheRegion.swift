@@ -266,7 +266,9 @@ public actor CacheRegion {
         configuration: RegionConfiguration,
         always: Bool = false
     ) throws {
-        if error is CancellationError {
+        // A key the backend cannot hold is the caller's mistake, not an outage: failing open would
+        // run the creator on every call and say nothing.
+        if error is CancellationError || (error as? CacheError)?.code == .invalidKey {
             throw error
         }
         counters.backendErrors.increment()
