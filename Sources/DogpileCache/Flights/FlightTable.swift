@@ -235,8 +235,11 @@ struct FlightTable {
         for flight in finished where flights[flight.backendKey] === flight {
             flights[flight.backendKey] = nil
         }
-        for flight in finished {
-            failSafeThrottles[flight.backendKey] = failedSafe.contains(flight.backendKey) ? throttleEnd : nil
+        // Most creations neither fail safe nor end a throttle: they skip the lookups.
+        if !failedSafe.isEmpty || !failSafeThrottles.isEmpty {
+            for flight in finished {
+                failSafeThrottles[flight.backendKey] = failedSafe.contains(flight.backendKey) ? throttleEnd : nil
+            }
         }
         if failSafeThrottles.count > Self.throttlesKeptBeforePruning {
             failSafeThrottles = failSafeThrottles.filter { $0.value > now }

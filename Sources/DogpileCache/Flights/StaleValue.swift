@@ -21,7 +21,7 @@ extension RegionConfiguration {
         now: Double
     ) -> StaleValue? {
         var staleness = 0.0
-        if let seconds = (value.expirationTime ?? expiration).seconds {
+        if let seconds = lifetime(of: value, expiration: expiration) {
             let expiry = value.creationTime + seconds + policy.addedLifetime(ofKey: backendKey, createdAt: value.creationTime)
             staleness = max(0, now - expiry)
         }
