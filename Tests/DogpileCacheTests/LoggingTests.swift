@@ -6,9 +6,11 @@ import Testing
 
 /// Collects log messages so tests can read what the region said.
 final class CapturedLog: Sendable {
-    private let lines = LockedValue<[String]>([])
+    private let lines = LockedValue<[(level: Logger.Level, line: String)]>([])
 
-    var messages: [String] { lines.withLock { $0 } }
+    var messages: [String] { lines.withLock { $0.map(\.line) } }
+    /// The messages logged at warning level or above.
+    var warnings: [String] { lines.withLock { $0.filter { $0.level >= .warning }.map(\.line) } }
 
     func logger() -> Logger {
         var logger = Logger(label: "dogpile.cache") { _ in Handler(log: self) }
@@ -29,7 +31,7 @@ final class CapturedLog: Sendable {
         func log(event: LogEvent) {
             let details = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             let line = ([event.message.description] + details).joined(separator: " ")
-            log.lines.withLock { $0.append(line) }
+            log.lines.withLock { $0.append((event.level, line)) }
         }
     }
 }

@@ -55,7 +55,7 @@ struct NotCodable: Sendable {
         #expect(ValueRecord(bytes: record.bytes) == record)
     }
 
-    @Test func recordsOfFormatVersionOneStillRead() throws {
+    @Test func recordsOfFormatVersionOneAreMisses() async throws {
         let version1: [UInt8] = [
             0x44, 0x50, 0x43, 0x01, 0x02,  // magic, version 1, UTF-8 text
             0x3F, 0xF8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // creation time 1.5
@@ -63,13 +63,16 @@ struct NotCodable: Sendable {
             0xC5, 0x65, 0x8C, 0x2C,  // CRC-32
             0x68, 0x69,  // "hi"
         ]
-        let record = try #require(ValueRecord(bytes: version1))
-        #expect(record == ValueRecord(encoding: .utf8Text, creationTime: 1.5, payload: Array("hi".utf8)))
-        #expect(record.expirationTime == nil && record.tags.isEmpty && record.keyCheck == 0)
-        #expect(ValueRecord.headerCreationTime(version1) == 1.5)
-        var garbled = version1
-        garbled[20] ^= 1
-        #expect(ValueRecord(bytes: garbled) == nil)
+        #expect(ValueRecord(bytes: version1) == nil)
+        #expect(ValueRecord.headerCreationTime(version1) == nil)
+        let backend = BytesMemoryBackend()
+        let region = try CacheRegion(backend: backend)
+        try await backend.set("k", CachedValue(payload: version1, creationTime: 1.5))
+        #expect(try await region.get("k", as: String.self, ignoreExpiration: true) == nil)
+        #expect(try await region.getOrCreate("k") { "new" } == "new")
+        let upgraded = try #require(try await backend.get("k")?.payload as? [UInt8])
+        #expect(upgraded[3] == ValueRecord.formatVersion)
+        #expect(region.statistics.mismatchedRecords == 0)
     }
 
     @Test func aValueCarriesAttributesOnlyWhenItHasSome() {
@@ -84,6 +87,7 @@ struct NotCodable: Sendable {
         #expect(value.box.attributes == nil && copy.expirationTime == .seconds(5))
         // A value read from bytes holds its record's expiration, and a change makes a new record.
         var record = ValueRecord(encoding: .utf8Text, creationTime: 1, payload: Array("r".utf8))
+        record.typeCheck = ValueRecord.typeCheck(of: String.self)
         record.expirationTime = .never
         var read = CachedValue(record: record, serializer: JSONCacheSerializer())
         #expect(read.expirationTime == .never)
@@ -171,7 +175,9 @@ struct NotCodable: Sendable {
     @Test func invalidUTF8TextIsAMiss() async throws {
         let backend = BytesMemoryBackend()
         let region = try CacheRegion(backend: backend)
-        let record = ValueRecord(encoding: .utf8Text, creationTime: 0, payload: [0xFF, 0xFE])
+        var record = ValueRecord(encoding: .utf8Text, creationTime: 0, payload: [0xFF, 0xFE])
+        record.keyCheck = ValueRecord.keyCheck(of: "k")
+        record.typeCheck = ValueRecord.typeCheck(of: String.self)
         try await backend.set("k", CachedValue(payload: record.bytes, creationTime: 0))
         #expect(try await region.get("k", as: String.self) == nil)
         #expect(try await region.get("k", as: String?.self) == nil)
@@ -183,7 +189,9 @@ struct NotCodable: Sendable {
         var generator = SystemRandomNumberGenerator()
         for index in 0..<2_000 {
             let payload = (0..<Int.random(in: 0..<200, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            let record = ValueRecord(encoding: .serializer, creationTime: 1, payload: payload)
+            var record = ValueRecord(encoding: .serializer, creationTime: 1, payload: payload)
+            record.keyCheck = ValueRecord.keyCheck(of: "fuzz\(index)")
+            record.typeCheck = ValueRecord.typeCheck(of: Customer.self)
             try await backend.set("fuzz\(index)", CachedValue(payload: record.bytes, creationTime: 0))
             #expect(try await region.get("fuzz\(index)", as: Customer.self, ignoreExpiration: true) == nil)
         }

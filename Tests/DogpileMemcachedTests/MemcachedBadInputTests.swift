@@ -104,3 +104,39 @@ struct MemcachedBadInputTests {
         await backend.shutdown()
     }
 }
+
+/// A value record proves whose it is on memcached too: moved to another key or read as another type,
+/// it is a miss.
+@Suite(.enabled(if: TestServers.enabled, "memcached not started: run scripts/test.sh"), .timeLimit(.minutes(1)))
+struct MemcachedRecordIdentityTests {
+    struct Celsius: Codable, Equatable, Sendable { var degrees: Int }
+    struct Fahrenheit: Codable, Equatable, Sendable { var degrees: Int }
+
+    @Test func aRecordMovedToAnotherKeyIsAMiss() async throws {
+        let backend = try TestServers.backend()
+        let region = try CacheRegion(backend: backend)
+        let (source, target) = (uniqueKey("source"), uniqueKey("target"))
+        try await region.set(source, Celsius(degrees: 1))
+        try await backend.set(target, try #require(try await backend.get(source)))
+        #expect(try await region.get(target, as: Celsius.self) == nil)
+        #expect(try await region.getOrCreate(target) { Celsius(degrees: 2) } == Celsius(degrees: 2))
+        #expect(try await region.get(target, as: Celsius.self) == Celsius(degrees: 2))
+        #expect(try await region.get(source, as: Celsius.self) == Celsius(degrees: 1))
+        #expect(region.statistics.mismatchedRecords == 2)
+        await backend.shutdown()
+    }
+
+    @Test func aRecordReadAsAnotherTypeIsAMiss() async throws {
+        let backend = try TestServers.backend()
+        let region = try CacheRegion(backend: backend)
+        let (number, reading) = (uniqueKey("number"), uniqueKey("reading"))
+        try await region.set(number, 42)
+        try await region.set(reading, Celsius(degrees: 20))
+        #expect(try await region.get(number, as: Double.self) == nil)
+        #expect(try await region.getMulti([reading], as: Fahrenheit.self) == [nil])
+        #expect(try await region.getOrCreate(reading) { Fahrenheit(degrees: 68) } == Fahrenheit(degrees: 68))
+        #expect(try await region.get(number, as: Int.self) == 42)
+        #expect(region.statistics.mismatchedRecords == 3)
+        await backend.shutdown()
+    }
+}

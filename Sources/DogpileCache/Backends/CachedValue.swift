@@ -131,6 +131,12 @@ class PayloadBox: @unchecked Sendable {
         anyValue as? Value
     }
 
+    /// Whether this is a payload read from a record that says it was stored as another type than
+    /// `Value`: someone else's value, never to be read as this one.
+    func isRecord<Value>(ofAnotherTypeThan type: Value.Type) -> Bool {
+        false
+    }
+
     /// The record a byte-storing backend keeps for this payload.
     func record(creationTime: Double, serializer: any CacheSerializer) throws -> ValueRecord {
         try ValueRecord(value: anyValue, creationTime: creationTime, serializer: serializer)
@@ -183,12 +189,19 @@ final class SerializedPayloadBox: PayloadBox, @unchecked Sendable {
         }
     }
 
+    override func isRecord<Value>(ofAnotherTypeThan type: Value.Type) -> Bool {
+        record.typeCheck != ValueRecord.typeCheck(of: type)
+    }
+
     /// The record as read.
     override func record(creationTime: Double, serializer: any CacheSerializer) throws -> ValueRecord {
         record
     }
 
+    /// The payload decoded as a `Value`, or `nil` when it was stored as another type (the record's
+    /// ``ValueRecord/typeCheck``) or does not decode.
     override func decoded<Value: Sendable>(as type: Value.Type) -> Value? {
+        guard !isRecord(ofAnotherTypeThan: type) else { return nil }
         switch record.encoding {
         case .rawBytes: return record.payload as? Value
         case .utf8Text:

@@ -123,7 +123,7 @@ extension CacheRegion {
         now: Double,
         configuration: RegionConfiguration
     ) -> Value? {
-        guard let stored, stored.version == CachedValue.currentVersion, let payload = stored.payload(as: Value.self),
+        guard let stored, stored.version == CachedValue.currentVersion, let payload = payload(of: stored, backendKey: backendKey, as: Value.self),
             ignoreExpiration || configuration.freshness(of: stored, key: backendKey, expiration: expiration, policy: configuration.policy, now: now).isFresh
         else {
             counters.misses.increment()

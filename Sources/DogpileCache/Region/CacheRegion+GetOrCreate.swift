@@ -129,7 +129,7 @@ extension CacheRegion {
         let generation = self.generation
         var staleValue: StaleValue?
         if let stored = try await read(backendKey, configuration: configuration) {
-            if let payload = stored.payload(as: Value.self) {
+            if let payload = payload(of: stored, backendKey: backendKey, as: Value.self) {
                 let now = clock.coarseNow()
                 switch configuration.freshness(of: stored, key: backendKey, expiration: expiration, policy: policy, now: now) {
                 case .fresh:
@@ -153,8 +153,6 @@ extension CacheRegion {
                 case .unusable:
                     break
                 }
-            } else {
-                logger.debug("stored value cannot be read as \(Value.self); treated as missing", metadata: ["key": "\(key)"])
             }
         }
         let context = CacheFlight.context
@@ -233,7 +231,7 @@ extension CacheRegion {
         var staleValues: [StaleValue?] = []
         for (slot, entry) in uniqueKeys.enumerated() {
             var stale: StaleValue?
-            if let value = stored[slot], let payload = value.payload(as: Value.self) {
+            if let value = stored[slot], let payload = payload(of: value, backendKey: entry.backendKey, as: Value.self) {
                 switch configuration.freshness(of: value, key: entry.backendKey, expiration: expiration, policy: policy, now: now) {
                 case .fresh:
                     recordHit()

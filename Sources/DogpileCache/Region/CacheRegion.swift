@@ -36,6 +36,8 @@ public actor CacheRegion {
     /// The invalidation strategy until one is configured.
     private nonisolated let defaultInvalidation: DefaultInvalidationStrategy
     nonisolated let counters = RegionCounters()
+    /// Which warnings have been logged, so that a failure that repeats is logged once.
+    nonisolated let warnings = WarningThrottle()
     /// ``FlightTable/generation``, published under the table's lock after each change.
     nonisolated let publishedGeneration = Atomic<UInt64>(0)
     /// Creations in progress and who waits on whom; see ``FlightTable``.
@@ -278,14 +280,58 @@ public actor CacheRegion {
         }
     }
 
+    /// `stored`, read under `backendKey`, as the region uses it: when the backend stores bytes, the
+    /// value its record holds, or `nil` for bytes that are not a record of this format version
+    /// (logged at debug) and for a record written under another key (counted and warned about once
+    /// per key: someone else's value, found where this key's should be).
+    nonisolated func decoded(_ stored: CachedValue?, backendKey: String, configuration: RegionConfiguration) -> CachedValue? {
+        guard configuration.storesBytes, let stored else { return stored }
+        switch configuration.reading(stored, backendKey: backendKey) {
+        case .value(let value):
+            return value
+        case .notARecord:
+            logger.debug("stored bytes are not a value record of this format version; treated as missing", metadata: ["key": "\(backendKey)"])
+        case .recordOfAnotherKey:
+            counters.mismatchedRecords.increment()
+            if warnings.isFirstWarning(forKey: backendKey) {
+                logger.warning(
+                    "the record stored under this key was written under another key; treated as missing (further ones for this key are not logged)",
+                    metadata: ["key": "\(backendKey)", "region": "\(name)"]
+                )
+            }
+        }
+        return nil
+    }
+
+    /// The payload of `stored`, read under `backendKey`, as a `Value`; `nil` when it cannot be read
+    /// as one (the read goes on as a miss): a record stored as another type is counted and warned
+    /// about once per key, anything else logged at debug.
+    nonisolated func payload<Value: Sendable>(of stored: CachedValue, backendKey: String, as type: Value.Type) -> Value? {
+        if let payload = stored.payload(as: type) {
+            return payload
+        }
+        guard stored.box.isRecord(ofAnotherTypeThan: type) else {
+            logger.debug("stored value cannot be read as \(Value.self); treated as missing", metadata: ["key": "\(backendKey)"])
+            return nil
+        }
+        counters.mismatchedRecords.increment()
+        if warnings.isFirstWarning(forKey: backendKey) {
+            logger.warning(
+                "the record stored under this key was stored as another type than \(Value.self); treated as missing (further ones for this key are not logged)",
+                metadata: ["key": "\(backendKey)", "region": "\(name)"]
+            )
+        }
+        return nil
+    }
+
     /// Reads one key; a failure is a miss unless errors propagate.
     @inline(__always)
     nonisolated(nonsending) func read(_ backendKey: String, configuration: RegionConfiguration) async throws -> CachedValue? {
         if let storage = configuration.synchronousReads {
-            return configuration.decoded(storage.storedValue(for: backendKey), key: backendKey, logger: logger)
+            return decoded(storage.storedValue(for: backendKey), backendKey: backendKey, configuration: configuration)
         }
         do {
-            return configuration.decoded(try await configuration.backend.get(backendKey), key: backendKey, logger: logger)
+            return decoded(try await configuration.backend.get(backendKey), backendKey: backendKey, configuration: configuration)
         } catch {
             try handleBackendError(error, operation: "get", key: backendKey, configuration: configuration)
             return nil
@@ -305,7 +351,7 @@ public actor CacheRegion {
                 throw CacheError(.backendUnavailable, "backend returned \(values.count) values for \(backendKeys.count) keys")
             }
             guard configuration.storesBytes else { return values }
-            return zip(values, backendKeys).map { configuration.decoded($0, key: $1, logger: logger) }
+            return zip(values, backendKeys).map { decoded($0, backendKey: $1, configuration: configuration) }
         } catch {
             try handleBackendError(error, operation: "getMulti", key: backendKeys.joined(separator: " "), configuration: configuration)
             return Array(repeating: nil, count: backendKeys.count)

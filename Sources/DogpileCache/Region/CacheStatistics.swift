@@ -7,6 +7,9 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     /// Reads that found no usable value: missing, hard-invalidated, of another format version or type,
     /// or (for `get`) stale.
     public var misses = 0
+    /// Value records found under a key that were written under another key or stored as another
+    /// type (see <doc:ValueRecords>): someone else's values, read as misses.
+    public var mismatchedRecords = 0
     /// Creator calls (a multi-key creator call counts once).
     public var creations = 0
     /// Callers given a stale value while another caller or a background task regenerated it.
@@ -30,7 +33,7 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     /// All counters on one line.
     public var description: String {
         "hits=\(hits) misses=\(misses) creations=\(creations) staleServed=\(staleServed) "
-            + "coalescedWaiters=\(coalescedWaiters) backendErrors=\(backendErrors) failSafeServed=\(failSafeServed) eagerRefreshes=\(eagerRefreshes) timeouts=\(timeouts)"
+            + "coalescedWaiters=\(coalescedWaiters) backendErrors=\(backendErrors) failSafeServed=\(failSafeServed) eagerRefreshes=\(eagerRefreshes) timeouts=\(timeouts) mismatchedRecords=\(mismatchedRecords)"
     }
 }
 
@@ -45,6 +48,7 @@ final class RegionCounters: Sendable {
     let failSafeServed = Atomic<Int>(0)
     let eagerRefreshes = Atomic<Int>(0)
     let timeouts = Atomic<Int>(0)
+    let mismatchedRecords = Atomic<Int>(0)
 
     /// The counters, with `hits` as counted elsewhere.
     func snapshot(hits: Int) -> CacheStatistics {
@@ -58,6 +62,7 @@ final class RegionCounters: Sendable {
         statistics.failSafeServed = failSafeServed.load(ordering: .relaxed)
         statistics.eagerRefreshes = eagerRefreshes.load(ordering: .relaxed)
         statistics.timeouts = timeouts.load(ordering: .relaxed)
+        statistics.mismatchedRecords = mismatchedRecords.load(ordering: .relaxed)
         return statistics
     }
 }

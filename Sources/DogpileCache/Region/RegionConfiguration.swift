@@ -1,5 +1,3 @@
-import Logging
-
 /// What ``CacheRegion/configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:)``
 /// set: immutable, so every operation reads one consistent snapshot with a single atomic load.
 @usableFromInline
@@ -89,8 +87,9 @@ final class RegionConfiguration: Sendable {
             }
         }
         if storesBytes {
-            // A record that does not decode is left to the slow path, which logs it.
-            stored = stored.flatMap(decodedRecord)
+            // A record that is not this key's value is left to the slow path, which logs it.
+            guard let found = stored, case .value(let value) = reading(found, backendKey: mangle(key)) else { return nil }
+            stored = value
         }
         guard let stored else { return nil }
         let expiration = try expirationTime?.validated() ?? self.expiration
@@ -106,21 +105,12 @@ final class RegionConfiguration: Sendable {
         return stored
     }
 
-    /// A value as read from the backend, its record decoded when the backend stores bytes; a record
-    /// that is not one (garbled, truncated, of another format version) is a miss.
-    func decoded(_ stored: CachedValue?, key: String, logger: Logger) -> CachedValue? {
-        guard storesBytes, let stored else { return stored }
-        guard let value = decodedRecord(stored) else {
-            logger.debug("stored bytes are not a value record of this format version; treated as missing", metadata: ["key": "\(key)"])
-            return nil
-        }
-        return value
-    }
-
-    /// The value a byte-storing backend's record holds, or `nil` when it holds none.
-    private func decodedRecord(_ stored: CachedValue) -> CachedValue? {
-        guard let bytes = stored.payload as? [UInt8], let record = ValueRecord(bytes: bytes) else { return nil }
-        return CachedValue(record: record, serializer: serializer)
+    /// What `stored`, read from a byte-storing backend under `backendKey`, holds: the value of its
+    /// record, when it is a record of this format version written under this key.
+    func reading(_ stored: CachedValue, backendKey: String) -> RecordReading {
+        guard let bytes = stored.payload as? [UInt8], let record = ValueRecord(bytes: bytes) else { return .notARecord }
+        guard record.keyCheck == ValueRecord.keyCheck(of: backendKey) else { return .recordOfAnotherKey }
+        return .value(CachedValue(record: record, serializer: serializer))
     }
 
     /// The key as the backend sees it.
@@ -173,6 +163,17 @@ extension RegionConfiguration {
     func lifetime(of value: CachedValue, expiration: CacheExpiration) -> Double? {
         (value.expirationTime ?? expiration).seconds
     }
+}
+
+/// What a value read from a byte-storing backend holds.
+enum RecordReading {
+    /// The value of a record written under the key it was read under.
+    case value(CachedValue)
+    /// Bytes that are not a value record of this format version: garbled, truncated, or written by
+    /// another release.
+    case notARecord
+    /// A valid record written under another key: someone else's value.
+    case recordOfAnotherKey
 }
 
 /// How a stored value can be used.

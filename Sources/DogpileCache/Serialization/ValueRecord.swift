@@ -12,15 +12,15 @@
 /// | 6-13 | creation time: the bits of an IEEE 754 `Double` |
 /// | 14-21 | the value's own expiration in seconds (a `Double`; infinity for never), 0 without flag 0 |
 /// | 22-29 | key check: FNV-1a (64-bit) of the backend key's UTF-8 bytes |
-/// | 30-37 | type check: FNV-1a (64-bit) of the stored type's name, `String(reflecting:)` |
+/// | 30-37 | type check: FNV-1a (64-bit) of the stored type's name (``typeName(of:)``) |
 /// | 38-39 | tag count, `UInt16` |
 /// | 40- | each tag: its UTF-8 length as a `UInt16`, then its bytes |
 /// | next 4 | payload length, `UInt32` |
 /// | next 4 | CRC-32 (IEEE) of every byte before it and the payload |
 /// | then | payload |
 ///
-/// Version 1 records (a 21-byte header: magic, version `1`, encoding, creation time, payload length,
-/// CRC-32) still read, as values without an expiration of their own, checks or tags.
+/// Records of format version 1 (earlier releases) are not read: they carry no key or type check, so
+/// nothing proves whose they are. A region reads them as misses and writes version 2 in their place.
 package struct ValueRecord: Equatable, Sendable {
     /// How the payload bytes encode the value.
     enum Encoding: UInt8, Sendable {
@@ -40,9 +40,9 @@ package struct ValueRecord: Equatable, Sendable {
     var creationTime: Double
     /// The expiration the value chose for itself, or `nil`.
     var expirationTime: CacheExpiration?
-    /// ``keyCheck(of:)`` of the backend key the record was written under; 0 in version 1 records.
+    /// ``keyCheck(of:)`` of the backend key the record was written under.
     var keyCheck: UInt64 = 0
-    /// ``typeCheck(of:)`` of the type the value was stored as; 0 in version 1 records.
+    /// ``typeCheck(of:)`` of the type the value was stored as.
     var typeCheck: UInt64 = 0
     var tags: [String] = []
     var payload: [UInt8]
@@ -75,20 +75,12 @@ package struct ValueRecord: Equatable, Sendable {
         return bytes
     }
 
-    /// Reads a record of format version 2 or 1, or `nil` when the bytes are not one: another magic or
+    /// Reads a record of format version 2, or `nil` when the bytes are not one: another magic or
     /// version, an unknown encoding or flag, a length that does not match, a tag that is not UTF-8,
     /// a creation time or expiration that is not a time, or a checksum that fails (any change to the
-    /// header or the payload).
+    /// header or the payload). Whose record it is, the reader checks (``keyCheck``, ``typeCheck``).
     init?(bytes: [UInt8]) {
-        guard bytes.count >= 4, bytes[0..<3].elementsEqual(Self.magic) else { return nil }
-        switch bytes[3] {
-        case 1: self.init(version1: bytes)
-        case Self.formatVersion: self.init(version2: bytes)
-        default: return nil
-        }
-    }
-
-    private init?(version2 bytes: [UInt8]) {
+        guard bytes.count >= 4, bytes[0..<3].elementsEqual(Self.magic), bytes[3] == Self.formatVersion else { return nil }
         var reader = ByteReader(bytes, from: 4)
         guard let encoding = reader.byte().flatMap(Encoding.init(rawValue:)),
             let flags = reader.byte(), flags & ~Self.hasExpirationFlag == 0,
@@ -121,31 +113,12 @@ package struct ValueRecord: Equatable, Sendable {
         self.tags = tags
     }
 
-    private init?(version1 bytes: [UInt8]) {
-        let headerSize = 21
-        guard bytes.count >= headerSize, let encoding = Encoding(rawValue: bytes[4]) else { return nil }
-        var reader = ByteReader(bytes, from: 5)
-        let creationTime = Double(bitPattern: reader.integer(UInt64.self)!)
-        let length = Int(reader.integer(UInt32.self)!)
-        let checksum = reader.integer(UInt32.self)!
-        guard bytes.count - headerSize == length, creationTime.isFinite else { return nil }
-        let payload = Array(bytes[headerSize...])
-        guard CRC32.checksum(Array(bytes[0..<17]) + payload) == checksum else { return nil }
-        self.init(encoding: encoding, creationTime: creationTime, payload: payload)
-    }
-
     /// The creation time in the header of a record, read without checking the rest of it, or `nil`
     /// when `bytes` do not start with a header of a format version this release reads. Byte-storing
     /// backends use it to fill in ``CachedValue/creationTime`` of what they read.
     package static func headerCreationTime(_ bytes: [UInt8]) -> Double? {
-        guard bytes.count >= 4, bytes[0..<3].elementsEqual(magic) else { return nil }
-        let offset: Int
-        switch bytes[3] {
-        case 1: offset = 5
-        case formatVersion: offset = 6
-        default: return nil
-        }
-        var reader = ByteReader(bytes, from: offset)
+        guard bytes.count >= 4, bytes[0..<3].elementsEqual(magic), bytes[3] == formatVersion else { return nil }
+        var reader = ByteReader(bytes, from: 6)
         return reader.integer(UInt64.self).map(Double.init(bitPattern:))
     }
 
@@ -154,10 +127,35 @@ package struct ValueRecord: Equatable, Sendable {
         FNV1a.hash(backendKey.utf8)
     }
 
-    /// The type check of `type`: FNV-1a (64-bit) of its name as `String(reflecting:)` writes it.
+    /// The type check of `type`: FNV-1a (64-bit) of ``typeName(of:)``, computed once per type.
     static func typeCheck<Value>(of type: Value.Type) -> UInt64 {
-        FNV1a.hash(String(reflecting: type).utf8)
+        let id = ObjectIdentifier(type)
+        if let check = typeChecks.withLock({ $0[id] }) {
+            return check
+        }
+        let check = FNV1a.hash(typeName(of: type).utf8)
+        typeChecks.withLock { $0[id] = check }
+        return check
     }
+
+    /// The name of `type` as every process of a program writes it: `String(reflecting:)`
+    /// (`MyApp.User`, `Swift.Array<MyApp.User>`), with each private or local context, which it writes
+    /// with an address that changes from process to process (`MyApp.(unknown context at $55d0a8c0).User`),
+    /// written `(private)`. Two private types of one name in one module share a name.
+    static func typeName<Value>(of type: Value.Type) -> String {
+        var name = Substring(String(reflecting: type))
+        let marker = "(unknown context at $"
+        var result = ""
+        while let range = name.firstRange(of: marker) {
+            result += name[..<range.lowerBound]
+            result += "(private)"
+            name = name[range.upperBound...].drop { $0.isHexDigit }.dropFirst()
+        }
+        return result + name
+    }
+
+    /// Type checks computed so far, by type; a program stores values of a bounded set of types.
+    private static let typeChecks = LockedValue<[ObjectIdentifier: UInt64]>([:])
 
     private static func append<Integer: FixedWidthInteger>(_ value: Integer, to bytes: inout [UInt8]) {
         for shift in stride(from: Integer.bitWidth - 8, through: 0, by: -8) {
