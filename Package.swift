@@ -33,7 +33,7 @@ let package = Package(
         ),
         .target(
             name: "DogpileCacheTesting",
-            dependencies: ["DogpileCache"]
+            dependencies: ["DogpileCache", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "dogpile-demo",

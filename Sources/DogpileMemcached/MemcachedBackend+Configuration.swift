@@ -45,6 +45,11 @@ extension MemcachedBackend {
         /// How long a distributed lock is held at most, so a process that dies holding it cannot
         /// block the key forever; `nil` for a lock that never expires. Whole seconds. Default 30 seconds.
         public var lockTimeout: Duration? = .seconds(30)
+        /// How long a caller waits for a distributed lock another process holds before it creates the
+        /// value without the lock (the region counts it in ``CacheStatistics/lockWaitsTimedOut`` and
+        /// logs it). A caller holding a stale value never waits: it serves that value. Bounds how long
+        /// a lock left by a stalled or dead holder can stall other processes. Default 5 seconds.
+        public var lockWaitTimeout: Duration = .seconds(5)
         /// The key mangler a region uses with this backend when it has none of its own, or `nil` (the
         /// default): keys memcached cannot hold are then rejected with `invalidKey`. Use
         /// `KeyMangler.sha1` to accept any key.
@@ -74,7 +79,7 @@ extension MemcachedBackend {
             guard serverFailureLimit >= 1 else {
                 throw CacheError(.invalidConfiguration, "serverFailureLimit must be at least 1, got \(serverFailureLimit)")
             }
-            for (name, duration) in [("connectTimeout", connectTimeout), ("pollTimeout", pollTimeout)] {
+            for (name, duration) in [("connectTimeout", connectTimeout), ("pollTimeout", pollTimeout), ("lockWaitTimeout", lockWaitTimeout)] {
                 guard duration > .zero, duration <= .seconds(3600) else {
                     throw CacheError(.invalidConfiguration, "\(name) must be positive and at most an hour, got \(duration)")
                 }

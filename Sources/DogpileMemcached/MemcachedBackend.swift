@@ -24,6 +24,8 @@ public final class MemcachedBackend: AsyncCacheBackend {
     /// The settings the backend was created with.
     public let configuration: Configuration
     let pool: MemcachedWorkerPool
+    /// Lock releases the servers did not answer, being retried.
+    let lockReleases: MemcachedLockReleases
     private let openConnections: LockedValue<Int>
 
     /// Creates a backend and starts its worker threads. No connection is opened until the first call.
@@ -38,11 +40,13 @@ public final class MemcachedBackend: AsyncCacheBackend {
             try MemcachedConnection(configuration: configuration, health: health, openConnections: openConnections)
         }
         self.pool = try MemcachedWorkerPool(connections: connections)
+        self.lockReleases = MemcachedLockReleases(pool: pool)
         self.configuration = configuration
         self.openConnections = openConnections
     }
 
     deinit {
+        lockReleases.close()
         pool.close()
     }
 
@@ -152,7 +156,9 @@ public final class MemcachedBackend: AsyncCacheBackend {
     /// process; otherwise `nil`.
     public func mutex(for key: String) -> (any CacheMutex)? {
         guard configuration.distributedLock else { return nil }
-        return MemcachedLock(key: key, pool: pool, timeout: configuration.lockTimeout)
+        return MemcachedLock(
+            key: key, pool: pool, releases: lockReleases, timeout: configuration.lockTimeout, waitTimeout: configuration.lockWaitTimeout
+        )
     }
 
     /// The server that calls for `key` go to, as `host:port`: where consistent hashing puts it, or,
@@ -164,9 +170,11 @@ public final class MemcachedBackend: AsyncCacheBackend {
         return try await pool.run { $0.server(forKey: key) }
     }
 
-    /// Finishes the calls already made, frees every connection and lets every worker thread exit;
-    /// returns when they have. Later calls throw `backendUnavailable`.
+    /// Finishes the calls already made (and tries once more the lock releases being retried), frees
+    /// every connection and lets every worker thread exit; returns when they have. Later calls throw
+    /// `backendUnavailable`.
     public func shutdown() async {
+        await lockReleases.shutdown()
         await pool.shutdown()
     }
 

@@ -126,11 +126,14 @@ final class MemcachedConnection {
     /// did not return failed, and the handle's connections are closed so that a late answer is
     /// never read as the answer to a later request.
     private func read(_ keys: [String], from server: Int, groupKey: String, into fetched: inout Fetched) {
-        var status = multiGet(keys, groupKey: groupKey, into: &fetched)
+        let collect = { (result: UnsafePointer<memcached_result_st>) in
+            fetched.values[Self.key(of: result)] = Self.value(of: result)
+        }
+        var status = multiGet(keys, groupKey: groupKey, each: collect)
         if Self.isBrokenConnection(status) {
             // A connection the server closed (it restarted, say) fails once: read again on a new one.
             memcached_quit(handle)
-            status = multiGet(keys, groupKey: groupKey, into: &fetched)
+            status = multiGet(keys, groupKey: groupKey, each: collect)
         }
         guard Self.isServerFailure(status) || (status != MEMCACHED_SUCCESS && status != MEMCACHED_END && status != MEMCACHED_NOTFOUND) else {
             health.recordSuccess(server)
@@ -144,17 +147,18 @@ final class MemcachedConnection {
         memcached_quit(handle)
     }
 
-    /// Sends one multi-get for `keys` to the server of `groupKey` and collects what comes back;
-    /// returns how it ended.
-    private func multiGet(_ keys: [String], groupKey: String, into fetched: inout Fetched) -> memcached_return_t {
+    /// Sends one multi-get for `keys` to the server of `groupKey` and hands each result that comes
+    /// back to `each`; returns how it ended.
+    private func multiGet(
+        _ keys: [String], groupKey: String, each: (UnsafePointer<memcached_result_st>) -> Void
+    ) -> memcached_return_t {
         let code = withKeyPointers(keys) { pointers, lengths in
             withBytes(groupKey) { memcached_mget_by_key(handle, $0, $1, pointers, lengths, keys.count) }
         }
         guard code == MEMCACHED_SUCCESS else { return code }
         var status = MEMCACHED_SUCCESS
         while memcached_fetch_result(handle, result, &status) != nil {
-            let key = [UInt8](UnsafeRawBufferPointer(start: memcached_result_key_value(result), count: memcached_result_key_length(result)))
-            fetched.values[key] = [UInt8](UnsafeRawBufferPointer(start: memcached_result_value(result), count: memcached_result_length(result)))
+            each(result)
         }
         // A fetch that times out may end as if the keys were absent; the handle's error says so.
         if status == MEMCACHED_END || status == MEMCACHED_SUCCESS || status == MEMCACHED_NOTFOUND {
@@ -196,6 +200,43 @@ final class MemcachedConnection {
         }
         guard code == MEMCACHED_SUCCESS || code == MEMCACHED_DELETED || code == MEMCACHED_NOTFOUND else {
             throw error(code, doing)
+        }
+    }
+
+    /// Removes `key` only while it holds `value`, as one atomic step on the server: a `gets`, then a
+    /// `cas` that replaces the value with one already expired (memcached has no compare-and-delete).
+    /// `true` when it removed it; `false` when the key holds something else or is absent.
+    func delete(_ key: String, ifHolding value: [UInt8]) throws -> Bool {
+        let doing = "releasing lock key \(key.debugDescription)"
+        var found: (value: [UInt8], cas: UInt64)?
+        memcached_behavior_set(handle, MEMCACHED_BEHAVIOR_SUPPORT_CAS, 1)
+        defer { memcached_behavior_set(handle, MEMCACHED_BEHAVIOR_SUPPORT_CAS, 0) }
+        let read = try tracked(key, doing: doing) { groupKey in
+            found = nil
+            return multiGet([key], groupKey: groupKey) { result in
+                found = (Self.value(of: result), memcached_result_cas(result))
+            }
+        }
+        guard read == MEMCACHED_SUCCESS || read == MEMCACHED_END || read == MEMCACHED_NOTFOUND else {
+            throw error(read, doing)
+        }
+        guard let found, found.value == value else { return false }
+        let swapped = try tracked(key, doing: doing, retryOnBrokenConnection: false) { groupKey in
+            withBytes(groupKey) { group, groupLength in
+                withBytes(key) { keyPointer, keyLength in
+                    value.withUnsafeBytes { bytes in
+                        memcached_cas_by_key(
+                            handle, group, groupLength, keyPointer, keyLength, bytes.baseAddress?.assumingMemoryBound(to: CChar.self),
+                            bytes.count, Self.alreadyExpired, 0, found.cas
+                        )
+                    }
+                }
+            }
+        }
+        switch swapped {
+        case MEMCACHED_SUCCESS, MEMCACHED_STORED: return true
+        case MEMCACHED_DATA_EXISTS, MEMCACHED_NOTFOUND, MEMCACHED_NOTSTORED: return false
+        default: throw error(swapped, doing)
         }
     }
 
@@ -313,6 +354,18 @@ final class MemcachedConnection {
         guard let instance = memcached_server_instance_by_position(handle, UInt32(index)) else { return "#\(index)" }
         return "\(String(cString: memcached_server_name(instance))):\(memcached_server_port(instance))"
     }
+
+    private static func key(of result: UnsafePointer<memcached_result_st>) -> [UInt8] {
+        [UInt8](UnsafeRawBufferPointer(start: memcached_result_key_value(result), count: memcached_result_key_length(result)))
+    }
+
+    private static func value(of result: UnsafePointer<memcached_result_st>) -> [UInt8] {
+        [UInt8](UnsafeRawBufferPointer(start: memcached_result_value(result), count: memcached_result_length(result)))
+    }
+
+    /// An expiration memcached reads as a moment already past: over 30 days, so an absolute Unix
+    /// time, and that time is in 1970. An item stored with it is gone at once.
+    static let alreadyExpired: time_t = 30 * 24 * 3600 + 1
 
     /// Whether `code` says the connection broke (as when the server closed it), rather than that the
     /// server did not answer in time or is known to be down.

@@ -4,38 +4,6 @@ import DogpileCacheTesting
 import Logging
 import Testing
 
-/// Collects log messages so tests can read what the region said.
-final class CapturedLog: Sendable {
-    private let lines = LockedValue<[(level: Logger.Level, line: String)]>([])
-
-    var messages: [String] { lines.withLock { $0.map(\.line) } }
-    /// The messages logged at warning level or above.
-    var warnings: [String] { lines.withLock { $0.filter { $0.level >= .warning }.map(\.line) } }
-
-    func logger() -> Logger {
-        var logger = Logger(label: "dogpile.cache") { _ in Handler(log: self) }
-        logger.logLevel = .debug
-        return logger
-    }
-
-    struct Handler: LogHandler {
-        let log: CapturedLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .debug
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let details = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            let line = ([event.message.description] + details).joined(separator: " ")
-            log.lines.withLock { $0.append((event.level, line)) }
-        }
-    }
-}
-
 @Suite struct LoggingTests {
     @Test func debugLinesForMissCreationStaleAndBackendErrors() async throws {
         let log = CapturedLog()
@@ -57,7 +25,31 @@ final class CapturedLog: Sendable {
 
         let failing = try CacheRegion(backend: FailingBackend(), logger: log.logger())
         _ = try await failing.getOrCreate("broken") { 1 }
-        #expect(log.messages.contains { $0.hasPrefix("backend error error=InjectedFailure() key=broken operation=get") })
+        #expect(log.warnings.contains { $0.hasPrefix("backend error: reads are misses and writes are skipped (failing open)") && $0.contains("key=broken operation=get") })
+    }
+
+    @Test func anOutageIsWarnedAboutOnceWhenItStartsAndNotedWhenItEnds() async throws {
+        let log = CapturedLog()
+        let backend = SwitchableBackend()
+        let region = try CacheRegion(backend: backend, logger: log.logger())
+        backend.isFailing = true
+        for index in 0..<5 {
+            #expect(try await region.getOrCreate("k\(index)") { index } == index)
+        }
+        #expect(region.statistics.backendErrors == 10)
+        #expect(log.warnings.count == 1)
+        #expect(log.warnings[0].contains("failing open") && log.warnings[0].contains("region=default"))
+        #expect(log.messages.filter { $0.hasPrefix("backend error") }.count == 10, "the others at debug")
+        backend.isFailing = false
+        #expect(try await region.getOrCreate("k0") { 0 } == 0)
+        #expect(log.messages.contains { $0.hasPrefix("the backend answers again after failing failures=10 region=default") })
+        backend.isFailing = true
+        _ = try await region.getOrCreate("k9") { 9 }
+        #expect(log.warnings.count == 2, "a new outage is a new streak")
+
+        let propagating = try CacheRegion(name: "strict", backend: backend, logger: log.logger(), backendErrors: .propagate)
+        await #expect(throws: InjectedFailure.self) { try await propagating.get("k", as: Int.self) }
+        #expect(log.warnings.last?.hasPrefix("backend error: the error reaches the caller") == true)
     }
 
     /// A long key list keeps its first and last 150 characters and says how many were cut.

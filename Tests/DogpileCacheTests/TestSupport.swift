@@ -29,6 +29,32 @@ struct FailingBackend: AsyncCacheBackend {
     func delete(_ key: String) async throws { throw InjectedFailure() }
 }
 
+/// A memory backend that fails every operation while `isFailing` is set.
+final class SwitchableBackend: AsyncCacheBackend {
+    private let storage = MemoryBackend()
+    private let failing = LockedValue(false)
+
+    var isFailing: Bool {
+        get { failing.withLock { $0 } }
+        set { failing.withLock { $0 = newValue } }
+    }
+
+    func get(_ key: String) async throws -> CachedValue? {
+        if isFailing { throw InjectedFailure() }
+        return try await storage.get(key)
+    }
+
+    func set(_ key: String, _ value: CachedValue) async throws {
+        if isFailing { throw InjectedFailure() }
+        try await storage.set(key, value)
+    }
+
+    func delete(_ key: String) async throws {
+        if isFailing { throw InjectedFailure() }
+        try await storage.delete(key)
+    }
+}
+
 struct CreatorFailure: Error, Equatable {
     var attempt: Int
 }

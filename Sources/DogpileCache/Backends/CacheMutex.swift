@@ -5,9 +5,13 @@
 /// must suspend (for example with `Task.sleep`), never block a thread.
 public protocol CacheMutex: Sendable {
     /// Takes the lock. With `wait: false` it returns `false` at once when another holder has it;
-    /// with `wait: true` it returns when the lock is taken.
+    /// with `wait: true` it returns `true` when the lock is taken, or `false` when it gave up waiting
+    /// (a mutex should bound its wait, so that a holder that stalls cannot stall every other
+    /// process): the region then creates without the lock, and counts it in
+    /// ``CacheStatistics/lockWaitsTimedOut``.
     func acquire(wait: Bool) async throws -> Bool
-    /// Releases the lock taken by ``acquire(wait:)``.
+    /// Releases the lock taken by ``acquire(wait:)``, only if this holder still has it. A release
+    /// that fails should be retried by the mutex itself: the region logs the error and goes on.
     func release() async throws
     /// Whether some holder has the lock now.
     func isLocked() async throws -> Bool

@@ -28,12 +28,18 @@ extension CacheRegion {
                 do {
                     if try await mutex.acquire(wait: stale == nil) {
                         held.append(mutex)
+                        endStreak("lock wait", "the backend's lock is taken again within its wait timeout")
                     } else if let stale {
                         // Another process is regenerating this stale value: serve it instead.
                         counters.staleServed.increment()
                         results[index] = .success(stale)
                     } else {
-                        logger.debug("backend mutex not acquired; creating without it", metadata: ["key": "\(flights[index].key)"])
+                        counters.lockWaitsTimedOut.increment()
+                        warn(
+                            streak: "lock wait",
+                            "gave up waiting for the backend's lock on a key another process holds; creating the value without the lock",
+                            metadata: ["key": "\(flights[index].key)"]
+                        )
                     }
                 } catch {
                     try handleBackendError(error, operation: "mutex acquire", key: flights[index].backendKey, configuration: configuration)
@@ -51,9 +57,14 @@ extension CacheRegion {
         for mutex in held {
             do {
                 try await mutex.release()
+                endStreak("lock release", "the backend's locks are released again")
             } catch {
-                logger.debug("backend error", metadata: ["operation": "mutex release", "error": "\(error)"])
                 counters.backendErrors.increment()
+                warn(
+                    streak: "lock release",
+                    "a backend lock was not released; other processes wait for it until the backend releases it or it expires",
+                    metadata: ["error": "\(error)"]
+                )
             }
         }
         var failedSafe: Set<String> = []

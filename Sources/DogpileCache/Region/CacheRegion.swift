@@ -274,10 +274,23 @@ public actor CacheRegion {
             throw error
         }
         counters.backendErrors.increment()
-        logger.debug("backend error", metadata: ["operation": "\(operation)", "key": "\(key())", "error": "\(error)"])
-        if always || configuration.backendErrors == .propagate {
+        let propagates = always || configuration.backendErrors == .propagate
+        warn(
+            streak: "backend",
+            propagates
+                ? "backend error: the error reaches the caller; later ones are logged at debug until the backend answers again"
+                : "backend error: reads are misses and writes are skipped (failing open); later ones are logged at debug until the backend answers again",
+            metadata: ["operation": "\(operation)", "key": "\(key())", "error": "\(error)"]
+        )
+        if propagates {
             throw error
         }
+    }
+
+    /// Ends a streak of backend errors after a backend call succeeded.
+    @inline(__always)
+    nonisolated func backendAnswered() {
+        endStreak("backend", "the backend answers again after failing")
     }
 
     /// `stored`, read under `backendKey`, as the region uses it: when the backend stores bytes, the
@@ -331,7 +344,9 @@ public actor CacheRegion {
             return decoded(storage.storedValue(for: backendKey), backendKey: backendKey, configuration: configuration)
         }
         do {
-            return decoded(try await configuration.backend.get(backendKey), backendKey: backendKey, configuration: configuration)
+            let stored = try await configuration.backend.get(backendKey)
+            backendAnswered()
+            return decoded(stored, backendKey: backendKey, configuration: configuration)
         } catch {
             try handleBackendError(error, operation: "get", key: backendKey, configuration: configuration)
             return nil
@@ -346,6 +361,7 @@ public actor CacheRegion {
                 values = storage.storedValues(for: backendKeys)
             } else {
                 values = try await configuration.backend.getMulti(backendKeys)
+                backendAnswered()
             }
             guard values.count == backendKeys.count else {
                 throw CacheError(.backendUnavailable, "backend returned \(values.count) values for \(backendKeys.count) keys")
@@ -367,6 +383,7 @@ public actor CacheRegion {
                 try storage.storeValues(entries)
             } else {
                 try await configuration.backend.setMulti(entries)
+                backendAnswered()
             }
         } catch {
             try handleBackendError(error, operation: "setMulti", key: entries.map { $0.0 }.joined(separator: " "), configuration: configuration)
@@ -382,6 +399,7 @@ public actor CacheRegion {
                 try storage.storeValue(value, for: key)
             } else {
                 try await configuration.backend.set(key, value)
+                backendAnswered()
             }
         } catch {
             try handleBackendError(error, operation: "set", key: key, configuration: configuration)

@@ -10,6 +10,9 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     /// Value records found under a key that were written under another key or stored as another
     /// type (see <doc:ValueRecords>): someone else's values, read as misses.
     public var mismatchedRecords = 0
+    /// Creations that went ahead without the backend's cross-process lock (``AsyncCacheBackend/mutex(for:)``)
+    /// because another process held it longer than the lock's wait timeout.
+    public var lockWaitsTimedOut = 0
     /// Creator calls (a multi-key creator call counts once).
     public var creations = 0
     /// Callers given a stale value while another caller or a background task regenerated it.
@@ -33,7 +36,7 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     /// All counters on one line.
     public var description: String {
         "hits=\(hits) misses=\(misses) creations=\(creations) staleServed=\(staleServed) "
-            + "coalescedWaiters=\(coalescedWaiters) backendErrors=\(backendErrors) failSafeServed=\(failSafeServed) eagerRefreshes=\(eagerRefreshes) timeouts=\(timeouts) mismatchedRecords=\(mismatchedRecords)"
+            + "coalescedWaiters=\(coalescedWaiters) backendErrors=\(backendErrors) failSafeServed=\(failSafeServed) eagerRefreshes=\(eagerRefreshes) timeouts=\(timeouts) mismatchedRecords=\(mismatchedRecords) lockWaitsTimedOut=\(lockWaitsTimedOut)"
     }
 }
 
@@ -49,6 +52,7 @@ final class RegionCounters: Sendable {
     let eagerRefreshes = Atomic<Int>(0)
     let timeouts = Atomic<Int>(0)
     let mismatchedRecords = Atomic<Int>(0)
+    let lockWaitsTimedOut = Atomic<Int>(0)
 
     /// The counters, with `hits` as counted elsewhere.
     func snapshot(hits: Int) -> CacheStatistics {
@@ -63,6 +67,7 @@ final class RegionCounters: Sendable {
         statistics.eagerRefreshes = eagerRefreshes.load(ordering: .relaxed)
         statistics.timeouts = timeouts.load(ordering: .relaxed)
         statistics.mismatchedRecords = mismatchedRecords.load(ordering: .relaxed)
+        statistics.lockWaitsTimedOut = lockWaitsTimedOut.load(ordering: .relaxed)
         return statistics
     }
 }
