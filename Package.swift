@@ -29,7 +29,7 @@ let package = Package(
         ),
         .target(
             name: "DogpileMemcached",
-            dependencies: ["DogpileCache", "CLibmemcached"]
+            dependencies: ["DogpileCache", "CLibmemcached", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "DogpileCacheTesting",

@@ -1,4 +1,5 @@
 import DogpileCache
+import Logging
 
 /// A backend that keeps values in memcached, through libmemcached, shared by every process that
 /// uses the same servers.
@@ -30,14 +31,18 @@ public final class MemcachedBackend: AsyncCacheBackend {
 
     /// Creates a backend and starts its worker threads. No connection is opened until the first call.
     ///
+    /// - Parameters:
+    ///   - configuration: The servers and how to reach them.
+    ///   - logger: Where the backend says that a server stopped answering and is skipped (warning)
+    ///     and that it answers again (notice). Default: label `dogpile.cache.memcached`.
     /// - Throws: `invalidConfiguration` for settings out of range; `backendUnavailable` when
     ///   libmemcached or the threads cannot be set up.
-    public init(configuration: Configuration) throws {
+    public init(configuration: Configuration, logger: Logger = Logger(label: "dogpile.cache.memcached")) throws {
         try configuration.validate()
         let openConnections = LockedValue(0)
         let health = MemcachedServerHealth(failureLimit: configuration.serverFailureLimit, retryTimeout: configuration.retryTimeout)
         let connections = try (0..<configuration.poolSize).map { _ in
-            try MemcachedConnection(configuration: configuration, health: health, openConnections: openConnections)
+            try MemcachedConnection(configuration: configuration, health: health, openConnections: openConnections, logger: logger)
         }
         self.pool = try MemcachedWorkerPool(connections: connections)
         self.lockReleases = MemcachedLockReleases(pool: pool)

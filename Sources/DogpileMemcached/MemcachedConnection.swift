@@ -1,5 +1,6 @@
 import CLibmemcached
 import DogpileCache
+import Logging
 
 #if canImport(Glibc)
 import Glibc
@@ -19,13 +20,17 @@ final class MemcachedConnection {
     private let openConnections: LockedValue<Int>
     private let health: MemcachedServerHealth
     private let ejectsDeadServers: Bool
+    private let retryTimeout: Duration
+    private let logger: Logger
 
     /// Creates a handle with the configuration's servers and behaviours. No connection is opened
     /// until the first request.
     ///
     /// `health` is shared by the backend's connections; `openConnections` counts them, so tests can
     /// prove none outlive the backend.
-    init(configuration: MemcachedBackend.Configuration, health: MemcachedServerHealth, openConnections: LockedValue<Int>) throws {
+    init(
+        configuration: MemcachedBackend.Configuration, health: MemcachedServerHealth, openConnections: LockedValue<Int>, logger: Logger
+    ) throws {
         guard let handle = memcached_create(nil) else {
             throw CacheError(.backendUnavailable, "libmemcached could not allocate a handle")
         }
@@ -41,6 +46,8 @@ final class MemcachedConnection {
         self.openConnections = openConnections
         self.health = health
         self.ejectsDeadServers = configuration.ejectDeadServers && configuration.servers.count > 1
+        self.retryTimeout = configuration.retryTimeout
+        self.logger = logger
         openConnections.withLock { $0 += 1 }
         // When this throws, deinit frees the handle and the result.
         try configure(configuration)
@@ -136,14 +143,14 @@ final class MemcachedConnection {
             status = multiGet(keys, groupKey: groupKey, each: collect)
         }
         guard Self.isServerFailure(status) || (status != MEMCACHED_SUCCESS && status != MEMCACHED_END && status != MEMCACHED_NOTFOUND) else {
-            health.recordSuccess(server)
+            recordSuccess(server)
             return
         }
         fetched.failure = error(status, "reading \(keys.count) keys from \(name(ofServer: server))")
         for key in keys where fetched.values[Array(key.utf8)] == nil {
             fetched.failedKeys.insert(Array(key.utf8))
         }
-        health.recordFailure(server)
+        recordFailure(server, fetched.failure!)
         memcached_quit(handle)
     }
 
@@ -330,15 +337,35 @@ final class MemcachedConnection {
             code = call(groupKey)
         }
         if Self.isServerFailure(code) {
-            health.recordFailure(server)
             let failure = error(code, doing)
+            recordFailure(server, failure)
             // A late answer must never be read as the answer to the next request.
             memcached_quit(handle)
             throw failure
         } else {
-            health.recordSuccess(server)
+            recordSuccess(server)
         }
         return code
+    }
+
+    /// Tells the health tracker that server `index` answered, and logs it when that puts the server
+    /// back in use.
+    private func recordSuccess(_ index: Int) {
+        if health.recordSuccess(index) {
+            logger.notice("memcached server answers again; its keys go to it again", metadata: ["server": "\(name(ofServer: index))"])
+        }
+    }
+
+    /// Tells the health tracker that server `index` failed with `error`, and warns when that starts
+    /// skipping it.
+    private func recordFailure(_ index: Int, _ error: CacheError) {
+        guard health.recordFailure(index) else { return }
+        logger.warning(
+            ejectsDeadServers
+                ? "memcached server failed to answer; its keys go to another server until it is tried again"
+                : "memcached server failed to answer; calls for its keys fail at once until it is tried again",
+            metadata: ["server": "\(name(ofServer: index))", "retry": "\(retryTimeout)", "error": "\(error.message)"]
+        )
     }
 
     /// The index, in the configuration, of the server `key` lives on.

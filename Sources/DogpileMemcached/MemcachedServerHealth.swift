@@ -49,25 +49,31 @@ final class MemcachedServerHealth: Sendable {
         }
     }
 
-    /// Records that server `index` answered.
-    func recordSuccess(_ index: Int) {
+    /// Records that server `index` answered; `true` when that puts a skipped server back in use
+    /// (the breaker closes).
+    @discardableResult
+    func recordSuccess(_ index: Int) -> Bool {
         servers.withLock { servers in
-            if servers[index] != nil {
-                servers[index] = nil
-            }
+            guard let server = servers[index] else { return false }
+            servers[index] = nil
+            return server.skippedUntil != nil
         }
     }
 
-    /// Records that server `index` failed to answer.
-    func recordFailure(_ index: Int) {
+    /// Records that server `index` failed to answer; `true` when that starts skipping it (the
+    /// breaker opens), not when a probe of a skipped server fails again.
+    @discardableResult
+    func recordFailure(_ index: Int) -> Bool {
         let now = now()
-        servers.withLock { servers in
+        return servers.withLock { servers in
             var server = servers[index, default: Server()]
             server.failures += 1
+            let opens = server.failures >= failureLimit && server.skippedUntil == nil
             if server.failures >= failureLimit {
                 server.skippedUntil = now + retryTimeout
             }
             servers[index] = server
+            return opens
         }
     }
 }

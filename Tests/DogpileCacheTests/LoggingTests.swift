@@ -1,5 +1,5 @@
 import Foundation
-import DogpileCache
+@testable import DogpileCache
 import DogpileCacheTesting
 import Logging
 import Testing
@@ -31,7 +31,8 @@ import Testing
     @Test func anOutageIsWarnedAboutOnceWhenItStartsAndNotedWhenItEnds() async throws {
         let log = CapturedLog()
         let backend = SwitchableBackend()
-        let region = try CacheRegion(backend: backend, logger: log.logger())
+        let clock = ManualCacheClock()
+        let region = try CacheRegion(backend: backend, clock: clock, logger: log.logger())
         backend.isFailing = true
         for index in 0..<5 {
             #expect(try await region.getOrCreate("k\(index)") { index } == index)
@@ -42,7 +43,13 @@ import Testing
         #expect(log.messages.filter { $0.hasPrefix("backend error") }.count == 10, "the others at debug")
         backend.isFailing = false
         #expect(try await region.getOrCreate("k0") { 0 } == 0)
-        #expect(log.messages.contains { $0.hasPrefix("the backend answers again after failing failures=10 region=default") })
+        backend.isFailing = true
+        _ = try await region.getOrCreate("k8") { 8 }
+        #expect(log.warnings.count == 1, "a success soon after a failure does not end the streak: calls that fail and succeed in turn are one outage")
+        backend.isFailing = false
+        clock.advance(by: WarningThrottle.quietPeriod)
+        #expect(try await region.getOrCreate("k0") { 0 } == 0)
+        #expect(log.messages.contains { $0.hasPrefix("the backend answers again after failing failures=12 region=default") })
         backend.isFailing = true
         _ = try await region.getOrCreate("k9") { 9 }
         #expect(log.warnings.count == 2, "a new outage is a new streak")

@@ -78,13 +78,13 @@ private struct PrivateReading: Codable, Equatable, Sendable { var degrees: Int }
 
     @Test func theWarnedKeyMemoryIsBounded() {
         let throttle = WarningThrottle()
-        #expect(throttle.isFirstWarning(forKey: "k"))
-        #expect(!throttle.isFirstWarning(forKey: "k"))
-        for index in 1..<WarningThrottle.warnedKeyLimit {
-            #expect(throttle.isFirstWarning(forKey: "\(index)"))
+        #expect(throttle.isFirstWarning(about: "k"))
+        #expect(!throttle.isFirstWarning(about: "k"))
+        for index in 1..<WarningThrottle.warnedSubjectLimit {
+            #expect(throttle.isFirstWarning(about: "\(index)"))
         }
         // Full: a new key starts the memory again, so "k" is warned about once more.
-        #expect(throttle.isFirstWarning(forKey: "new"))
-        #expect(throttle.isFirstWarning(forKey: "k"))
+        #expect(throttle.isFirstWarning(about: "new"))
+        #expect(throttle.isFirstWarning(about: "k"))
     }
 }

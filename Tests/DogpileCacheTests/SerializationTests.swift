@@ -144,24 +144,28 @@ struct NotCodable: Sendable {
         #expect(try await region.get("box", as: Box.self)?.count == 1)
     }
 
-    @Test func aValueThatCannotBeEncodedFailsTheCall() async throws {
+    @Test func aValueThatCannotBeEncodedFailsAnExplicitWrite() async throws {
         let region = try CacheRegion(backend: BytesMemoryBackend())
         let error = await #expect(throws: CacheError.self) { try await region.set("k", NotCodable(value: 1)) }
         #expect(error?.code == .serializationFailed)
-        let created = await #expect(throws: CacheError.self) { try await region.getOrCreate("k") { NotCodable(value: 2) } }
-        #expect(created?.code == .serializationFailed)
+        await #expect(throws: CacheError(.serializationFailed, "")) { try await region.setMulti(["a": NotCodable(value: 1)]) }
     }
 
-    @Test func serializationFailuresReachEveryWritingCall() async throws {
+    @Test func aCreatedValueThatCannotBeEncodedIsReturnedNotStoredAndItsTypeNamed() async throws {
         for policy in [BackendErrorPolicy.failOpen, .propagate] {
-            let region = try CacheRegion(backend: BytesMemoryBackend(), backendErrors: policy)
-            await #expect(throws: CacheError(.serializationFailed, "")) { try await region.setMulti(["a": NotCodable(value: 1)]) }
-            await #expect(throws: CacheError(.serializationFailed, "")) {
-                try await region.getOrCreateMulti(["a", "b"]) { keys in keys.map { _ in NotCodable(value: 1) } }
+            let log = CapturedLog()
+            let region = try CacheRegion(backend: BytesMemoryBackend(), logger: log.logger(), backendErrors: policy)
+            let creations = CreatorLog()
+            for _ in 0..<2 {
+                #expect(try await region.getOrCreate("k") { creations.record(); return NotCodable(value: 2) }.value == 2)
             }
+            #expect(creations.calls == 2, "nothing was stored, so the second call creates again")
+            #expect(try await region.getOrCreateMulti(["a", "b"]) { keys in keys.map { _ in NotCodable(value: 1) } }.map(\.value) == [1, 1])
             let wrapped = region.cacheOnArguments(name: "notCodable") { (n: Int) async throws -> NotCodable in NotCodable(value: n) }
-            await #expect(throws: CacheError(.serializationFailed, "")) { try await wrapped(1) }
+            #expect(try await wrapped(3).value == 3)
             #expect(region.statistics.backendErrors == 0)
+            #expect(log.warnings.count == 1, "once per type: \(log.warnings)")
+            #expect(log.warnings.first?.contains("type=DogpileCacheTests.NotCodable") == true)
         }
     }
 

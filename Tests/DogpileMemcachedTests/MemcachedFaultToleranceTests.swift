@@ -76,7 +76,8 @@ struct MemcachedFaultToleranceTests {
 
     @Test func aServerKilledMidRunIsUsedAgainAfterItRestarts() async throws {
         let server = try await MemcachedProcess()
-        let backend = try MemcachedBackend(configuration: Self.configuration([server.server]))
+        let log = CapturedLog()
+        let backend = try MemcachedBackend(configuration: Self.configuration([server.server]), logger: log.logger())
         let region = try CacheRegion(backend: backend, expirationTime: .seconds(60))
         let key = uniqueKey("killed")
         #expect(try await region.getOrCreate(key) { 1 } == 1)
@@ -90,6 +91,11 @@ struct MemcachedFaultToleranceTests {
         try await Self.waitForRecovery(backend, key: uniqueKey("restarted"))
         #expect(try await region.getOrCreate(key) { 4 } == 4, "the restarted server is empty")
         #expect(try await region.getOrCreate(key) { 5 } == 4, "and stores again")
+        // The breaker opened once, however many calls failed while the server was away, and closed.
+        #expect(log.warnings.count == 1, "\(log.warnings)")
+        #expect(log.warnings.first?.hasPrefix("memcached server failed to answer; calls for its keys fail at once") == true)
+        #expect(log.warnings.first?.contains("server=127.0.0.1:\(server.port)") == true)
+        #expect(log.messages.contains { $0.hasPrefix("memcached server answers again") })
         await backend.shutdown()
     }
 

@@ -306,7 +306,7 @@ public actor CacheRegion {
             logger.debug("stored bytes are not a value record of this format version; treated as missing", metadata: ["key": "\(backendKey)"])
         case .recordOfAnotherKey:
             counters.mismatchedRecords.increment()
-            if warnings.isFirstWarning(forKey: backendKey) {
+            if warnings.isFirstWarning(about: backendKey) {
                 logger.warning(
                     "the record stored under this key was written under another key; treated as missing (further ones for this key are not logged)",
                     metadata: ["key": "\(backendKey)", "region": "\(name)"]
@@ -328,7 +328,7 @@ public actor CacheRegion {
             return nil
         }
         counters.mismatchedRecords.increment()
-        if warnings.isFirstWarning(forKey: backendKey) {
+        if warnings.isFirstWarning(about: backendKey) {
             logger.warning(
                 "the record stored under this key was stored as another type than \(Value.self); treated as missing (further ones for this key are not logged)",
                 metadata: ["key": "\(backendKey)", "region": "\(name)"]
@@ -374,10 +374,11 @@ public actor CacheRegion {
         }
     }
 
-    /// Stores created values; a failure is logged and counted unless errors propagate.
+    /// Stores created values; a failure is logged and counted unless errors propagate. A value that
+    /// cannot be encoded is not stored, and warned about once per type.
     nonisolated(nonsending) func store(_ entries: [(key: String, value: CachedValue)], configuration: RegionConfiguration) async throws {
+        let entries = entries.compactMap { entry in encoded(entry.value, for: entry.key, configuration: configuration).map { (entry.key, $0) } }
         guard !entries.isEmpty else { return }
-        let entries = try entries.map { ($0.key, try configuration.encoded($0.value, for: $0.key)) }
         do {
             if let storage = configuration.synchronousWrites {
                 try storage.storeValues(entries)
@@ -393,7 +394,7 @@ public actor CacheRegion {
     /// Stores one created value, as ``store(_:configuration:)`` does many.
     @inline(__always)
     nonisolated(nonsending) func store(_ key: String, _ value: CachedValue, configuration: RegionConfiguration) async throws {
-        let value = try configuration.encoded(value, for: key)
+        guard let value = encoded(value, for: key, configuration: configuration) else { return }
         do {
             if let storage = configuration.synchronousWrites {
                 try storage.storeValue(value, for: key)
@@ -403,6 +404,27 @@ public actor CacheRegion {
             }
         } catch {
             try handleBackendError(error, operation: "set", key: key, configuration: configuration)
+        }
+    }
+
+    /// A created `value` as the backend takes it under `backendKey`, or `nil` when it cannot be
+    /// encoded: the creation still returns it (a value that cannot be stored fails open like a write
+    /// that fails), and the first such value of each type is warned about.
+    @inline(__always)
+    private nonisolated func encoded(_ value: CachedValue, for backendKey: String, configuration: RegionConfiguration) -> CachedValue? {
+        do {
+            return try configuration.encoded(value, for: backendKey)
+        } catch {
+            let type = String(reflecting: Swift.type(of: value.payload))
+            if warnings.isFirstWarning(about: "encoding \(type)") {
+                logger.warning(
+                    "a created value cannot be encoded, so it is returned but not stored; every value of this type misses (further ones are not logged)",
+                    metadata: ["type": "\(type)", "key": "\(backendKey)", "region": "\(name)", "error": "\(error)"]
+                )
+            } else {
+                logger.debug("a created value cannot be encoded; returned, not stored", metadata: ["type": "\(type)", "key": "\(backendKey)"])
+            }
+            return nil
         }
     }
 }
