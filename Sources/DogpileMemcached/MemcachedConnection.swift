@@ -473,7 +473,10 @@ final class MemcachedConnection {
     /// item size, `invalidKey` for a key the server refused, `backendUnavailable` otherwise.
     private func error(_ code: memcached_return_t, _ doing: String) -> CacheError {
         let detail = String(cString: memcached_strerror(handle, code))
-        let last = memcached_last_error_message(handle).map { String(cString: $0) } ?? detail
+        // The handle's last error has the server's own words, when it holds one: some refusals
+        // (E2BIG) leave it at SUCCESS, and then the code's text is all there is.
+        let last = memcached_last_error(handle) == MEMCACHED_SUCCESS
+            ? detail : memcached_last_error_message(handle).map { String(cString: $0) } ?? detail
         switch code {
         case MEMCACHED_E2BIG:
             return CacheError(.valueTooLarge, "memcached refused the value as larger than its item size while \(doing) (\(last))")

@@ -91,9 +91,10 @@ struct MemcachedBadInputTests {
         let backend = try MemcachedBackend(configuration: .init(servers: [server.server]))
         let key = uniqueKey("large")
         let large = [UInt8](repeating: 7, count: 2 << 20)
-        await #expect(throws: CacheError(.valueTooLarge, "")) {
+        let refusal = await #expect(throws: CacheError(.valueTooLarge, "")) {
             try await backend.set(key, CachedValue(payload: large, creationTime: 1))
         }
+        #expect(refusal?.message.contains("SUCCESS") == false, "\(refusal?.message ?? "")")
         try await backend.set(key, CachedValue(payload: [UInt8]([1, 2, 3]), creationTime: 1))
         #expect(try await backend.get(key)?.payload as? [UInt8] == [1, 2, 3], "the connection is still in step after the refusal")
 

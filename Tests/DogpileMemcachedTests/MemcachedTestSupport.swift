@@ -117,8 +117,13 @@ final class MemcachedProcess: @unchecked Sendable {
 
     /// The server's `stats` counters.
     func stats() throws -> [String: String] {
+        try Self.stats(port: port)
+    }
+
+    /// The `stats` counters of the server on `port`.
+    static func stats(port: Int) throws -> [String: String] {
         var stats: [String: String] = [:]
-        for line in try Self.command("stats\r\n", port: port).split(separator: "\r\n") {
+        for line in try command("stats\r\n", port: port).split(separator: "\r\n") {
             let fields = line.split(separator: " ")
             if fields.count == 3, fields[0] == "STAT" {
                 stats[String(fields[1])] = String(fields[2])
@@ -127,14 +132,22 @@ final class MemcachedProcess: @unchecked Sendable {
         return stats
     }
 
-    /// Sends `text` over a new connection and returns what the server answers up to `END`.
-    static func command(_ text: String, port: Int) throws -> String {
+    /// The seconds the server on `port` says `key` has left to live, by its own clock: `nil` when
+    /// it holds no such key, -1 for a key that never expires (a meta get, `mg key t`).
+    static func remainingLifetime(of key: String, port: Int) throws -> Int? {
+        let answer = try command("mg \(key) t\r\nmn\r\n", port: port, until: "MN\r\n")
+        guard let line = answer.split(separator: "\r\n").first, line.hasPrefix("HD ") || line.hasPrefix("VA ") else { return nil }
+        return line.split(separator: " ").first { $0.hasPrefix("t") }.flatMap { Int($0.dropFirst()) }
+    }
+
+    /// Sends `text` over a new connection and returns what the server answers up to `terminator`.
+    static func command(_ text: String, port: Int, until terminator: String = "END\r\n") throws -> String {
         let socket = try connect(port: port)
         defer { close(socket) }
         _ = text.withCString { send(socket, $0, strlen($0), 0) }
         var answer = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while !answer.ends(with: Array("END\r\n".utf8)) {
+        while !answer.ends(with: Array(terminator.utf8)) {
             let count = recv(socket, &buffer, buffer.count, 0)
             guard count > 0 else { break }
             answer += buffer[0..<count]
