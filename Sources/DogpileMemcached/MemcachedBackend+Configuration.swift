@@ -46,7 +46,7 @@ extension MemcachedBackend {
         /// block the key forever; `nil` for a lock that never expires. Whole seconds. Default 30 seconds.
         public var lockTimeout: Duration? = .seconds(30)
         /// How long a caller waits for a distributed lock another process holds before it creates the
-        /// value without the lock (the region counts it in ``CacheStatistics/lockWaitsTimedOut`` and
+        /// value without the lock (the region counts it in `CacheStatistics.lockWaitsTimedOut` and
         /// logs it). A caller holding a stale value never waits: it serves that value. Bounds how long
         /// a lock left by a stalled or dead holder can stall other processes. Default 5 seconds.
         public var lockWaitTimeout: Duration = .seconds(5)
