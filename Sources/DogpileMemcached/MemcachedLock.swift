@@ -94,11 +94,9 @@ struct MemcachedLock: CacheMutex {
 
     /// This process, as lock tokens name it: host name and process id.
     private static let holderName: String = {
-        var name = [UInt8](repeating: 0, count: 256)
-        let named = name.withUnsafeMutableBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { gethostname($0.baseAddress!, $0.count - 1) == 0 }
-        }
-        let host = named ? String(decoding: name.prefix { $0 != 0 }, as: UTF8.self) : "unknown-host"
+        var name = [CChar](repeating: 0, count: 256)
+        let named = gethostname(&name, name.count - 1) == 0
+        let host = named ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "unknown-host"
         return "\(host) \(getpid())"
     }()
 }

@@ -305,13 +305,7 @@ public actor CacheRegion {
         case .notARecord:
             logger.debug("stored bytes are not a value record of this format version; treated as missing", metadata: ["key": "\(backendKey)"])
         case .recordOfAnotherKey:
-            counters.mismatchedRecords.increment()
-            if warnings.isFirstWarning(about: backendKey) {
-                logger.warning(
-                    "the record stored under this key was written under another key; treated as missing (further ones for this key are not logged)",
-                    metadata: ["key": "\(backendKey)", "region": "\(name)"]
-                )
-            }
+            noteMismatchedRecord(under: backendKey, "was written under another key")
         }
         return nil
     }
@@ -327,14 +321,20 @@ public actor CacheRegion {
             logger.debug("stored value cannot be read as \(Value.self); treated as missing", metadata: ["key": "\(backendKey)"])
             return nil
         }
+        noteMismatchedRecord(under: backendKey, "was stored as another type than \(Value.self)")
+        return nil
+    }
+
+    /// Counts a record found under `backendKey` that is someone else's, and warns about the first
+    /// one of each key: the record `how`.
+    private nonisolated func noteMismatchedRecord(under backendKey: String, _ how: @autoclosure () -> String) {
         counters.mismatchedRecords.increment()
         if warnings.isFirstWarning(about: backendKey) {
             logger.warning(
-                "the record stored under this key was stored as another type than \(Value.self); treated as missing (further ones for this key are not logged)",
+                "the record stored under this key \(how()); treated as missing (further ones for this key are not logged)",
                 metadata: ["key": "\(backendKey)", "region": "\(name)"]
             )
         }
-        return nil
     }
 
     /// Reads one key; a failure is a miss unless errors propagate.
