@@ -8,7 +8,9 @@ let package = Package(
         .library(name: "DogpileCache", targets: ["DogpileCache"]),
         .library(name: "DogpileCacheTesting", targets: ["DogpileCacheTesting"]),
         .library(name: "DogpileMemcached", targets: ["DogpileMemcached"]),
+        .library(name: "DogpileMemcachedTesting", targets: ["DogpileMemcachedTesting"]),
         .executable(name: "dogpile-demo", targets: ["dogpile-demo"]),
+        .executable(name: "dogpile-chaos", targets: ["dogpile-chaos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
@@ -35,6 +37,20 @@ let package = Package(
             name: "DogpileCacheTesting",
             dependencies: ["DogpileCache", .product(name: "Logging", package: "swift-log")]
         ),
+        .target(
+            name: "DogpileMemcachedTesting",
+            dependencies: ["DogpileCache", "DogpileMemcached"]
+        ),
+        .target(
+            name: "DogpileChaos",
+            dependencies: ["DogpileCache", "DogpileMemcached", "DogpileMemcachedTesting", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/chaos/Sources/DogpileChaos"
+        ),
+        .executableTarget(
+            name: "dogpile-chaos",
+            dependencies: ["DogpileChaos", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/chaos/Sources/dogpile-chaos"
+        ),
         .executableTarget(
             name: "dogpile-demo",
             dependencies: ["DogpileCache"]
@@ -45,7 +61,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DogpileMemcachedTests",
-            dependencies: ["DogpileMemcached", "DogpileCache", "DogpileCacheTesting"]
+            dependencies: ["DogpileMemcached", "DogpileCache", "DogpileCacheTesting", "DogpileMemcachedTesting", "DogpileChaos"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import DogpileCache
 import DogpileCacheTesting
 import DogpileMemcached
+import DogpileMemcachedTesting
 import Testing
 
 @Suite(.enabled(if: TestServers.enabled, "memcached not started: run scripts/test.sh"), .timeLimit(.minutes(1)))
@@ -18,7 +19,7 @@ struct MemcachedBadInputTests {
     ]
 
     @Test func badKeysAreRejectedBeforeAnythingIsSent() async throws {
-        let server = try await MemcachedProcess()
+        let server = try await MemcachedServerProcess()
         let backend = try MemcachedBackend(configuration: .init(servers: [server.server]))
         let sentinel = uniqueKey("sentinel")
         try await backend.set(sentinel, CachedValue(payload: Array("kept".utf8), creationTime: 1))
@@ -87,7 +88,7 @@ struct MemcachedBadInputTests {
     }
 
     @Test func aValueOverTheItemSizeIsTooLargeAndTheRegionStillReturnsIt() async throws {
-        let server = try await MemcachedProcess(extraArguments: ["-I", "1m"])
+        let server = try await MemcachedServerProcess(extraArguments: ["-I", "1m"])
         let backend = try MemcachedBackend(configuration: .init(servers: [server.server]))
         let key = uniqueKey("large")
         let large = [UInt8](repeating: 7, count: 2 << 20)

@@ -1,5 +1,6 @@
 import DogpileCache
 import DogpileCacheTesting
+import DogpileMemcachedTesting
 import Testing
 
 @testable import DogpileMemcached
@@ -117,16 +118,16 @@ struct MemcachedConfigurationTests {
         let key = uniqueKey("expiring")
         // Memcached counts lifetimes in whole seconds of a clock its own timer advances, which lags
         // and then jumps on a loaded machine. So the test reads the server's clock, never ours.
-        let serverTime = { Int(try MemcachedProcess.stats(port: port)["time"] ?? "") ?? 0 }
+        let serverTime = { Int(try MemcachedServerProcess.stats(port: port)["time"] ?? "") ?? 0 }
         let before = try serverTime()
         try await backend.set(key, CachedValue(payload: [UInt8]([1]), creationTime: 1))
-        if let remaining = try MemcachedProcess.remainingLifetime(of: key, port: port) {
+        if let remaining = try MemcachedServerProcess.remainingLifetime(of: key, port: port) {
             #expect((0...3).contains(remaining), "stored with the configured lifetime, not \(remaining)")
         } else {
             #expect(try serverTime() - before >= 3, "dropped before its lifetime passed on the server's clock")
         }
         // Wait on the server's clock (the suite's time limit bounds the wait) and read through the backend.
-        while try MemcachedProcess.remainingLifetime(of: key, port: port) != nil {
+        while try MemcachedServerProcess.remainingLifetime(of: key, port: port) != nil {
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(try await backend.get(key) == nil)

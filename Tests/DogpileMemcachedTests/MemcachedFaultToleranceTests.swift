@@ -1,5 +1,6 @@
 import DogpileCache
 import DogpileCacheTesting
+import DogpileMemcachedTesting
 import Testing
 
 @testable import DogpileMemcached
@@ -35,7 +36,7 @@ struct MemcachedFaultToleranceTests {
     /// A call to a server that is not there fails with `backendUnavailable` (rather than hanging: the
     /// suite's time limit catches that; how fast it fails is for a benchmark, not a timed test).
     @Test func aServerAbsentAtStartFailsAndIsUsedOnceItStarts() async throws {
-        let port = try MemcachedProcess.freePort()
+        let port = try MemcachedServerProcess.freePort()
         let backend = try MemcachedBackend(configuration: Self.configuration([.init(host: "127.0.0.1", port: port)]))
         await #expect(throws: CacheError(.backendUnavailable, "")) { try await backend.get("absent") }
 
@@ -43,14 +44,14 @@ struct MemcachedFaultToleranceTests {
         #expect(try await region.getOrCreate("absent") { "created" } == "created")
         #expect(region.statistics.backendErrors >= 1)
 
-        let server = try await MemcachedProcess(port: port)
+        let server = try await MemcachedServerProcess(port: port)
         try await Self.waitForRecovery(backend, key: uniqueKey("absent"))
         await backend.shutdown()
         server.stop()
     }
 
     @Test func errorsCarryLibmemcachedsTextNotSuccess() async throws {
-        let port = try MemcachedProcess.freePort()
+        let port = try MemcachedServerProcess.freePort()
         let backend = try MemcachedBackend(configuration: Self.configuration([.init(host: "127.0.0.1", port: port)]))
         var messages: [String] = []
         for operation in ["set", "delete", "get"] {
@@ -75,7 +76,7 @@ struct MemcachedFaultToleranceTests {
     }
 
     @Test func aServerKilledMidRunIsUsedAgainAfterItRestarts() async throws {
-        let server = try await MemcachedProcess()
+        let server = try await MemcachedServerProcess()
         let log = CapturedLog()
         let backend = try MemcachedBackend(configuration: Self.configuration([server.server]), logger: log.logger())
         let region = try CacheRegion(backend: backend, expirationTime: .seconds(60))
@@ -100,7 +101,7 @@ struct MemcachedFaultToleranceTests {
     }
 
     @Test func aFrozenServerNeverBlocksTheCooperativePool() async throws {
-        let server = try await MemcachedProcess()
+        let server = try await MemcachedServerProcess()
         var configuration = Self.configuration([server.server])
         // Longer than the test can take to reach its checks however slowly it runs (under
         // ThreadSanitizer, beside other suites): the calls wait until the server thaws, never time out.
@@ -144,7 +145,7 @@ struct MemcachedFaultToleranceTests {
     }
 
     @Test func aCallCancelledWhileQueuedReturnsAtOnce() async throws {
-        let server = try await MemcachedProcess()
+        let server = try await MemcachedServerProcess()
         var configuration = Self.configuration([server.server])
         configuration.poolSize = 1
         // Long enough that the first call still holds the only worker when the second is queued,
@@ -168,7 +169,7 @@ struct MemcachedFaultToleranceTests {
     }
 
     @Test func withThreeServersAndOneKilledOnlyItsKeysMiss() async throws {
-        let servers = [try await MemcachedProcess(), try await MemcachedProcess(), try await MemcachedProcess()]
+        let servers = [try await MemcachedServerProcess(), try await MemcachedServerProcess(), try await MemcachedServerProcess()]
         let backend = try MemcachedBackend(configuration: Self.configuration(servers.map(\.server)))
         let region = try CacheRegion(backend: backend, expirationTime: .seconds(60))
         let keys = (0..<300).map { uniqueKey("spread\($0)") }
@@ -201,7 +202,7 @@ struct MemcachedFaultToleranceTests {
     }
 
     @Test func withEjectionAKilledServersKeysMoveToTheOthers() async throws {
-        let servers = [try await MemcachedProcess(), try await MemcachedProcess(), try await MemcachedProcess()]
+        let servers = [try await MemcachedServerProcess(), try await MemcachedServerProcess(), try await MemcachedServerProcess()]
         var configuration = Self.configuration(servers.map(\.server))
         configuration.ejectDeadServers = true
         configuration.retryTimeout = .seconds(30)
@@ -225,7 +226,7 @@ struct MemcachedFaultToleranceTests {
     }
 
     @Test func withTwoServersAndOneFrozenItsKeysFailAndTheOthersStillHit() async throws {
-        let servers = [try await MemcachedProcess(), try await MemcachedProcess()]
+        let servers = [try await MemcachedServerProcess(), try await MemcachedServerProcess()]
         var configuration = Self.configuration(servers.map(\.server))
         configuration.retryTimeout = .seconds(30)
         let backend = try MemcachedBackend(configuration: configuration)

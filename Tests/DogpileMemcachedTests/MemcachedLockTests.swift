@@ -1,5 +1,6 @@
 import DogpileCache
 import DogpileCacheTesting
+import DogpileMemcachedTesting
 import Foundation
 import Testing
 
@@ -17,7 +18,7 @@ struct MemcachedLockTests {
 
     /// A locking backend on a server of the test's own, with timeouts short enough for a frozen
     /// server to fail calls quickly.
-    static func lockingBackend(on server: MemcachedProcess) throws -> MemcachedBackend {
+    static func lockingBackend(on server: MemcachedServerProcess) throws -> MemcachedBackend {
         var configuration = MemcachedBackend.Configuration(servers: [server.server])
         configuration.distributedLock = true
         configuration.pollTimeout = .milliseconds(200)
@@ -153,7 +154,7 @@ struct MemcachedLockTests {
     }
 
     @Test func aReleaseTheServerDidNotAnswerIsMadeWhenItAnswersAgain() async throws {
-        let server = try await MemcachedProcess()
+        let server = try await MemcachedServerProcess()
         let backend = try Self.lockingBackend(on: server)
         let log = CapturedLog()
         let region = try CacheRegion(backend: backend, expirationTime: .seconds(60), logger: log.logger())
@@ -175,7 +176,7 @@ struct MemcachedLockTests {
     }
 
     @Test func anAddWhoseAnswerWasLostLeavesNoLockBehind() async throws {
-        let server = try await MemcachedProcess()
+        let server = try await MemcachedServerProcess()
         let backend = try Self.lockingBackend(on: server)
         let key = uniqueKey("lost-add")
         let lock = try #require(backend.mutex(for: key))
@@ -191,7 +192,7 @@ struct MemcachedLockTests {
     }
 
     @Test func shutdownTriesTheKeptReleasesOnceMore() async throws {
-        let server = try await MemcachedProcess()
+        let server = try await MemcachedServerProcess()
         let backend = try Self.lockingBackend(on: server)
         let key = uniqueKey("at-shutdown")
         let lock = try #require(backend.mutex(for: key))

@@ -1,5 +1,6 @@
 import DogpileCache
 import DogpileCacheTesting
+import DogpileMemcachedTesting
 import Testing
 
 @testable import DogpileMemcached
@@ -18,7 +19,7 @@ struct MemcachedShutdownTests {
     }
 
     @Test func shutdownFinishesQueuedCallsAndLaterCallsFail() async throws {
-        let server = try await MemcachedProcess()
+        let server = try await MemcachedServerProcess()
         var configuration = MemcachedBackend.Configuration(servers: [server.server])
         configuration.poolSize = 1
         configuration.pollTimeout = .seconds(10)  // the frozen server is thawed long before
