@@ -57,11 +57,17 @@ public struct ChaosReport: Sendable {
     /// This run as a row of the table.
     public var tableRow: String {
         let cells = [
-            "\(options.fault.rawValue) \(Self.format(options.faultDuration))", grouped(requests), grouped(cached), grouped(creations),
+            "\(options.fault.rawValue) \(Self.seconds(options.faultDuration))", grouped(requests), grouped(cached), grouped(creations),
             "\(wrongValues)", "\(corruptValues)", "\(lostCreations)", "\(errors)",
             Self.format(longestCall), hitsBack.map(Self.format) ?? "none", "\(lockKeysLeft)",
         ]
         return "| " + cells.joined(separator: " | ") + " |"
+    }
+
+    /// A duration in seconds, as `3 s` or `1.5 s`.
+    static func seconds(_ duration: Duration) -> String {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
     }
 
     /// A duration in milliseconds with one decimal, or in seconds from 10 s up.
