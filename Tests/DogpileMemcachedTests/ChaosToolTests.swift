@@ -1,5 +1,6 @@
 import DogpileCacheTesting
 import Foundation
+import DogpileMemcachedTesting
 import Testing
 
 @testable import DogpileChaos
@@ -12,11 +13,15 @@ import Testing
 struct ChaosToolTests {
     @Test(arguments: ChaosOptions.Fault.allCases)
     func aShortRunLosesNothingAndLeavesNoLock(_ fault: ChaosOptions.Fault) async throws {
+        // The fault lasts two and a half poll timeouts (1 s, the default: a shorter one times out
+        // on a machine busy with the rest of the suite), so the calls in flight do time out.
         var options = try ChaosOptions.parse(["--fault", fault.rawValue, "--tasks", "16", "--keys", "100",
-            "--warmup-ms", "1000", "--fault-ms", "1000", "--lock-check-ms", "4000"])
+            "--warmup-ms", "1000", "--fault-ms", "2500", "--lock-check-ms", "5000"])
         options.memcachedBinary = TestServers.binary
         let log = CapturedLog()
-        let report = try await ChaosScenario(options: options, logger: log.logger(label: "dogpile.chaos")).run()
+        let report = try await ChaosScenario(options: options, logger: log.logger(label: "dogpile.chaos")).run {
+            print("chaos \(fault): \($0)")
+        }
 
         #expect(report.requests > 1000)
         #expect(report.creations > 0)
@@ -30,6 +35,14 @@ struct ChaosToolTests {
         #expect(report.lockKeysLeft == 0)
         let regionWarnings = log.warnings.filter { $0.contains("backend error: reads are misses") }
         #expect(regionWarnings.count == 1, "one warning for the outage, not one per call: \(regionWarnings)")
+    }
+
+    @Test func theLockCensusFindsLiveLockKeysOnly() async throws {
+        let server = try await MemcachedServerProcess()
+        let port = server.port
+        _ = try MemcachedServerProcess.command("set _lockheld 0 0 5\r\ntoken\r\nset _lockgone 0 0 1\r\nx\r\nset other 0 0 1\r\ny\r\n", port: port, until: "STORED\r\nSTORED\r\nSTORED\r\n")
+        _ = try MemcachedServerProcess.command("touch _lockgone -1\r\n", port: port, until: "\r\n")
+        #expect(try MemcachedServerProcess.liveValues(prefix: "_lock", port: port) == ["_lockheld": "token"])
     }
 
     @Test func valuesOfAnotherKeyAndDamagedValuesAreTold() {

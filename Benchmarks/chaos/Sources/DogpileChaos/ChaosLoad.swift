@@ -22,11 +22,12 @@ final class ChaosLoad: Sendable {
         stopped.store(true, ordering: .relaxed)
     }
 
-    /// Calls `getOrCreate` on random keys until ``stop()``, and tallies what came back.
+    /// Calls `getOrCreate` on random keys until ``stop()`` or cancellation, and tallies what came
+    /// back.
     func callUntilStopped(seed: UInt64) async -> ChaosTally {
         var tally = ChaosTally()
         var random = seed &+ 0x9e37_79b9_7f4a_7c15
-        while !stopped.load(ordering: .relaxed) {
+        while !stopped.load(ordering: .relaxed), !Task.isCancelled {
             random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             let key = keys[Int((random >> 33) % UInt64(keys.count))]
             await call(key, into: &tally)
