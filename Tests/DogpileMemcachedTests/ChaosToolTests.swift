@@ -9,23 +9,24 @@ import Testing
 /// to report (Benchmarks/chaos/run); these tests assert what must hold on any machine: no value
 /// wrong, corrupt or lost, no error thrown to a caller under fail-open, hits back before the load
 /// stops, no lock key left, and one warning per failure streak.
-@Suite(.enabled(if: TestServers.enabled, "memcached not started: run scripts/test.sh"), .timeLimit(.minutes(1)))
+@Suite(.enabled(if: TestServers.enabled, "memcached not started: run scripts/test.sh"), .timeLimit(.minutes(4)))
 struct ChaosToolTests {
     @Test(arguments: ChaosOptions.Fault.allCases)
     func aShortRunLosesNothingAndLeavesNoLock(_ fault: ChaosOptions.Fault) async throws {
-        // The fault lasts two and a half poll timeouts (1 s, the default: a shorter one times out
-        // on a machine busy with the rest of the suite), so the calls in flight do time out.
+        // Each phase waits for its evidence (200 calls, a backend error, a hit), so a machine busy
+        // with the rest of the suite slows the run down but does not change what it shows. The
+        // poll timeout is the default 1 s: a shorter one times out on such a machine outside the fault.
         var options = try ChaosOptions.parse(["--fault", fault.rawValue, "--tasks", "16", "--keys", "100",
-            "--warmup-ms", "1000", "--fault-ms", "2500", "--lock-check-ms", "5000"])
+            "--warmup-ms", "1000", "--warmup-requests", "200", "--fault-ms", "2500", "--lock-check-ms", "5000"])
         options.memcachedBinary = TestServers.binary
         let log = CapturedLog()
         let report = try await ChaosScenario(options: options, logger: log.logger(label: "dogpile.chaos")).run {
             print("chaos \(fault): \($0)")
         }
 
-        #expect(report.requests > 1000)
+        #expect(report.requests >= 200)
         #expect(report.creations > 0)
-        #expect(report.cached > report.creations)
+        #expect(report.cached > 0)
         #expect(report.backendErrors > 0, "the fault reached the region")
         #expect(report.wrongValues == 0)
         #expect(report.corruptValues == 0)

@@ -27,7 +27,9 @@ struct MemcachedLockTests {
     }
 
     @Test func twoRegionsOnSeparateBackendsRunOneCreatorBetweenThem() async throws {
-        let backends = [try Self.lockingBackend(), try Self.lockingBackend()]
+        // The creator is parked until both regions missed: on a busy machine that can take longer than
+        // the default wait timeout, after which the waiting region would create too.
+        let backends = [try Self.lockingBackend(lockWaitTimeout: .seconds(600)), try Self.lockingBackend(lockWaitTimeout: .seconds(600))]
         let regions = try backends.map { try CacheRegion(backend: $0, expirationTime: .seconds(60)) }
         let key = uniqueKey("dogpile")
         let gate = CreationGate()

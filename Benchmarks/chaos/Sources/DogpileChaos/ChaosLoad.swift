@@ -10,11 +10,17 @@ final class ChaosLoad: Sendable {
     private let stopped = Atomic(false)
     /// Numbers creations, so each value the run writes is unique.
     private let creationCount = Atomic(0)
+    private let returnedCalls = Atomic(0)
 
     init(options: ChaosOptions, region: CacheRegion) {
         self.options = options
         self.region = region
         keys = (0..<options.keys).map { "chaos:\($0)" }
+    }
+
+    /// Calls that have returned so far, in every task.
+    var callsReturned: Int {
+        returnedCalls.load(ordering: .relaxed)
     }
 
     /// Ends every task's loop after its current call.
@@ -39,6 +45,7 @@ final class ChaosLoad: Sendable {
         let created = LockedValue<String?>(nil)
         let started = ContinuousClock.now
         defer {
+            returnedCalls.add(1, ordering: .relaxed)
             tally.requests += 1
             tally.longestCall = max(tally.longestCall, ContinuousClock.now - started)
         }

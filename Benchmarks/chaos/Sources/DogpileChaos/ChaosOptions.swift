@@ -22,15 +22,21 @@ public struct ChaosOptions: Sendable, Hashable {
     public var expiration: Duration = .seconds(2)
     /// Load before the fault.
     public var warmup: Duration = .seconds(3)
-    /// How long the server stays frozen, or dead before its restart.
+    /// Calls that must have returned before the fault, however long the warm-up takes.
+    public var warmupRequests = 0
+    /// How long the server stays frozen, or dead before its restart, at least: the fault lasts until
+    /// the region has seen a backend error.
     public var faultDuration: Duration = .seconds(3)
-    /// When, after the server answers again, the run stops the load (a second before) and counts the
-    /// lock keys left on the server.
+    /// When, after the server answers again, the run counts the lock keys left on the server: the
+    /// load stops a second before (or at the first hit, if that comes later).
     public var lockCheckDelay: Duration = .seconds(5)
     /// The backend's `lockWaitTimeout`.
     public var lockWaitTimeout: Duration = .seconds(5)
     /// The backend's `pollTimeout`.
     public var pollTimeout: Duration = .seconds(1)
+    /// How long the run waits, at most, for each phase to show: the warm-up requests, a backend
+    /// error during the fault (the fault lasts until the region has seen one), a hit after it.
+    public var phaseLimit: Duration = .seconds(60)
 
     /// The defaults above: 64 tasks on 500 keys, 3 s of warm-up, a 3 s freeze.
     public init() {}
@@ -69,10 +75,12 @@ public struct ChaosOptions: Sendable, Hashable {
             case "--create-ms": options.creationDuration = try milliseconds(of: option)
             case "--expiration-ms": options.expiration = try milliseconds(of: option)
             case "--warmup-ms": options.warmup = try milliseconds(of: option)
+            case "--warmup-requests": options.warmupRequests = try count(of: option, in: 0...100_000_000)
             case "--fault-ms": options.faultDuration = try milliseconds(of: option)
             case "--lock-check-ms": options.lockCheckDelay = .milliseconds(try count(of: option, in: 1_001...3_600_000))
             case "--lock-wait-timeout-ms": options.lockWaitTimeout = try milliseconds(of: option)
             case "--poll-timeout-ms": options.pollTimeout = try milliseconds(of: option)
+            case "--phase-limit-ms": options.phaseLimit = try milliseconds(of: option)
             default: throw ChaosUsageError("unknown option \(option.debugDescription)")
             }
         }
@@ -93,15 +101,18 @@ public struct ChaosOptions: Sendable, Hashable {
           --create-ms N              how long a creation takes (20)
           --expiration-ms N          the region's expiration time (2000)
           --warmup-ms N              load before the fault (3000)
+          --warmup-requests N        calls that must have returned before the fault (0)
           --fault-ms N               how long the server is frozen or dead (3000)
-          --lock-check-ms N          after recovery: stop the load 1 s before, then count lock keys (5000)
+          --lock-check-ms N          after recovery: stop the load 1 s before (or at the first hit) (5000)
           --lock-wait-timeout-ms N   the backend's lockWaitTimeout (5000)
           --poll-timeout-ms N        the backend's pollTimeout (1000)
+          --phase-limit-ms N         the longest wait for the warm-up requests, for a backend error
+                                     during the fault (it lasts until one) and for a hit after it (60000)
 
         Columns: requests; served without running the caller's creator; creations; values of
         another key; values whose checksum fails; calls whose own creation was not what they got;
         errors thrown to callers; the longest call; the time from SIGCONT or restart until the
-        region reads hits again; live lock keys at the lock check.
+        region reads hits again; live lock keys a second after the last call returned.
         Exits 1 when a value is wrong, corrupt or lost, a caller saw an error, a lock key is left,
         hits are not back within 2 s, or a call took longer than lockWaitTimeout + 2 x pollTimeout.
         """

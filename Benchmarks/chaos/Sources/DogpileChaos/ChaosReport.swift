@@ -23,7 +23,7 @@ public struct ChaosReport: Sendable {
     /// From SIGCONT or the restart until the region read a hit again; `nil` when it read none before
     /// the load stopped.
     public let hitsBack: Duration?
-    /// Live lock keys on the server at the lock check, after the load stopped.
+    /// Live lock keys on the server a second after the last call returned.
     public let lockKeysLeft: Int
     /// The region's `statistics.backendErrors`: failed reads and writes it answered as misses.
     public let backendErrors: Int

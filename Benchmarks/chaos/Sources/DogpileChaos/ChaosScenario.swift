@@ -2,14 +2,15 @@ import DogpileCache
 import DogpileMemcached
 import DogpileMemcachedTesting
 import Logging
-import Synchronization
 
 /// One chaos run: a server of its own, a region with the distributed lock and fail-open reads over
 /// it, `tasks` callers checking every value they get, and one fault injected while they run.
 ///
-/// The timeline: warm-up; the fault (freeze, or kill); recovery (SIGCONT, or a new server on the
-/// same port), from which it times the first hit; the load stops a second before the lock check,
-/// when every creation has finished, so any live lock key there is one a release left behind.
+/// The timeline: warm-up (and its requests); the fault (freeze, or kill), for its duration and until
+/// the region has seen a backend error; recovery (SIGCONT, or a new server on the same port), from
+/// which it times the first hit; the load stops at the lock check less a second (or at the first
+/// hit, if that comes later), and the lock keys are counted a second after the last call returned,
+/// so any live lock key then is one a release left behind.
 public struct ChaosScenario: Sendable {
     /// What the run does.
     public let options: ChaosOptions
@@ -41,15 +42,16 @@ public struct ChaosScenario: Sendable {
             for task in 0..<options.tasks {
                 group.addTask { await load.callUntilStopped(seed: UInt64(task)) }
             }
-            let recovery = try await injectFault(into: server, region: region, progress: progress)
-            try await Task.sleep(until: recovery.moment + options.lockCheckDelay - .seconds(1))
+            let recovery = try await injectFault(into: server, region: region, load: load, progress: progress)
+            let loadStopped = max(recovery.moment + options.lockCheckDelay - .seconds(1), ContinuousClock.now)
+            try await Task.sleep(until: loadStopped)
             load.stop()
             var tally = ChaosTally()
             for try await part in group { tally = tally + part }
             return (tally, recovery)
         }
         progress("load stopped: \(tally.requests) requests")
-        try await Task.sleep(until: recovery.moment + options.lockCheckDelay)
+        try await Task.sleep(for: .seconds(1))
         let lockKeys = try MemcachedServerProcess.liveValues(prefix: "_lock", port: server.port)
         progress("lock check: \(lockKeys.count) live lock keys")
         await backend.shutdown()
@@ -67,18 +69,22 @@ public struct ChaosScenario: Sendable {
         let hitsBack: Duration?
     }
 
-    /// Warm-up, fault, recovery; then waits, until the load is due to stop, for a hit.
-    private func injectFault(into server: MemcachedServerProcess, region: CacheRegion, progress: (String) -> Void) async throws -> Recovery {
-        try await Task.sleep(for: options.warmup)
+    /// Warm-up, fault, recovery; returns once a hit followed the recovery or the phase limit passed.
+    private func injectFault(into server: MemcachedServerProcess, region: CacheRegion, load: ChaosLoad, progress: (String) -> Void) async throws -> Recovery {
+        try await waitFor("\(options.warmupRequests) requests", atLeast: options.warmup, progress: progress) {
+            load.callsReturned >= options.warmupRequests
+        }
+        let errorsBefore = region.statistics.backendErrors
         switch options.fault {
         case .freeze:
             progress("freeze (SIGSTOP) for \(options.faultDuration)")
             server.freeze()
-            try await Task.sleep(for: options.faultDuration)
         case .kill:
             progress("kill (SIGKILL), restart in \(options.faultDuration)")
             server.stop()
-            try await Task.sleep(for: options.faultDuration)
+        }
+        try await waitFor("backend error", atLeast: options.faultDuration, progress: progress) {
+            region.statistics.backendErrors > errorsBefore
         }
         let moment = ContinuousClock.now
         let hitsBefore = region.statistics.hits
@@ -86,16 +92,27 @@ public struct ChaosScenario: Sendable {
         case .freeze: server.thaw()
         case .kill: try await server.start()
         }
-        let giveUp = moment + options.lockCheckDelay - .seconds(1)
-        while ContinuousClock.now < giveUp {
-            if region.statistics.hits > hitsBefore {
-                let hitsBack = ContinuousClock.now - moment
-                progress("hits back \(ChaosReport.format(hitsBack)) after \(options.fault == .freeze ? "SIGCONT" : "the restart")")
-                return Recovery(moment: moment, hitsBack: hitsBack)
+        guard try await waitFor("hit", atLeast: .zero, progress: progress, until: { region.statistics.hits > hitsBefore }) else {
+            return Recovery(moment: moment, hitsBack: nil)
+        }
+        let hitsBack = ContinuousClock.now - moment
+        progress("hits back \(ChaosReport.format(hitsBack)) after \(options.fault == .freeze ? "SIGCONT" : "the restart")")
+        return Recovery(moment: moment, hitsBack: hitsBack)
+    }
+
+    /// Waits at least `minimum`, then until `condition` holds or the phase limit has passed since the
+    /// start (`false`, said in `progress`).
+    @discardableResult
+    private func waitFor(_ what: String, atLeast minimum: Duration, progress: (String) -> Void, until condition: () -> Bool) async throws -> Bool {
+        let start = ContinuousClock.now
+        try await Task.sleep(for: minimum)
+        while !condition() {
+            guard ContinuousClock.now - start < max(minimum, options.phaseLimit) else {
+                progress("no \(what) within \(max(minimum, options.phaseLimit))")
+                return false
             }
             try await Task.sleep(for: .milliseconds(1))
         }
-        progress("no hit before the load stopped")
-        return Recovery(moment: moment, hitsBack: nil)
+        return true
     }
 }
