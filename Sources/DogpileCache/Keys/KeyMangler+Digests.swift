@@ -1,11 +1,9 @@
-import Crypto
-
 extension KeyMangler {
     /// The lowercase hexadecimal SHA-1 of the key's UTF-8 bytes (dogpile's `sha1_mangle_key`): 40
     /// characters of `0-9a-f`, whatever the key, so any key fits a backend such as memcached.
     /// `"some_key"` becomes `53def077a4264bd3183d4eb21b1f56f883e1b572`.
     public static let sha1 = KeyMangler { key in
-        Insecure.SHA1.hash(data: Array(key.utf8)).hexadecimal
+        SHA1.digest(key.utf8).hexadecimal
     }
 
     /// Applies `mangler` to keys of `length` UTF-8 bytes or more, and leaves shorter keys as they are
