@@ -27,7 +27,7 @@ struct DemoOptions {
                     [--inline-refresh] [--fail-rate PERCENT] [--slow-rate PERCENT] [--slow-ms N] [--no-policy]
           --requests       total requests to serve            (default 1000000)
           --concurrency    concurrent request tasks           (default 64)
-          --keys           distinct keys, Zipf-skewed (s=1.1) (default 250)
+          --keys           distinct keys, Zipf-skewed (s=1.1) (default 1000)
           --creator-ms     time the creator takes per value   (default 20)
           --expiration-ms  region expiration time             (default 250)
           --inline-refresh  the caller that finds an expired value waits for its regeneration
@@ -242,16 +242,22 @@ let latencies = try await Task {
 }.value
 let elapsed = ContinuousClock.now - started
 let statistics = region.statistics
+// Each request is one of hits, misses, stale served or fail-safe served; the warm-up's are too.
+let counted = statistics.hits + statistics.misses + statistics.staleServed + statistics.failSafeServed
+let requestsMade = latencies.count + (faulty ? options.keys : 0)
 
 print("""
     requests served    \(latencies.count) in \(milliseconds(elapsed))
     creator calls      \(statistics.creations)   (one per missing or expired key, never one per request)
-    hits               \(statistics.hits)
+    hits               \(statistics.hits)   (fresh values)
+    misses             \(statistics.misses)   (requests that waited for a creation: their own or another's)
     stale served       \(statistics.staleServed)   (expired values served while they were regenerated)
     coalesced waiters  \(statistics.coalescedWaiters)   (callers that waited for a creation already running)
     errors seen        \(errorsSeen.load(ordering: .relaxed))   (requests that failed: the creator's errors or timeouts)
     fail-safe served   \(statistics.failSafeServed)   (failed creations answered with the last good value, and throttled calls)
     timeouts           \(statistics.timeouts)   (callers that stopped waiting for a slow creation)
+    every request once \(counted == requestsMade ? "yes" : "NO"): hits + misses + stale served + fail-safe served = \(counted)\
+    \(faulty ? " (the warm-up's \(options.keys) included)" : "")
     latency p50        \(milliseconds(percentile(latencies, 0.50)))
     latency p99        \(milliseconds(percentile(latencies, 0.99)))
     latency max        \(milliseconds(latencies.last!))

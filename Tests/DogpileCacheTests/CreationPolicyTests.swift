@@ -72,6 +72,9 @@ struct CreationPolicyTests {
         #expect(try await regenerating.value == "new")
         #expect(try await other.value == (servesStale ? "old" : "new"))
         #expect(region.statistics.staleServed == (servesStale ? 1 : 0))
+        // Both callers are counted once each: a caller that waits for the new value is a miss.
+        #expect(region.statistics.misses == (servesStale ? 1 : 2))
+        #expect(region.statistics.coalescedWaiters == (servesStale ? 0 : 1))
     }
 
     @Test func withoutStaleServingBackgroundRefreshWaitsToo() async throws {

@@ -89,6 +89,9 @@ import Testing
         gate.open()
         #expect(try await regenerating.value == "fresh")
         #expect(log.calls == 1)
+        // Each of the 1,001 callers is counted once: the regenerating one waited, so it is a miss.
+        let statistics = region.statistics
+        #expect(statistics.misses == 1 && statistics.staleServed == 1_000 && statistics.hits == 0)
         #expect(try await region.get("k", as: String.self) == "fresh")
     }
 

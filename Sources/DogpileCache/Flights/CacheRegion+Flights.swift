@@ -25,7 +25,7 @@ extension CacheRegion {
         creation: Creation,
         context: CacheFlight.CreatorContext
     ) throws -> FlightTable.Outcome {
-        noteMiss(key)
+        logMissing(key)
         let configuration = creation.configuration
         var caller = FlightTable.Caller(
             creators: context.flights, generationSeen: generationSeen, backgroundRefresh: configuration.backgroundRefresh
@@ -64,7 +64,7 @@ extension CacheRegion {
         creation: Creation,
         context: CacheFlight.CreatorContext
     ) throws -> [FlightTable.Outcome] {
-        keys.forEach(noteMiss)
+        keys.forEach(logMissing)
         let configuration = creation.configuration
         var request = FlightTable.Request(
             keys: keys, running: [],
@@ -93,10 +93,9 @@ extension CacheRegion {
         }
     }
 
-    /// Counts and logs a key the caller found missing (rather than stale).
-    private nonisolated func noteMiss(_ key: PendingKey) {
+    /// Logs a key the caller found missing (rather than stale).
+    private nonisolated func logMissing(_ key: PendingKey) {
         guard !key.hasStaleValue else { return }
-        counters.misses.increment()
         logger.debug("no value present for key", metadata: ["key": "\(key.key)"])
     }
 
@@ -115,8 +114,11 @@ extension CacheRegion {
         )
     }
 
-    /// Counts what an outcome does for the caller of `key`. A key due for an eager refresh was
-    /// counted as a hit already; its refresh counts as one.
+    /// Counts what an outcome does for the caller of `key`, so that each caller of a key is one hit,
+    /// miss, stale value served or fail-safe value served: a caller that waits for a creation, its
+    /// own or another's, is a miss, whether it held a stale value or none, unless the creation
+    /// answers it with its stale value. A key due for an eager refresh was counted as a hit
+    /// already; its refresh counts as one.
     private nonisolated func count(_ outcome: FlightTable.Outcome, for key: PendingKey) {
         if key.isDueForRefresh {
             if outcome.startsCreation {
@@ -127,8 +129,13 @@ extension CacheRegion {
         switch outcome {
         case .serveStale, .refreshInBackground: counters.staleServed.increment()
         case .serveFailSafe: counters.failSafeServed.increment()
-        case .join: counters.coalescedWaiters.increment()
-        case .create: break
+        case .join:
+            counters.misses.increment()
+            counters.coalescedWaiters.increment()
+        case .create:
+            // A caller regenerating a stale value is counted when its creation answers it
+            // (``value(of:stale:policy:waitStart:key:creators:)``): the answer may be that value.
+            if !key.hasStaleValue { counters.misses.increment() }
         }
     }
 
@@ -231,6 +238,12 @@ extension CacheRegion {
         }
         if !creators.isEmpty {
             flightTable.withLock { $0.stopWaiting(on: flight, from: creators) }
+        }
+        if outcome.startsCreation, let stale {
+            // The caller regenerated a stale value: a miss, unless its creation answered it with
+            // that value (another process held the lock, or fail-safe), which counted it already.
+            let answeredStale = if case .success(let box?) = result { box === stale.box } else { false }
+            if !answeredStale { counters.misses.increment() }
         }
         guard let box = try result.get() else {
             counters.timeouts.increment()

@@ -5,7 +5,9 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     /// Reads that found a fresh value.
     public var hits = 0
     /// Reads that found no usable value: missing, hard-invalidated, of another format version or type,
-    /// or (for `get`) stale.
+    /// or (for `get`) stale; and `getOrCreate` callers that waited for a creation, including the
+    /// caller that regenerates a stale value. Each `getOrCreate` caller of a key is counted once, in
+    /// ``hits``, ``misses``, ``staleServed`` or ``failSafeServed``.
     public var misses = 0
     /// Value records found under a key that were written under another key or stored as another
     /// type (see <doc:ValueRecords>): someone else's values, read as misses.
@@ -17,7 +19,8 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     public var creations = 0
     /// Callers given a stale value while another caller or a background task regenerated it.
     public var staleServed = 0
-    /// Callers that waited for a creation another caller had started, instead of creating.
+    /// Callers that waited for a creation another caller had started, instead of creating (counted
+    /// in ``misses`` too).
     public var coalescedWaiters = 0
     /// Backend operations that failed.
     public var backendErrors = 0
