@@ -3,7 +3,8 @@ import Logging
 
 /// Collects what a region (or anything given its ``logger()``) logs, so a test can read it.
 ///
-/// Each message is kept as one line: the message, then its metadata sorted by key as `key=value`.
+/// Each message is kept as one line: the message, then the logger's and the line's metadata, sorted
+/// by key, as `key=value`.
 public final class CapturedLog: Sendable {
     private let lines = LockedValue<[(level: Logger.Level, line: String)]>([])
 
@@ -33,7 +34,9 @@ public final class CapturedLog: Sendable {
         }
 
         func log(event: LogEvent) {
-            let details = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            // The logger's own metadata (set with `logger[metadataKey:]`), then the line's.
+            let all = metadata.merging(event.metadata ?? [:]) { _, line in line }
+            let details = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             let line = ([event.message.description] + details).joined(separator: " ")
             log.lines.withLock { $0.append((event.level, line)) }
         }

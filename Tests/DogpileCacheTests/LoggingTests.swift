@@ -28,6 +28,37 @@ import Testing
         #expect(log.warnings.contains { $0.hasPrefix("backend error: reads are misses and writes are skipped (failing open)") && $0.contains("key=broken operation=get") })
     }
 
+    @Test func aCallsOwnLoggerGetsItsLinesWithItsMetadataAndTheRegionsDoesNot() async throws {
+        let regionLog = CapturedLog()
+        let requestLog = CapturedLog()
+        let clock = ManualCacheClock()
+        let region = try CacheRegion(backend: MemoryBackend(), expirationTime: .seconds(10), clock: clock, logger: regionLog.logger())
+        var request = requestLog.logger(label: "request")
+        request[metadataKey: "request"] = "r1"
+
+        _ = try await region.getOrCreate("k", logger: request) { "v" }
+        #expect(requestLog.messages.contains("no value present for key key=k request=r1"))
+        #expect(requestLog.messages.contains { $0.hasPrefix("value generated keys=k request=r1") })
+
+        clock.advance(by: 11)
+        let gate = CreationGate()
+        let regenerating = try await startParkedCreation(in: region, key: "k", gate: gate, returning: "v2")
+        _ = try await region.getOrCreate("k", logger: request) { "unused" }
+        #expect(requestLog.messages.contains("serving stale value while it is regenerated key=k request=r1"))
+        gate.open()
+        _ = try await regenerating.value
+
+        _ = try await region.getOrCreateMulti(["m1", "m2"], logger: request) { $0 }
+        #expect(requestLog.messages.contains { $0.hasPrefix("value generated keys=m1 m2") })
+        let loadPage = region.cacheOnArguments(name: "loadPage") { (page: Int) in "page \(page)" }
+        _ = try await loadPage(7, logger: request)
+        #expect(requestLog.messages.contains { $0.hasPrefix("no value present for key key=") && $0.contains("loadPage|7") })
+
+        // The region's logger saw only the parked creation, which was started without a logger.
+        #expect(!regionLog.messages.contains { $0.contains("m1") || $0.contains("loadPage") || $0.contains("serving stale") })
+        #expect(regionLog.messages.contains { $0.hasPrefix("value generated keys=k") })
+    }
+
     @Test func anOutageIsWarnedAboutOnceWhenItStartsAndNotedWhenItEnds() async throws {
         let log = CapturedLog()
         let backend = SwitchableBackend()

@@ -1,3 +1,5 @@
+import Logging
+
 /// The one creation runner: every creation, of one key or many, for a miss or a stale value, runs here.
 extension CacheRegion {
     /// Creates the values of `flights` and ends them: takes the backend's mutexes if it has any (in
@@ -71,12 +73,12 @@ extension CacheRegion {
         for (index, flight) in flights.enumerated() {
             guard case .failure(let error)? = results[index] else { continue }
             if Self.failSafeCovers(error), let stale = staleValues.isEmpty ? nil : staleValues[index], stale.isFailSafe {
-                logger.debug("creation failed; serving the fail-safe value", metadata: ["key": "\(flight.key)", "error": "\(error)"])
+                creation.logger.debug("creation failed; serving the fail-safe value", metadata: ["key": "\(flight.key)", "error": "\(error)"])
                 counters.failSafeServed.increment()
                 results[index] = .success(stale.box)
                 failedSafe.insert(flight.backendKey)
             } else {
-                logger.debug("creation failed", metadata: ["key": "\(flight.key)", "error": "\(error)"])
+                creation.logger.debug("creation failed", metadata: ["key": "\(flight.key)", "error": "\(error)"])
             }
         }
         finish(flights, results: results, failedSafe: failedSafe, throttle: creation.policy.failSafeThrottleSeconds)
@@ -142,7 +144,7 @@ extension CacheRegion {
             let flight = flights[0]
             counters.creations.increment()
             let created = try await creation.createOne(key: flight.key)
-            logCreation(of: flight.key, since: started)
+            logCreation(of: flight.key, since: started, to: creation.logger)
             if created.isStored {
                 try await store(flight.backendKey, CachedValue(box: created.box, creationTime: flight.startTime), configuration: creation.configuration)
             }
@@ -159,7 +161,7 @@ extension CacheRegion {
                 "the creator returned \(values.count) values for \(needed.count) keys; it must return one value per key, in order"
             )
         }
-        logCreation(of: Self.keyList(needed.map { flights[$0].key }), since: started)
+        logCreation(of: Self.keyList(needed.map { flights[$0].key }), since: started, to: creation.logger)
         var entries: [(key: String, value: CachedValue)] = []
         for (index, created) in zip(needed, values) {
             if let created, created.isStored {
@@ -178,7 +180,7 @@ extension CacheRegion {
     }
 
     /// The "value generated" debug line.
-    private nonisolated func logCreation(of keys: @autoclosure () -> String, since started: ContinuousClock.Instant) {
+    private nonisolated func logCreation(of keys: @autoclosure () -> String, since started: ContinuousClock.Instant, to logger: Logger) {
         logger.debug("value generated", metadata: ["keys": "\(keys())", "seconds": "\((ContinuousClock.now - started).seconds)"])
     }
 

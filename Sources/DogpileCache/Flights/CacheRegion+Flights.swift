@@ -1,3 +1,5 @@
+import Logging
+
 /// The region's side of the ``FlightTable``: it applies the table's decisions outside its lock.
 extension CacheRegion {
     typealias PendingKey = FlightTable.PendingKey
@@ -25,7 +27,7 @@ extension CacheRegion {
         creation: Creation,
         context: CacheFlight.CreatorContext
     ) throws -> FlightTable.Outcome {
-        logMissing(key)
+        logMissing(key, to: creation.logger)
         let configuration = creation.configuration
         var caller = FlightTable.Caller(
             creators: context.flights, generationSeen: generationSeen, backgroundRefresh: configuration.backgroundRefresh
@@ -64,7 +66,7 @@ extension CacheRegion {
         creation: Creation,
         context: CacheFlight.CreatorContext
     ) throws -> [FlightTable.Outcome] {
-        keys.forEach(logMissing)
+        for key in keys { logMissing(key, to: creation.logger) }
         let configuration = creation.configuration
         var request = FlightTable.Request(
             keys: keys, running: [],
@@ -94,7 +96,7 @@ extension CacheRegion {
     }
 
     /// Logs a key the caller found missing (rather than stale).
-    private nonisolated func logMissing(_ key: PendingKey) {
+    private nonisolated func logMissing(_ key: PendingKey, to logger: Logger) {
         guard !key.hasStaleValue else { return }
         logger.debug("no value present for key", metadata: ["key": "\(key.key)"])
     }
@@ -219,7 +221,8 @@ extension CacheRegion {
         policy: CreationPolicy,
         waitStart: Double,
         key: String,
-        creators: [CacheFlight]
+        creators: [CacheFlight],
+        logger: Logger
     ) async throws -> Value {
         guard let flight = outcome.awaitedFlight else {
             if case .serveFailSafe = outcome {

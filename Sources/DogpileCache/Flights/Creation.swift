@@ -1,3 +1,5 @@
+import Logging
+
 /// How a caller's missing and stale keys are created and stored: what
 /// ``CacheRegion/run(_:flights:staleValues:mustReread:)`` needs besides the flights the caller
 /// registered.
@@ -21,12 +23,16 @@ class Creation: @unchecked Sendable {
     let policy: CreationPolicy
     /// Whether the creator makes one key's value, so that it runs for exactly one flight.
     let createsOneKey: Bool
+    /// The logger of the call that started the creation (its own, else the region's), for the
+    /// creation's debug lines.
+    let logger: Logger
 
-    init(configuration: RegionConfiguration, expiration: CacheExpiration, policy: CreationPolicy, createsOneKey: Bool) {
+    init(configuration: RegionConfiguration, expiration: CacheExpiration, policy: CreationPolicy, createsOneKey: Bool, logger: Logger) {
         self.configuration = configuration
         self.expiration = expiration
         self.policy = policy
         self.createsOneKey = createsOneKey
+        self.logger = logger
     }
 
     /// Calls the creator of one key, `key` as the caller gave it.
@@ -72,14 +78,15 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
         expiration: CacheExpiration,
         policy: CreationPolicy,
         shouldCache: (@Sendable (Value) -> Bool)?,
-        creator: Creator
+        creator: Creator,
+        logger: Logger
     ) {
         self.creator = creator
         self.shouldCache = shouldCache
         if case .many = creator {
-            super.init(configuration: configuration, expiration: expiration, policy: policy, createsOneKey: false)
+            super.init(configuration: configuration, expiration: expiration, policy: policy, createsOneKey: false, logger: logger)
         } else {
-            super.init(configuration: configuration, expiration: expiration, policy: policy, createsOneKey: true)
+            super.init(configuration: configuration, expiration: expiration, policy: policy, createsOneKey: true, logger: logger)
         }
     }
 

@@ -1,8 +1,10 @@
+import Logging
+
 /// A function whose results are cached in a region, one key per set of arguments (dogpile's
 /// `cache_on_arguments`). Made by ``CacheRegion/cacheOnArguments(name:namespace:expirationTime:policy:shouldCache:keyGenerator:fileID:line:column:_:)``.
 ///
 /// Call it like the function. Every call has the guarantees of
-/// ``CacheRegion/getOrCreate(_:as:expirationTime:policy:shouldCache:creator:)-(_,_,_,_,_,()->Value)``: concurrent calls with the same
+/// ``CacheRegion/getOrCreate(_:as:expirationTime:policy:shouldCache:logger:creator:)-(_,_,_,_,_,_,()->Value)``: concurrent calls with the same
 /// arguments run the function once, stale values are served while one call refreshes them, and so on.
 ///
 /// ```swift
@@ -58,13 +60,25 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
     /// The cached result for these arguments, or the function's result, cached.
     @inlinable @inline(__always)
     public nonisolated(nonsending) func callAsFunction(_ argument: repeat each Argument) async throws -> Value {
+        try await call(repeat each argument, logger: nil)
+    }
+
+    /// The cached result for these arguments, or the function's result, cached; this call's debug
+    /// lines go to `logger` (a request's logger) instead of the region's.
+    @inlinable @inline(__always)
+    public nonisolated(nonsending) func callAsFunction(_ argument: repeat each Argument, logger: Logger) async throws -> Value {
+        try await call(repeat each argument, logger: logger)
+    }
+
+    @inlinable @inline(__always)
+    nonisolated(nonsending) func call(_ argument: repeat each Argument, logger: Logger?) async throws -> Value {
         let key = try key(repeat each argument)
         let expiration = expirationTime?.expiration()
         let function = self.function
         let arguments = (repeat each argument)
         // The function is wrapped in a closure only when the value is not already fresh in synchronous storage.
         return try await region.getOrCreate(
-            key, expirationTime: expiration, policy: policy, shouldCache: shouldCache,
+            key, expirationTime: expiration, policy: policy, shouldCache: shouldCache, logger: logger,
             making: .one { try await function(repeat each arguments) }
         )
     }

@@ -3,7 +3,7 @@
 ///
 /// A call reads every argument's key with one backend call, then calls the function once with only
 /// the arguments whose values are missing or stale and not already being created elsewhere; every
-/// guarantee of ``CacheRegion/getOrCreateMulti(_:as:expirationTime:policy:shouldCache:creator:)`` holds.
+/// guarantee of ``CacheRegion/getOrCreateMulti(_:as:expirationTime:policy:shouldCache:logger:creator:)`` holds.
 ///
 /// `Output` is `[Value]` (results in argument order) or `[Argument: Value]` (results keyed by
 /// argument, leaving out arguments the function returned nothing for), depending on whether the
@@ -62,7 +62,8 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
             expirationTime: expirationTime?.expiration(),
             policy: policy,
             shouldCache: shouldCache,
-            omitting: omitsMissing
+            omitting: omitsMissing,
+            logger: nil
         ) { [argumentOfKey] requested in
             try await create(requested.map { argumentOfKey[$0]! })
         }

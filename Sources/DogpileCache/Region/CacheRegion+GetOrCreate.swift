@@ -1,3 +1,5 @@
+import Logging
+
 /// The dogpile lock: get-or-create for one key and for many.
 extension CacheRegion {
     /// Returns the value cached under `key`, or creates it with `creator`, stores it and returns it.
@@ -16,6 +18,9 @@ extension CacheRegion {
     ///   - expirationTime: Overrides the region's expiration for this call.
     ///   - policy: Replaces the region's ``CreationPolicy`` for this call.
     ///   - shouldCache: Called with a new value; returning `false` returns it without storing it.
+    ///   - logger: Receives this call's debug lines (a missing key, a stale value served, the
+    ///     creation it starts) instead of the region's logger: a request's logger, with its
+    ///     metadata. Warnings about the backend stay on the region's logger, once per streak.
     ///   - creator: Makes the value. It may call the region for other keys; asking for its own key
     ///     throws `recursiveCreation`.
     /// - Throws: The creator's error, `CancellationError`, `regionNotConfigured`, `recursiveCreation`,
@@ -28,15 +33,16 @@ extension CacheRegion {
         expirationTime: CacheExpiration? = nil,
         policy: CreationPolicy? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
+        logger: Logger? = nil,
         creator: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        try await getOrCreate(key, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, making: .one(creator))
+        try await getOrCreate(key, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, logger: logger, making: .one(creator))
     }
 
     /// Returns the value cached under `key`, or creates it with a `creator` that also decides, in a
     /// ``CreationContext``, the value's own expiration and whether to store it.
     ///
-    /// Everything else is as in ``getOrCreate(_:as:expirationTime:policy:shouldCache:creator:)-(_,_,_,_,_,()->Value)``.
+    /// Everything else is as in ``getOrCreate(_:as:expirationTime:policy:shouldCache:logger:creator:)-(_,_,_,_,_,_,()->Value)``.
     /// An expiration set in the context replaces `expirationTime` and the region's for the value
     /// created: it is stored with the value, and every later read, in this process or another
     /// sharing the backend, judges the value by it. `context.shouldCache = false` returns the value
@@ -51,9 +57,10 @@ extension CacheRegion {
         expirationTime: CacheExpiration? = nil,
         policy: CreationPolicy? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
+        logger: Logger? = nil,
         creator: @escaping @Sendable (inout CreationContext) async throws -> Value
     ) async throws -> Value {
-        try await getOrCreate(key, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, making: .oneWithContext(creator))
+        try await getOrCreate(key, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, logger: logger, making: .oneWithContext(creator))
     }
 
     /// The get-or-create of one key that the public ones and cached functions share, inlined into
@@ -66,6 +73,7 @@ extension CacheRegion {
         expirationTime: CacheExpiration?,
         policy: CreationPolicy?,
         shouldCache: (@Sendable (Value) -> Bool)?,
+        logger: Logger?,
         making creator: @autoclosure () -> TypedCreation<Value>.Creator
     ) async throws -> Value {
         if let stored = try freshSynchronousValue(key, expirationTime: expirationTime, policy: policy) {
@@ -76,7 +84,7 @@ extension CacheRegion {
         }
         return try await getOrCreateFromBackend(
             key, as: Value.self, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache,
-            creationType: TypedCreation<Value>.self, creator: creator()
+            creationType: TypedCreation<Value>.self, creator: creator(), logger: logger ?? self.logger
         )
     }
 
@@ -120,7 +128,8 @@ extension CacheRegion {
         policy: CreationPolicy?,
         shouldCache: (@Sendable (Value) -> Bool)?,
         creationType: TypedCreation<Value>.Type,
-        creator: TypedCreation<Value>.Creator
+        creator: TypedCreation<Value>.Creator,
+        logger: Logger
     ) async throws -> Value {
         let configuration = try self.configuration()
         let expiration = try (expirationTime ?? configuration.expiration).validated()
@@ -142,7 +151,7 @@ extension CacheRegion {
                         for: PendingKey(key: key, backendKey: backendKey, dueForRefresh: due),
                         staleValue: due,
                         generationSeen: generation,
-                        creation: creationType.init(configuration: configuration, expiration: expiration, policy: policy, shouldCache: shouldCache, creator: creator),
+                        creation: creationType.init(configuration: configuration, expiration: expiration, policy: policy, shouldCache: shouldCache, creator: creator, logger: logger),
                         context: CacheFlight.context
                     )
                     return payload
@@ -160,10 +169,10 @@ extension CacheRegion {
             for: PendingKey(key: key, backendKey: backendKey, stale: staleValue),
             staleValue: staleValue,
             generationSeen: generation,
-            creation: creationType.init(configuration: configuration, expiration: expiration, policy: policy, shouldCache: shouldCache, creator: creator),
+            creation: creationType.init(configuration: configuration, expiration: expiration, policy: policy, shouldCache: shouldCache, creator: creator, logger: logger),
             context: context
         )
-        return try await value(of: outcome, stale: staleValue, policy: policy, waitStart: clock.now(), key: key, creators: context.flights)
+        return try await value(of: outcome, stale: staleValue, policy: policy, waitStart: clock.now(), key: key, creators: context.flights, logger: logger)
     }
 
     /// Returns the values for `keys` in order, creating the missing and stale ones with one call of
@@ -173,7 +182,8 @@ extension CacheRegion {
     /// that are missing or stale and not already being created by another call (single or multi),
     /// without duplicates, and must return one value per key in the same order. Keys in flight
     /// elsewhere join that flight. Stale values follow the same rules as in
-    /// ``getOrCreate(_:as:expirationTime:policy:shouldCache:creator:)-(_,_,_,_,_,()->Value)``.
+    /// ``getOrCreate(_:as:expirationTime:policy:shouldCache:logger:creator:)-(_,_,_,_,_,_,()->Value)``,
+    /// and so does `logger`, which receives this call's debug lines.
     ///
     /// - Throws: `creatorResultCountMismatch` when `creator` returns a different number of values than
     ///   keys, the creator's error, `CancellationError`, `regionNotConfigured`, `recursiveCreation`.
@@ -184,15 +194,16 @@ extension CacheRegion {
         expirationTime: CacheExpiration? = nil,
         policy: CreationPolicy? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
+        logger: Logger? = nil,
         creator: @escaping @Sendable ([String]) async throws -> [Value]
     ) async throws -> [Value] {
         // Inlined so that unwrapping the results is specialized for `Value`.
         try await getOrCreateMulti(
-            keys, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, omitting: false, creator: creator
+            keys, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, omitting: false, logger: logger, creator: creator
         ).map { $0! }
     }
 
-    /// ``getOrCreateMulti(_:as:expirationTime:policy:shouldCache:creator:)`` with a creator that may return
+    /// ``getOrCreateMulti(_:as:expirationTime:policy:shouldCache:logger:creator:)`` with a creator that may return
     /// `nil` for a key: that key is not stored, and, with `omitting`, its result is `nil` rather than a
     /// `valueNotCreated` error.
     @usableFromInline
@@ -202,8 +213,10 @@ extension CacheRegion {
         policy: CreationPolicy?,
         shouldCache: (@Sendable (Value) -> Bool)?,
         omitting: Bool,
+        logger: Logger?,
         creator: @escaping @Sendable ([String]) async throws -> [Value?]
     ) async throws -> [Value?] {
+        let logger = logger ?? self.logger
         let configuration = try self.configuration()
         let expiration = try (expirationTime ?? configuration.expiration).validated()
         let policy = try policy?.validated() ?? configuration.policy
@@ -262,7 +275,7 @@ extension CacheRegion {
                 for: pending,
                 staleValues: staleValues,
                 generationSeen: generation,
-                creation: TypedCreation(configuration: configuration, expiration: expiration, policy: policy, shouldCache: shouldCache, creator: .many(creator)),
+                creation: TypedCreation(configuration: configuration, expiration: expiration, policy: policy, shouldCache: shouldCache, creator: .many(creator), logger: logger),
                 context: context
             )
             let waitStart = clock.now()
@@ -270,7 +283,8 @@ extension CacheRegion {
                 let key = pending[index].key
                 do {
                     values[pendingSlots[index]] = try await value(
-                        of: outcome, stale: staleValues[index], policy: policy, waitStart: waitStart, key: key, creators: context.flights
+                        of: outcome, stale: staleValues[index], policy: policy, waitStart: waitStart, key: key, creators: context.flights,
+                        logger: logger
                     )
                 } catch let error as CacheError where omitting && error.code == .valueNotCreated {
                     values[pendingSlots[index]] = nil
