@@ -53,9 +53,13 @@ import Testing
         let loadPage = region.cacheOnArguments(name: "loadPage") { (page: Int) in "page \(page)" }
         _ = try await loadPage(7, logger: request)
         #expect(requestLog.messages.contains { $0.hasPrefix("no value present for key key=") && $0.contains("loadPage|7") })
+        let loadPages = region.cacheMultiOnArguments(name: "loadPages") { (pages: [Int]) in pages.map { "page \($0)" } }
+        _ = try await loadPages([1, 2], logger: request)
+        #expect(requestLog.messages.contains { $0.hasPrefix("value generated keys=") && $0.contains("loadPages|1") && $0.contains("request=r1") })
 
         // The region's logger saw only the parked creation, which was started without a logger.
         #expect(!regionLog.messages.contains { $0.contains("m1") || $0.contains("loadPage") || $0.contains("serving stale") })
+        #expect(regionLog.messages.count == 1)
         #expect(regionLog.messages.contains { $0.hasPrefix("value generated keys=k") })
     }
 

@@ -1,3 +1,5 @@
+import Logging
+
 /// A function of many arguments at once whose result for each argument is cached under a key of its
 /// own (dogpile's `cache_multi_on_arguments`). Made by `CacheRegion.cacheMultiOnArguments`.
 ///
@@ -54,6 +56,16 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
     /// The cached results for `arguments`, creating the missing and stale ones with one call of the
     /// function.
     public nonisolated(nonsending) func callAsFunction(_ arguments: [Argument]) async throws -> Output {
+        try await call(arguments, logger: nil)
+    }
+
+    /// The cached results for `arguments`, as the plain call; this call's debug lines go to `logger`
+    /// (a request's logger) instead of the region's.
+    public nonisolated(nonsending) func callAsFunction(_ arguments: [Argument], logger: Logger) async throws -> Output {
+        try await call(arguments, logger: logger)
+    }
+
+    private nonisolated(nonsending) func call(_ arguments: [Argument], logger: Logger?) async throws -> Output {
         let keys = try keys(arguments)
         let argumentOfKey = try argumentsByKey(keys, arguments)
         let create = self.create
@@ -63,7 +75,7 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
             policy: policy,
             shouldCache: shouldCache,
             omitting: omitsMissing,
-            logger: nil
+            logger: logger
         ) { [argumentOfKey] requested in
             try await create(requested.map { argumentOfKey[$0]! })
         }
