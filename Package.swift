@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "DogpileChaos",
-            dependencies: ["DogpileCache", "DogpileMemcached", "DogpileMemcachedTesting", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["DogpileCache", "DogpileCacheTesting", "DogpileMemcached", "DogpileMemcachedTesting", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/chaos/Sources/DogpileChaos"
         ),
         .executableTarget(

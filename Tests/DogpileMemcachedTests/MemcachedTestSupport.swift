@@ -4,10 +4,6 @@ import DogpileMemcachedTesting
 import Foundation
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The memcached servers `scripts/test.sh` started for the tests, and the binary to start more.
 enum TestServers {
     /// `DOGPILE_MEMCACHED_SERVERS`, as the script exported it.

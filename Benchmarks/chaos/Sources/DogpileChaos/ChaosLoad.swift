@@ -1,4 +1,5 @@
 import DogpileCache
+import DogpileCacheTesting
 import Synchronization
 
 /// The callers of a chaos run: each task reads random keys through the region until stopped, and
@@ -32,11 +33,9 @@ final class ChaosLoad: Sendable {
     /// back.
     func callUntilStopped(seed: UInt64) async -> ChaosTally {
         var tally = ChaosTally()
-        var random = seed &+ 0x9e37_79b9_7f4a_7c15
+        var random = SplitMix64(seed: seed)
         while !stopped.load(ordering: .relaxed), !Task.isCancelled {
-            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let key = keys[Int((random >> 33) % UInt64(keys.count))]
-            await call(key, into: &tally)
+            await call(keys[Int.random(in: 0..<keys.count, using: &random)], into: &tally)
         }
         return tally
     }

@@ -1,9 +1,6 @@
 import DogpileChaos
+import Foundation
 import Logging
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 // Loads memcached through a CacheRegion while freezing or killing the server, and prints what the
 // callers saw as a row of the README's Reliability table. `dogpile-chaos --help` for the options.
@@ -38,6 +35,5 @@ if !failures.isEmpty {
 
 /// Writes a line to standard error, which the progress lines and the logs share.
 func printToStandardError(_ line: String) {
-    var line = line + "\n"
-    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
