@@ -14,11 +14,17 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.1.0"),
     ],
     targets: [
         .target(
             name: "DogpileCache",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
         ),
         .systemLibrary(
             name: "CLibmemcached",
@@ -53,7 +59,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DogpileCacheTests",
-            dependencies: ["DogpileCache", "DogpileCacheTesting"]
+            dependencies: [
+                "DogpileCache", "DogpileCacheTesting",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ]
         ),
         .testTarget(
             name: "DogpileMemcachedTests",

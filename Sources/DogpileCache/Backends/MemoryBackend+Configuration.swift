@@ -3,6 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CoreMetrics
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -46,6 +48,12 @@ extension MemoryBackend {
         /// or deleted; once per value. It runs on the thread that changed the store, after the
         /// store's lock is released, so it may use the store; keep it short. `nil` by default.
         public var onEviction: (@Sendable (Eviction) -> Void)?
+        /// The store's name: the `backend` dimension of its `cache.evictions` metric (see
+        /// <doc:Observability>). `"memory"` by default.
+        public var name: String
+        /// Makes the store's metrics, once, when the store is created; `nil` (the default) uses the
+        /// factory `MetricsSystem` is bootstrapped with by then.
+        public var metricsFactory: (any MetricsFactory)?
 
         /// An unbounded store, or one bounded by `maxEntries` and `maxWeight`, evicting by
         /// `evictionPolicy`.
@@ -56,6 +64,8 @@ extension MemoryBackend {
             self.evictionPolicy = evictionPolicy
             self.shardCount = Self.defaultShardCount
             self.onEviction = nil
+            self.name = "memory"
+            self.metricsFactory = nil
         }
 
         /// Four parts per processor the system has online, so that threads on different keys rarely

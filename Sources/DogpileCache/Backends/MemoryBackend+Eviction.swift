@@ -73,10 +73,15 @@ struct RemovedValues {
         (first.map { [$0] } ?? []) + rest
     }
 
-    /// Calls `listener` with each removal, in order.
-    func report(to listener: (MemoryBackend.Eviction) -> Void) {
+    /// Whether nothing was removed.
+    var isEmpty: Bool {
+        first == nil
+    }
+
+    /// Calls `body` with each removal, in order.
+    func forEach(_ body: (MemoryBackend.Eviction) -> Void) {
         guard let first else { return }
-        listener(first)
-        rest.forEach(listener)
+        body(first)
+        rest.forEach(body)
     }
 }

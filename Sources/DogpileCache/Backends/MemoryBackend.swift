@@ -1,4 +1,4 @@
-
+import CoreMetrics
 
 /// An in-process backend that keeps values as they are: no copy, no encoding.
 ///
@@ -15,6 +15,8 @@
 /// cached value too; cache value types.
 public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend {
     private let shards: LockedShards<MemoryStore>
+    /// `cache.evictions`, cause `size` and cause `weight`.
+    private let evictions: (size: Counter, weight: Counter)
     /// The configuration the backend was made with.
     public let configuration: Configuration
 
@@ -37,6 +39,11 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
     public init(configuration: Configuration) throws {
         try configuration.validate()
         self.configuration = configuration
+        let factory = configuration.metricsFactory ?? MetricsSystem.factory
+        evictions = (
+            Counter(label: "cache.evictions", dimensions: [("backend", configuration.name), ("cause", "size")], factory: factory),
+            Counter(label: "cache.evictions", dimensions: [("backend", configuration.name), ("cause", "weight")], factory: factory)
+        )
         let shardCount = configuration.effectiveShardCount
         shards = LockedShards(count: shardCount) { shard in
             MemoryStore(
@@ -83,11 +90,18 @@ public final class MemoryBackend: SynchronousCacheStorage, ReadsAsMemoryBackend 
         shards.withLock(shard: Int(UInt(bitPattern: hash).multipliedFullWidth(by: UInt(shards.count)).high), body)
     }
 
-    /// Hands what an operation removed to the eviction listener, after the lock; the values are
-    /// released when `removed` goes, also after the lock.
+    /// Hands what an operation removed to the eviction listener and counts the evictions in
+    /// `cache.evictions`, after the lock; the values are released when `removed` goes, also after
+    /// the lock.
     private func report(_ removed: RemovedValues) {
-        if let listener = configuration.onEviction {
-            removed.report(to: listener)
+        guard !removed.isEmpty else { return }
+        removed.forEach { removal in
+            if removal.cause == .size {
+                evictions.size.increment()
+            } else if removal.cause == .weight {
+                evictions.weight.increment()
+            }
+            configuration.onEviction?(removal)
         }
     }
 

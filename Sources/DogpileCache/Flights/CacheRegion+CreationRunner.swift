@@ -1,4 +1,5 @@
 import Logging
+import Tracing
 
 /// The one creation runner: every creation, of one key or many, for a miss or a stale value, runs here.
 extension CacheRegion {
@@ -44,7 +45,7 @@ extension CacheRegion {
                         )
                     }
                 } catch {
-                    try handleBackendError(error, operation: "mutex acquire", key: flights[index].backendKey, configuration: configuration)
+                    try handleBackendError(error, operation: .mutexAcquire, key: flights[index].backendKey, configuration: configuration)
                 }
             }
             if mustReread || !mutexes.isEmpty {
@@ -61,7 +62,7 @@ extension CacheRegion {
                 try await mutex.release()
                 endStreak("lock release", "the backend's locks are released again")
             } catch {
-                counters.backendErrors.increment()
+                counters.countBackendError(.mutexRelease)
                 warn(
                     streak: "lock release",
                     "a backend lock was not released; other processes wait for it until the backend releases it or it expires",
@@ -136,15 +137,14 @@ extension CacheRegion {
         into results: inout [FlightResult?],
         creation: Creation
     ) async throws {
-        let started = ContinuousClock.now
         if creation.createsOneKey {
             // The common miss, one key: without the arrays of the general case.
             precondition(flights.count == 1, "a creator of one key runs for one flight")
             guard case nil = results[0] else { return }
             let flight = flights[0]
-            counters.creations.increment()
-            let created = try await creation.createOne(key: flight.key)
-            logCreation(of: flight.key, since: started, to: creation.logger)
+            let created = try await observedCreation(of: [flight.key], logger: creation.logger) {
+                try await creation.createOne(key: flight.key)
+            }
             if created.isStored {
                 try await store(flight.backendKey, CachedValue(box: created.box, creationTime: flight.startTime), configuration: creation.configuration)
             }
@@ -153,15 +153,16 @@ extension CacheRegion {
         }
         let needed = flights.indices.filter { results[$0] == nil }
         guard !needed.isEmpty else { return }
-        counters.creations.increment()
-        let values = try await creation.create(needed.map { flights[$0].key })
+        let keys = needed.map { flights[$0].key }
+        let values = try await observedCreation(of: keys, logger: creation.logger) {
+            try await creation.create(keys)
+        }
         guard values.count == needed.count else {
             throw CacheError(
                 .creatorResultCountMismatch,
                 "the creator returned \(values.count) values for \(needed.count) keys; it must return one value per key, in order"
             )
         }
-        logCreation(of: Self.keyList(needed.map { flights[$0].key }), since: started, to: creation.logger)
         var entries: [(key: String, value: CachedValue)] = []
         for (index, created) in zip(needed, values) {
             if let created, created.isStored {
@@ -179,9 +180,47 @@ extension CacheRegion {
         }
     }
 
-    /// The "value generated" debug line.
-    private nonisolated func logCreation(of keys: @autoclosure () -> String, since started: ContinuousClock.Instant, to logger: Logger) {
-        logger.debug("value generated", metadata: ["keys": "\(keys())", "seconds": "\((ContinuousClock.now - started).seconds)"])
+    /// Calls `creator`, one creator call for `keys`, as every creation is seen: counted in
+    /// ``CacheStatistics/creations``, reported as `cache.creations` and `cache.creation.duration`,
+    /// traced in a `cache.create` span (child of the span of the caller that started the creation),
+    /// and logged ("value generated") when it succeeds.
+    private nonisolated(nonsending) func observedCreation<Created>(
+        of keys: [String],
+        logger: Logger,
+        _ creator: () async throws -> Created
+    ) async throws -> Created {
+        counters.creations.increment()
+        let metrics = counters.metrics
+        let started = ContinuousClock.now
+        return try await withSpan("cache.create") { span in
+            span.attributes["cache.region"] = name
+            span.attributes["cache.keys.count"] = keys.count
+            if includesKeysInSpans {
+                if keys.count == 1 {
+                    span.attributes["cache.key"] = keys[0]
+                } else {
+                    span.attributes["cache.keys"] = keys
+                }
+            }
+            let result: Result<Created, any Error>
+            do {
+                result = .success(try await creator())
+            } catch {
+                result = .failure(error)
+            }
+            let elapsed = ContinuousClock.now - started
+            metrics.creationDuration.recordNanoseconds(elapsed.nanoseconds)
+            switch result {
+            case .success:
+                metrics.creationSuccesses.increment()
+                span.attributes["cache.outcome"] = "success"
+                logger.debug("value generated", metadata: ["keys": "\(Self.keyList(keys))", "seconds": "\(elapsed.seconds)"])
+            case .failure:
+                metrics.creationFailures.increment()
+                span.attributes["cache.outcome"] = "failure"
+            }
+            return try result.get()
+        }
     }
 
     /// `keys` joined by spaces for a log line; a list longer than 300 characters keeps its first and
@@ -198,5 +237,11 @@ extension Duration {
     var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    /// The duration in whole nanoseconds (of a measured time: 292 years would overflow).
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -69,7 +69,7 @@ extension CacheRegion {
         do {
             try await configuration.backend.set(backendKey, stored)
         } catch {
-            try handleBackendError(error, operation: "set", key: backendKey, configuration: configuration, always: true)
+            try handleBackendError(error, operation: .set, key: backendKey, configuration: configuration, always: true)
         }
     }
 
@@ -85,7 +85,7 @@ extension CacheRegion {
         do {
             try await configuration.backend.setMulti(entries)
         } catch {
-            try handleBackendError(error, operation: "setMulti", key: entries.map(\.key).joined(separator: " "), configuration: configuration, always: true)
+            try handleBackendError(error, operation: .setMulti, key: entries.map(\.key).joined(separator: " "), configuration: configuration, always: true)
         }
     }
 
@@ -96,7 +96,7 @@ extension CacheRegion {
         do {
             try await configuration.backend.delete(backendKey)
         } catch {
-            try handleBackendError(error, operation: "delete", key: backendKey, configuration: configuration, always: true)
+            try handleBackendError(error, operation: .delete, key: backendKey, configuration: configuration, always: true)
         }
     }
 
@@ -108,7 +108,7 @@ extension CacheRegion {
         do {
             try await configuration.backend.deleteMulti(backendKeys)
         } catch {
-            try handleBackendError(error, operation: "deleteMulti", key: backendKeys.joined(separator: " "), configuration: configuration, always: true)
+            try handleBackendError(error, operation: .deleteMulti, key: backendKeys.joined(separator: " "), configuration: configuration, always: true)
         }
     }
 

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import Synchronization
 
@@ -35,7 +36,9 @@ public actor CacheRegion {
     nonisolated let slot = ConfigurationSlot()
     /// The invalidation strategy until one is configured.
     private nonisolated let defaultInvalidation: DefaultInvalidationStrategy
-    nonisolated let counters = RegionCounters()
+    nonisolated let counters: RegionCounters
+    /// Whether the spans of creations carry their keys (`cache.key`, `cache.keys`).
+    public nonisolated let includesKeysInSpans: Bool
     /// Which warnings have been logged, so that a failure that repeats is logged once.
     nonisolated let warnings = WarningThrottle()
     /// ``FlightTable/generation``, published under the table's lock after each change.
@@ -48,17 +51,24 @@ public actor CacheRegion {
     /// before use; until then operations throw `regionNotConfigured`.
     ///
     /// - Parameters:
-    ///   - name: A label for logs and configuration.
+    ///   - name: A label for logs and configuration, and the `region` dimension of its metrics and
+    ///     the `cache.region` attribute of its spans.
     ///   - keyMangler: Applied to every key before it reaches the backend.
     ///   - functionKeyGenerator: Builds the keys of cached functions; see ``FunctionKeyGenerator``.
     ///   - clock: The wall clock for creation times and ages; inject `ManualCacheClock` in tests.
     ///   - logger: Receives debug lines; its label defaults to `dogpile.cache`.
+    ///   - metricsFactory: Makes the region's metrics (see <doc:Observability>), once, here;
+    ///     `nil` (the default) uses the factory `MetricsSystem` is bootstrapped with by now.
+    ///   - includesKeysInSpans: Whether the spans of creations carry their keys. `false` by
+    ///     default: keys can hold personal data.
     public init(
         name: String = "default",
         keyMangler: KeyMangler? = nil,
         functionKeyGenerator: FunctionKeyGenerator = .default,
         clock: any CacheClock = SystemCacheClock(),
-        logger: Logger = Logger(label: "dogpile.cache")
+        logger: Logger = Logger(label: "dogpile.cache"),
+        metricsFactory: (any MetricsFactory)? = nil,
+        includesKeysInSpans: Bool = false
     ) {
         self.name = name
         self.keyMangler = keyMangler
@@ -66,9 +76,11 @@ public actor CacheRegion {
         self.clock = clock
         self.logger = logger
         self.defaultInvalidation = DefaultInvalidationStrategy()
+        self.counters = RegionCounters(metrics: RegionMetrics(region: name, factory: metricsFactory ?? MetricsSystem.factory))
+        self.includesKeysInSpans = includesKeysInSpans
     }
 
-    /// Creates a region and configures it in one step; the parameters are those of ``init(name:keyMangler:functionKeyGenerator:clock:logger:)``
+    /// Creates a region and configures it in one step; the parameters are those of ``init(name:keyMangler:functionKeyGenerator:clock:logger:metricsFactory:includesKeysInSpans:)``
     /// and ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:)``.
     ///
     /// - Throws: `invalidConfiguration` when `expirationTime` is negative or not finite, or a proxy is a
@@ -82,6 +94,8 @@ public actor CacheRegion {
         functionKeyGenerator: FunctionKeyGenerator = .default,
         clock: any CacheClock = SystemCacheClock(),
         logger: Logger = Logger(label: "dogpile.cache"),
+        metricsFactory: (any MetricsFactory)? = nil,
+        includesKeysInSpans: Bool = false,
         invalidationStrategy: (any RegionInvalidationStrategy)? = nil,
         backgroundRefresh: Bool = false,
         backendErrors: BackendErrorPolicy = .failOpen,
@@ -105,6 +119,8 @@ public actor CacheRegion {
         self.clock = clock
         self.logger = logger
         self.defaultInvalidation = defaultInvalidation
+        self.counters = RegionCounters(metrics: RegionMetrics(region: name, factory: metricsFactory ?? MetricsSystem.factory))
+        self.includesKeysInSpans = includesKeysInSpans
         slot.replace(with: configuration)
     }
 
@@ -263,7 +279,7 @@ public actor CacheRegion {
     /// Cancellation is always rethrown.
     nonisolated func handleBackendError(
         _ error: any Error,
-        operation: StaticString,
+        operation: BackendOperation,
         key: @autoclosure () -> String,
         configuration: RegionConfiguration,
         always: Bool = false
@@ -273,7 +289,7 @@ public actor CacheRegion {
         if error is CancellationError || (error as? CacheError)?.code == .invalidKey {
             throw error
         }
-        counters.backendErrors.increment()
+        counters.countBackendError(operation)
         let propagates = always || configuration.backendErrors == .propagate
         warn(
             streak: "backend",
@@ -348,7 +364,7 @@ public actor CacheRegion {
             backendAnswered()
             return decoded(stored, backendKey: backendKey, configuration: configuration)
         } catch {
-            try handleBackendError(error, operation: "get", key: backendKey, configuration: configuration)
+            try handleBackendError(error, operation: .get, key: backendKey, configuration: configuration)
             return nil
         }
     }
@@ -369,7 +385,7 @@ public actor CacheRegion {
             guard configuration.storesBytes else { return values }
             return zip(values, backendKeys).map { decoded($0, backendKey: $1, configuration: configuration) }
         } catch {
-            try handleBackendError(error, operation: "getMulti", key: backendKeys.joined(separator: " "), configuration: configuration)
+            try handleBackendError(error, operation: .getMulti, key: backendKeys.joined(separator: " "), configuration: configuration)
             return Array(repeating: nil, count: backendKeys.count)
         }
     }
@@ -387,7 +403,7 @@ public actor CacheRegion {
                 backendAnswered()
             }
         } catch {
-            try handleBackendError(error, operation: "setMulti", key: entries.map { $0.0 }.joined(separator: " "), configuration: configuration)
+            try handleBackendError(error, operation: .setMulti, key: entries.map { $0.0 }.joined(separator: " "), configuration: configuration)
         }
     }
 
@@ -403,7 +419,7 @@ public actor CacheRegion {
                 backendAnswered()
             }
         } catch {
-            try handleBackendError(error, operation: "set", key: key, configuration: configuration)
+            try handleBackendError(error, operation: .set, key: key, configuration: configuration)
         }
     }
 
