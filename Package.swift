@@ -33,11 +33,19 @@ let package = Package(
         ),
         .target(
             name: "DogpileMemcached",
-            dependencies: ["DogpileCache", "CLibmemcached", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "DogpileCache", "CLibmemcached",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
         ),
         .target(
             name: "DogpileCacheTesting",
-            dependencies: ["DogpileCache", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "DogpileCache",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ]
         ),
         .target(
             name: "DogpileMemcachedTesting",
@@ -67,7 +75,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DogpileMemcachedTests",
-            dependencies: ["DogpileMemcached", "DogpileCache", "DogpileCacheTesting", "DogpileMemcachedTesting", "DogpileChaos"]
+            dependencies: [
+                "DogpileMemcached", "DogpileCache", "DogpileCacheTesting", "DogpileMemcachedTesting", "DogpileChaos",
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -121,7 +121,7 @@ public final class MemcachedBackend: AsyncCacheBackend {
     public nonisolated(nonsending) func set(_ key: String, _ value: CachedValue) async throws {
         try MemcachedKey.validate(key)
         let bytes = try Self.bytes(of: value)
-        try await pool.run { try $0.set(key, bytes) }
+        try await pool.run("set") { try $0.set(key, bytes) }
     }
 
     /// Stores every entry, in order, on one connection.
@@ -131,7 +131,7 @@ public final class MemcachedBackend: AsyncCacheBackend {
             try MemcachedKey.validate(entry.key)
             return (key: entry.key, bytes: try Self.bytes(of: entry.value))
         }
-        try await pool.run { connection in
+        try await pool.run("set", keyCount: encoded.count) { connection in
             for entry in encoded {
                 try connection.set(entry.key, entry.bytes)
             }
@@ -141,7 +141,7 @@ public final class MemcachedBackend: AsyncCacheBackend {
     /// Removes `key`; a missing key is not an error.
     public nonisolated(nonsending) func delete(_ key: String) async throws {
         try MemcachedKey.validate(key)
-        try await pool.run { try $0.delete(key) }
+        try await pool.run("delete") { try $0.delete(key) }
     }
 
     /// Removes every key in `keys`, in order, on one connection.
@@ -150,7 +150,7 @@ public final class MemcachedBackend: AsyncCacheBackend {
         for key in keys {
             try MemcachedKey.validate(key)
         }
-        try await pool.run { connection in
+        try await pool.run("delete", keyCount: keys.count) { connection in
             for key in keys {
                 try connection.delete(key)
             }
@@ -172,7 +172,7 @@ public final class MemcachedBackend: AsyncCacheBackend {
     /// - Throws: `invalidKey`; `backendUnavailable` after ``shutdown()``.
     public func server(forKey key: String) async throws -> String {
         try MemcachedKey.validate(key)
-        return try await pool.run { $0.server(forKey: key) }
+        return try await pool.run(nil) { $0.server(forKey: key) }
     }
 
     /// Finishes the calls already made (and tries once more the lock releases being retried), frees

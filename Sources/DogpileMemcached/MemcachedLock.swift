@@ -53,7 +53,7 @@ struct MemcachedLock: CacheMutex {
         while true {
             let taken: Bool
             do {
-                taken = try await pool.run { try $0.add(key, token, expiration: expiration) }
+                taken = try await pool.run("add") { try $0.add(key, token, expiration: expiration) }
             } catch let error as CacheError where error.code == .backendUnavailable {
                 keepRelease()
                 throw error
@@ -75,7 +75,7 @@ struct MemcachedLock: CacheMutex {
     func release() async throws {
         let (key, token) = (lockKey, token)
         do {
-            _ = try await pool.run { try $0.delete(key, ifHolding: token) }
+            _ = try await pool.run("gets cas") { try $0.delete(key, ifHolding: token) }
         } catch {
             keepRelease()
             throw CacheError(.backendUnavailable, "the lock on \(key.debugDescription) was not released; it is retried until the server answers or the lock expires", cause: error)
@@ -85,7 +85,7 @@ struct MemcachedLock: CacheMutex {
     func isLocked() async throws -> Bool {
         try MemcachedKey.validate(lockKey)
         let key = lockKey
-        return try await pool.run { try $0.exists(key) }
+        return try await pool.run("exist") { try $0.exists(key) }
     }
 
     private func keepRelease() {

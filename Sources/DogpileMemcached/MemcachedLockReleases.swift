@@ -99,7 +99,7 @@ final class MemcachedLockReleases: Sendable {
     /// Makes `releases` in one worker call; returns those that failed again.
     private func attempt(_ releases: [Release]) async -> [Release] {
         guard !releases.isEmpty else { return [] }
-        let made = try? await pool.run { connection in
+        let made = try? await pool.run("gets cas", keyCount: releases.count) { connection in
             releases.map { release in (try? connection.delete(release.key, ifHolding: release.token)) != nil }
         }
         guard let made else { return releases }

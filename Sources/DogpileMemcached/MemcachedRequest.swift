@@ -12,6 +12,11 @@ enum MemcachedRequest: Sendable {
         case missing
         /// The key's server failed to answer.
         case failed(CacheError)
+
+        /// Whether the key's server failed to answer.
+        var isFailure: Bool {
+            if case .failed = self { true } else { false }
+        }
     }
 
     /// Read `keys`; the continuation receives one outcome per key, in order.

@@ -1,5 +1,6 @@
 import DogpileCache
 import Synchronization
+import Tracing
 
 #if canImport(Glibc)
 import Glibc
@@ -38,20 +39,42 @@ final class MemcachedWorkerPool: Sendable {
         state.close()
     }
 
-    /// Reads `keys` on a worker, batched with other callers' reads.
+    /// Reads `keys` on a worker, batched with other callers' reads, in a `get` span, which records
+    /// the error of a read no server answered.
     func fetch(_ keys: [String]) async throws -> [MemcachedRequest.Fetched] {
-        let id = nextID.add(1, ordering: .relaxed).newValue
-        return try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { continuation in
-                submit(.fetch(keys: keys, continuation: continuation), id: id)
+        try await traced("get", keyCount: keys.count) { span in
+            let id = nextID.add(1, ordering: .relaxed).newValue
+            let fetched = try await withTaskCancellationHandler {
+                try await withUnsafeThrowingContinuation { continuation in
+                    submit(.fetch(keys: keys, continuation: continuation), id: id)
+                }
+            } onCancel: {
+                state.cancel(id: id)
             }
-        } onCancel: {
-            state.cancel(id: id)
+            if case .failed(let error)? = fetched.first, fetched.allSatisfy(\.isFailure) {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error))
+            }
+            return fetched
         }
     }
 
     /// Runs `body` on a worker's connection and returns what it returns.
-    func run<Result: Sendable>(_ body: @escaping @Sendable (MemcachedConnection) throws -> Result) async throws -> Result {
+    ///
+    /// - Parameters:
+    ///   - operation: The memcached command `body` sends, the name of its span (`set`, `delete`,
+    ///     `add`, …), or `nil` when `body` sends nothing (no span).
+    ///   - keyCount: How many keys `body` sends the command for.
+    func run<Result: Sendable>(
+        _ operation: String?,
+        keyCount: Int = 1,
+        _ body: @escaping @Sendable (MemcachedConnection) throws -> Result
+    ) async throws -> Result {
+        guard let operation else { return try await submit(body) }
+        return try await traced(operation, keyCount: keyCount) { _ in try await submit(body) }
+    }
+
+    private func submit<Result: Sendable>(_ body: @escaping @Sendable (MemcachedConnection) throws -> Result) async throws -> Result {
         let id = nextID.add(1, ordering: .relaxed).newValue
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
@@ -63,6 +86,22 @@ final class MemcachedWorkerPool: Sendable {
             }
         } onCancel: {
             state.cancel(id: id)
+        }
+    }
+
+    /// Runs `body`, a round trip to the servers, in a span of kind client named `operation`, with
+    /// OpenTelemetry's database attributes: `db.system.name` `memcached`, `db.operation.name`, and
+    /// `db.operation.batch.size` for more than one key. A thrown error is recorded on the span.
+    private func traced<Result>(_ operation: String, keyCount: Int, _ body: (any Span) async throws -> Result) async throws -> Result {
+        try await withSpan(operation, ofKind: .client) { span in
+            if span.isRecording {
+                span.attributes["db.system.name"] = "memcached"
+                span.attributes["db.operation.name"] = operation
+                if keyCount > 1 {
+                    span.attributes["db.operation.batch.size"] = keyCount
+                }
+            }
+            return try await body(span)
         }
     }
 
