@@ -7,6 +7,8 @@ let package = Package(
     dependencies: [
         .package(name: "swift-dogpile-cache", path: "../"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
     ],
     targets: [
         .executableTarget(
@@ -22,7 +24,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "HitProfile",
-            dependencies: [.product(name: "DogpileCache", package: "swift-dogpile-cache")],
+            dependencies: [
+                .product(name: "DogpileCache", package: "swift-dogpile-cache"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             path: "Profiles/HitProfile"
         ),
         .executableTarget(

@@ -27,6 +27,7 @@ struct MetricsTests {
         _ = try await region.getOrCreate("a") { 1 }
         _ = try await region.getOrCreate("a") { 2 }
         _ = try await region.getOrCreate("a") { 3 }
+        _ = region.statistics  // reports the hits so far
         #expect(try requests("miss") == 1)
         #expect(try requests("hit") == 2)
         #expect(try requests("stale") == 0)
@@ -49,6 +50,7 @@ struct MetricsTests {
 
         // A get of a missing key is a miss too; the statistics agree with the metric.
         #expect(try await region.get("b", as: Int.self) == nil)
+        _ = try await region.getOrCreate("a") { 6 }
         let statistics = region.statistics
         #expect(try requests("hit") == Int64(statistics.hits))
         #expect(try requests("miss") == Int64(statistics.misses))
@@ -61,8 +63,28 @@ struct MetricsTests {
         _ = try await region.getOrCreate("a") { 1 }
         _ = try await region.getOrCreate("a") { 2 }
         _ = try await region.getOrCreateMulti(["a", "b"]) { keys in keys.map { _ in 3 } }
+        _ = region.statistics
         #expect(try requests("hit") == 2)
         #expect(try requests("miss") == 2)
+    }
+
+    @Test("hits reach the metric in batches of 64 per thread, and all of them at a creation or a statistics read")
+    func hitsInBatches() async throws {
+        let region = try region()
+        _ = try await region.getOrCreate("a") { 1 }
+        for _ in 0..<10_000 {
+            _ = try await region.getOrCreate("a") { 2 }
+        }
+        // At most 63 hits wait in each of the slot's 32 stripes.
+        let reported = try requests("hit")
+        #expect(reported <= 10_000)
+        #expect(reported >= 10_000 - 63 * 32)
+        _ = try await region.getOrCreate("b") { 3 }
+        #expect(try requests("hit") == 10_000)
+        _ = try await region.getOrCreate("b") { 4 }
+        #expect(try requests("hit") == 10_000)
+        #expect(region.statistics.hits == 10_001)
+        #expect(try requests("hit") == 10_001)
     }
 
     @Test("creations are counted by outcome and timed")
@@ -132,6 +154,7 @@ struct MetricsTests {
         _ = try await users.getOrCreate("a") { 1 }
         _ = try await pages.getOrCreate("a") { 1 }
         _ = try await pages.getOrCreate("a") { 1 }
+        _ = (users.statistics, pages.statistics)
         #expect(try requests("hit", region: "users") == 0)
         #expect(try requests("hit", region: "pages") == 1)
         #expect(try requests("miss", region: "users") == 1)

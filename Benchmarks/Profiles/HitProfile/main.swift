@@ -1,5 +1,8 @@
 import DogpileCache
 import Foundation
+import Metrics
+import MetricsTestKit
+import Prometheus
 import Synchronization
 
 // Bare loops of region hits and of the Mutex floor, for profilers (perf, valgrind) and for
@@ -16,6 +19,16 @@ import Synchronization
 // miss creates and stores a new key on every call; stampede runs rounds of
 // 10,000 callers of one missing key; reconfigure prints resident memory around that many
 // reconfigurations.
+// DOGPILE_METRICS=noop, test or prometheus bootstraps swift-metrics with NOOPMetricsHandler,
+// MetricsTestKit's TestMetrics or swift-prometheus before the regions are made; unset, it is not
+// bootstrapped (the regions report to swift-metrics' default, the no-op handler).
+switch ProcessInfo.processInfo.environment["DOGPILE_METRICS"] {
+case nil: break
+case "noop": MetricsSystem.bootstrap(NOOPMetricsHandler.instance)
+case "test": MetricsSystem.bootstrap(TestMetrics())
+case "prometheus": MetricsSystem.bootstrap(PrometheusMetricsFactory())
+case let other?: fatalError("DOGPILE_METRICS must be noop, test or prometheus, not \(other)")
+}
 let arguments = CommandLine.arguments
 let iterations = arguments.count > 1 ? Int(arguments[1])! : 1_000_000
 let tasks = arguments.count > 2 ? Int(arguments[2])! : 1

@@ -183,13 +183,15 @@ extension CacheRegion {
     /// Calls `creator`, one creator call for `keys`, as every creation is seen: counted in
     /// ``CacheStatistics/creations``, reported as `cache.creations` and `cache.creation.duration`,
     /// traced in a `cache.create` span (child of the span of the caller that started the creation),
-    /// and logged ("value generated") when it succeeds.
+    /// and logged ("value generated") when it succeeds. The region's hits so far are reported to
+    /// their metric first (``ConfigurationSlot/reportHits()``).
     private nonisolated(nonsending) func observedCreation<Created>(
         of keys: [String],
         logger: Logger,
         _ creator: () async throws -> Created
     ) async throws -> Created {
         counters.creations.increment()
+        slot.reportHits()
         let metrics = counters.metrics
         let started = ContinuousClock.now
         return try await withSpan("cache.create") { span in

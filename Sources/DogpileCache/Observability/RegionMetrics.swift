@@ -10,6 +10,8 @@ import CoreMetrics
 /// | `cache.creation.duration` | timer | |
 /// | `cache.coalesced_waiters` | counter | |
 /// | `cache.backend.errors` | counter | `operation`: a ``BackendOperation`` |
+///
+/// Hits reach `cache.requests` in batches, through the region's ``ConfigurationSlot``.
 final class RegionMetrics: Sendable {
     let hits: Counter
     let misses: Counter

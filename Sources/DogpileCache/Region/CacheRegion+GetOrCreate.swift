@@ -100,15 +100,11 @@ extension CacheRegion {
             try configuration.freshSynchronousValue(key, expirationTime: expirationTime, policy: policy, clock: clock)
         }
         guard let found else { throw notConfiguredError() }
-        if found != nil {
-            counters.metrics.hits.increment()
-        }
         return found
     }
 
     /// Takes back the hit that ``freshSynchronousValue(_:expirationTime:policy:)`` counted for a value its
-    /// caller could not use (of another type): that read goes on as a miss. (The `cache.requests`
-    /// metric, a counter that only grows, keeps the hit: such a read is reported twice.)
+    /// caller could not use (of another type): that read goes on as a miss.
     @usableFromInline
     nonisolated func takeBackHit() {
         slot.countHits(-1)
@@ -117,7 +113,6 @@ extension CacheRegion {
     /// Counts a hit served outside ``freshSynchronousValue(_:expirationTime:policy:)``.
     nonisolated func recordHit() {
         slot.countHits()
-        counters.metrics.hits.increment()
     }
 
     /// Get-or-create through the backend's async read: the hit path of other backends (and of

@@ -33,7 +33,7 @@ public actor CacheRegion {
     nonisolated let functionRegistrations = LockedValue<[CachedFunctionIdentity: [FunctionRegistration]]>([:])
 
     /// The configuration in force, read by every operation; replaced only on the actor.
-    nonisolated let slot = ConfigurationSlot()
+    nonisolated let slot: ConfigurationSlot
     /// The invalidation strategy until one is configured.
     private nonisolated let defaultInvalidation: DefaultInvalidationStrategy
     nonisolated let counters: RegionCounters
@@ -77,6 +77,7 @@ public actor CacheRegion {
         self.logger = logger
         self.defaultInvalidation = DefaultInvalidationStrategy()
         self.counters = RegionCounters(metrics: RegionMetrics(region: name, factory: metricsFactory ?? MetricsSystem.factory))
+        self.slot = ConfigurationSlot(hitMetric: counters.metrics.hits)
         self.includesKeysInSpans = includesKeysInSpans
     }
 
@@ -120,6 +121,7 @@ public actor CacheRegion {
         self.logger = logger
         self.defaultInvalidation = defaultInvalidation
         self.counters = RegionCounters(metrics: RegionMetrics(region: name, factory: metricsFactory ?? MetricsSystem.factory))
+        self.slot = ConfigurationSlot(hitMetric: counters.metrics.hits)
         self.includesKeysInSpans = includesKeysInSpans
         slot.replace(with: configuration)
     }
@@ -234,7 +236,8 @@ public actor CacheRegion {
 
     /// Counters of hits, misses, creations, stale values served, coalesced waiters and backend errors.
     public nonisolated var statistics: CacheStatistics {
-        counters.snapshot(hits: slot.hits)
+        slot.reportHits()
+        return counters.snapshot(hits: slot.hits)
     }
 
     /// Invalidates every value created before now, in this region.

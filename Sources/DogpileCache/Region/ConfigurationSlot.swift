@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CoreMetrics
 import Synchronization
 
 /// The configuration in force in a region: read by every operation, on the hit path without reference
@@ -32,11 +33,23 @@ import Synchronization
 /// two never mix: a reader's exit takes away its one while that one is still counted, so the low
 /// field never borrows from the hits, and entering traps before the low field could carry into them
 /// (which would take 65,535 threads of one stripe inside at once).
+///
+/// The hits reach the region's `cache.requests` metric in batches (``reportHits()``): when a
+/// stripe's count reaches a multiple of ``hitBatch``, and when the region asks (on each creation
+/// and each read of its statistics). A metric handler called on every hit would cost more than the
+/// rest of the hit, and a shared counter written by every thread would undo the stripes: measured,
+/// 17% of a hit with swift-metrics' no-op handler, 24% with swift-prometheus, on one task.
 final class ConfigurationSlot: @unchecked Sendable {
     // @unchecked: `stripes` is set once in init and its memory is reached only through atomics.
     private let current = Atomic<Unmanaged<RegionConfiguration>?>(nil)
     /// `stripeCount` words, `stripeSpacing` atomics apart so that each has a cache line.
     private let stripes: UnsafeMutablePointer<Atomic<UInt>>
+    /// The metric the hits are reported to, and how many of them it has been given.
+    private let hitMetric: Counter
+    private let reportedHits = Atomic<Int>(0)
+
+    /// How many hits of one stripe make a batch for the metric: a power of two.
+    static let hitBatch: UInt = 64
 
     private static let stripeCount = 32
     /// 128 bytes of words: a cache line and its prefetched neighbour.
@@ -46,7 +59,9 @@ final class ConfigurationSlot: @unchecked Sendable {
     private static let readerBits = 16
     private static let readerMask: UInt = (1 << readerBits) - 1
 
-    init() {
+    /// A slot without a configuration, reporting its hits to `hitMetric`.
+    init(hitMetric: Counter) {
+        self.hitMetric = hitMetric
         let total = Self.stripeCount * Self.stripeSpacing
         stripes = .allocate(capacity: total)
         for index in 0..<total {
@@ -78,7 +93,37 @@ final class ConfigurationSlot: @unchecked Sendable {
 
     /// Adds `count` (negative to take hits back) to the hits.
     func countHits(_ count: Int = 1) {
-        stripe(ofThread: pthread_self()).pointee.wrappingAdd(UInt(bitPattern: count) << Self.readerBits, ordering: .relaxed)
+        let added = UInt(bitPattern: count) << Self.readerBits
+        let stripe = stripe(ofThread: pthread_self()).pointee.wrappingAdd(added, ordering: .relaxed).newValue
+        if count > 0 {
+            reportHitsAtBatchEnd(stripe)
+        }
+    }
+
+    /// Gives the metric the hits counted since it was last given them. Hits taken back are not
+    /// taken from the metric, a counter that only grows: until as many new hits are counted, none
+    /// is reported.
+    func reportHits() {
+        let total = hits
+        var reported = reportedHits.load(ordering: .relaxed)
+        while total > reported {
+            let (exchanged, original) = reportedHits.weakCompareExchange(
+                expected: reported, desired: total, ordering: .relaxed
+            )
+            if exchanged {
+                hitMetric.increment(by: total - reported)
+                return
+            }
+            reported = original
+        }
+    }
+
+    /// Reports the hits when `stripe`, a stripe's word just after a hit was added, ends a batch.
+    @inline(__always)
+    private func reportHitsAtBatchEnd(_ stripe: UInt) {
+        if (stripe >> Self.readerBits) & (Self.hitBatch - 1) == 0 {
+            reportHits()
+        }
     }
 
     /// The hits counted so far.
@@ -100,12 +145,19 @@ final class ConfigurationSlot: @unchecked Sendable {
         let stripe = stripe(ofThread: pthread_self())
         let before = stripe.pointee.wrappingAdd(1, ordering: .sequentiallyConsistent).oldValue
         precondition(before & Self.readerMask != Self.readerMask, "too many threads reading one region at once")
-        var exit = UInt.max  // minus one reader
-        defer { stripe.pointee.wrappingAdd(exit, ordering: .releasing) }
+        var exited = false
+        defer {
+            if !exited {
+                stripe.pointee.wrappingAdd(UInt.max, ordering: .releasing)  // minus one reader
+            }
+        }
         guard let configuration = current.load(ordering: .sequentiallyConsistent) else { return nil }
         let result = try configuration._withUnsafeGuaranteedRef(body)
         if isHit(result) {
-            exit = (1 << Self.readerBits) &- 1  // plus one hit, minus one reader
+            // Plus one hit, minus one reader.
+            let after = stripe.pointee.wrappingAdd((1 << Self.readerBits) &- 1, ordering: .releasing).newValue
+            exited = true
+            reportHitsAtBatchEnd(after)
         }
         return result
     }
