@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "DogpileCacheTesting", targets: ["DogpileCacheTesting"]),
         .library(name: "DogpileMemcached", targets: ["DogpileMemcached"]),
         .library(name: "DogpileMemcachedTesting", targets: ["DogpileMemcachedTesting"]),
+        .library(name: "DogpileServiceLifecycle", targets: ["DogpileServiceLifecycle"]),
         .executable(name: "dogpile-demo", targets: ["dogpile-demo"]),
         .executable(name: "dogpile-chaos", targets: ["dogpile-chaos"]),
     ],
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         .target(
@@ -37,7 +39,12 @@ let package = Package(
                 "DogpileCache", "CLibmemcached",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        .target(
+            name: "DogpileServiceLifecycle",
+            dependencies: ["DogpileCache", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .target(
             name: "DogpileCacheTesting",
@@ -77,7 +84,9 @@ let package = Package(
             name: "DogpileMemcachedTests",
             dependencies: [
                 "DogpileMemcached", "DogpileCache", "DogpileCacheTesting", "DogpileMemcachedTesting", "DogpileChaos",
+                "DogpileServiceLifecycle",
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ],

@@ -15,7 +15,10 @@
 /// 3. ``register(_:)``: join, be served stale, or register new flights; or look again when a flight
 ///    changed since the look-up, or refuse a wait that would close a cycle of creators;
 /// 4. ``finish(_:)`` when a creation ends, before its waiters are resumed;
-/// 5. ``stopWaiting(on:from:)`` when a creator stops waiting on a flight.
+/// 5. ``stopWaiting(on:from:)`` when a creator stops waiting on a flight;
+///
+/// and once, when the region shuts down, ``beginShutdown()``: no creation starts in the background
+/// after it.
 struct FlightTable {
     /// A key a caller could not serve fresh: missing, unusable, or stale.
     struct PendingKey: Sendable {
@@ -104,6 +107,9 @@ struct FlightTable {
     /// Counts finished creations. A caller whose backend read began before it changed may have missed
     /// a value a creation stored meanwhile, so a creation it starts reads again first.
     private(set) var generation: UInt64 = 0
+    /// Whether the region is shutting down (``beginShutdown()``): creations no longer start in the
+    /// background.
+    private(set) var isShuttingDown = false
 
     /// Whether nothing is being created or waited for.
     var isIdle: Bool { flights.isEmpty && waitGraph.isEmpty }
@@ -210,10 +216,13 @@ struct FlightTable {
             admitted = (key.hasStaleValue ? .serveStale : .join(flight), nil)
         } else if key.hasFailSafeValue, let until = failSafeThrottles[key.backendKey], caller.startTime < until {
             admitted = (.serveFailSafe, nil)
+        } else if key.isDueForRefresh && isShuttingDown {
+            // An eager refresh is background work: skipped, and the fresh value served.
+            admitted = (.serveStale, nil)
         } else {
             let flight = CacheFlight(key: key.key, backendKey: key.backendKey, startTime: caller.startTime)
             flights[key.backendKey] = flight
-            let inBackground = key.hasStaleValue && (caller.backgroundRefresh || key.isDueForRefresh)
+            let inBackground = key.hasStaleValue && !isShuttingDown && (caller.backgroundRefresh || key.isDueForRefresh)
             admitted = (inBackground ? .refreshInBackground(flight) : .create(flight), flight)
         }
         if !creatorIDs.isEmpty, let awaited = admitted.outcome.awaitedFlight {
@@ -245,6 +254,14 @@ struct FlightTable {
             failSafeThrottles = failSafeThrottles.filter { $0.value > now }
         }
         generation &+= 1
+    }
+
+    /// The region shuts down: from now on no creation starts in the background (a caller that
+    /// regenerates a stale value waits for it, and eager refreshes are skipped). Returns the
+    /// creations running now, for the region to wait for.
+    mutating func beginShutdown() -> [CacheFlight] {
+        isShuttingDown = true
+        return Array(flights.values)
     }
 
     /// How many fail-safe throttles the table holds before it forgets the ones that ended.
