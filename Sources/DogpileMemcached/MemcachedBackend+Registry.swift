@@ -19,8 +19,9 @@ extension MemcachedBackend {
         "key_mangler": "keyMangler: sha1",
     ]
 
-    /// Registers the backend under `name` (default `memcached`) for
-    /// `CacheRegion.configure(fromConfig:prefix:)`, reading dogpile.cache's memcached arguments:
+    /// Registers the backend under `name` (default `memcached`) for configuration by name
+    /// (`CacheRegion.configure(from:)` and `configure(fromConfig:prefix:)`), reading dogpile.cache's
+    /// memcached arguments:
     ///
     /// ```
     /// cache.backend = memcached
@@ -32,8 +33,8 @@ extension MemcachedBackend {
     ///
     /// Also `binary`, `consistent_distribution`, `tcp_nodelay`, `connect_timeout`, `poll_timeout`,
     /// `retry_timeout` (seconds), `server_failure_limit`, `eject_dead_servers`, `pool_size` and
-    /// `key_mangler` (`sha1`). An unknown argument or a value of the wrong kind throws
-    /// `invalidConfiguration` naming its configuration key.
+    /// `key_mangler` (`sha1`). A value of the wrong kind, or an unknown argument in a flat
+    /// configuration, throws `invalidConfiguration` naming its configuration key.
     public static func registerBackend(name: String = "memcached") {
         DogpileCache.registerBackend(name: name) { arguments in
             try MemcachedBackend(configuration: configuration(from: arguments))
@@ -42,25 +43,25 @@ extension MemcachedBackend {
 
     /// The configuration the arguments describe.
     static func configuration(from arguments: BackendArguments) throws -> Configuration {
-        if let unknown = arguments.texts.keys.sorted().first(where: { argumentNames[$0] == nil }) {
+        if let unknown = arguments.names?.sorted().first(where: { argumentNames[$0] == nil }) {
             throw CacheError(
                 .invalidConfiguration,
-                "'\(arguments.keyPrefix)\(unknown)' is not a memcached argument; known: \(argumentNames.keys.sorted().joined(separator: ", "))"
+                "'\(arguments.key(unknown))' is not a memcached argument; known: \(argumentNames.keys.sorted().joined(separator: ", "))"
             )
         }
-        guard let url = arguments.string("url") else {
-            throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)url' is required: the memcached servers, as \"host:port,host:port\"")
+        guard let url = try arguments.string("url") else {
+            throw CacheError(.invalidConfiguration, "'\(arguments.key("url"))' is required: the memcached servers, as \"host:port,host:port\"")
         }
         var configuration: Configuration
         do {
             configuration = try Configuration(url: url)
         } catch let error as CacheError {
-            throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)url': \(error.message)")
+            throw CacheError(.invalidConfiguration, "'\(arguments.key("url"))': \(error.message)")
         }
         func seconds(_ name: String) throws -> Duration? {
             guard let value = try arguments.decimal(name) else { return nil }
             guard value >= 0, value <= 1e9 else {
-                throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)\(name)' must be a number of seconds from 0 to 1e9, got \(value)")
+                throw arguments.invalid(name, value, "a number of seconds from 0 to 1e9")
             }
             return .milliseconds(Int64((value * 1000).rounded()))
         }
@@ -80,16 +81,15 @@ extension MemcachedBackend {
         if let lockTimeout = try seconds("lock_timeout") {
             configuration.lockTimeout = lockTimeout == .zero ? nil : lockTimeout
         }
-        switch arguments.string("key_mangler") {
+        switch try arguments.string("key_mangler") {
         case nil: break
         case "sha1": configuration.keyMangler = .sha1
-        case let other?:
-            throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)key_mangler' must be sha1, got '\(other)'")
+        case let other?: throw arguments.invalid("key_mangler", other, "sha1")
         }
         do {
             try configuration.validate()
         } catch let error as CacheError {
-            throw CacheError(.invalidConfiguration, "\(arguments.keyPrefix)*: \(error.message)")
+            throw CacheError(.invalidConfiguration, "\(arguments.key("*")): \(error.message)")
         }
         return configuration
     }

@@ -1,57 +1,61 @@
-/// The arguments a backend factory receives from `configure(fromConfig:prefix:)`: the
-/// `<prefix>arguments.*` entries, names stripped of that prefix, values coerced.
+/// The arguments a backend factory receives when a region is configured by name: the
+/// `<prefix>arguments.*` keys of a flat configuration or of a `ConfigReader`, read by name.
 ///
-/// The typed accessors throw `invalidConfiguration` naming the full configuration key, so a user sees
-/// which line of their configuration is wrong.
+/// The typed accessors throw `invalidConfiguration` naming the full configuration key (``key(_:)``),
+/// so a user sees which line of their configuration is wrong.
 public struct BackendArguments: Sendable {
-    /// Every argument, by name, coerced.
-    public let values: [String: CacheConfigValue]
-    /// Every argument as written (trimmed), by name.
-    public let texts: [String: String]
-    /// What the argument names stood behind in the configuration, such as `cache.arguments.`.
-    public let keyPrefix: String
+    /// Where the arguments are read.
+    public let source: any CacheConfigSource
 
-    /// Creates arguments from their texts, coercing each, for factories called directly.
-    public init(texts: [String: String] = [:], keyPrefix: String = "arguments.") {
-        self.texts = texts.mapValues { String($0.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed()) }
-        self.values = texts.mapValues(CacheConfigValue.init(coercing:))
-        self.keyPrefix = keyPrefix
+    /// Arguments read from `source`.
+    public init(source: any CacheConfigSource) {
+        self.source = source
     }
 
-    /// The argument as written (trimmed), or `nil` when absent or `None`: `"0123"` stays `"0123"`.
-    public func string(_ name: String) -> String? {
-        values[name] == .null ? nil : texts[name]
+    /// Arguments from their texts, coerced as a flat configuration's are, for factories called
+    /// directly.
+    ///
+    /// - Parameters:
+    ///   - texts: The arguments, by name.
+    ///   - keyPrefix: What the names stand behind in errors, such as `cache.arguments.`.
+    public init(texts: [String: String] = [:], keyPrefix: String = "arguments.") {
+        self.init(source: FlatCacheConfigSource(texts: Dictionary(uniqueKeysWithValues: texts.map { (keyPrefix + $0.key, $0.value) }), prefix: keyPrefix))
+    }
+
+    /// How the argument `name` is written in the configuration, for errors.
+    public func key(_ name: String) -> String {
+        source.key(name)
+    }
+
+    /// The names of the arguments given, when the source can list them (a `ConfigReader` cannot),
+    /// so that a factory can reject names it does not read.
+    public var names: [String]? {
+        source.names
+    }
+
+    /// The argument as text (a flat configuration's as written, trimmed: `"0123"` stays `"0123"`),
+    /// or `nil` when absent or `None`.
+    public func string(_ name: String) throws -> String? {
+        try source.string(name)
     }
 
     /// The argument as a whole number, or `nil` when absent or `None`.
     public func integer(_ name: String) throws -> Int? {
-        switch values[name] {
-        case nil, .null?: return nil
-        case .some(.integer(let integer)): return integer
-        case .some(let other): throw invalid(name, other, "a whole number")
-        }
+        try source.integer(name)
     }
 
     /// The argument as a number, or `nil` when absent or `None`.
     public func decimal(_ name: String) throws -> Double? {
-        switch values[name] {
-        case nil, .null?: return nil
-        case .some(.integer(let integer)): return Double(integer)
-        case .some(.decimal(let decimal)): return decimal
-        case .some(let other): throw invalid(name, other, "a number")
-        }
+        try source.decimal(name)
     }
 
     /// The argument as `true` or `false`, or `nil` when absent or `None`.
     public func boolean(_ name: String) throws -> Bool? {
-        switch values[name] {
-        case nil, .null?: return nil
-        case .some(.boolean(let boolean)): return boolean
-        case .some(let other): throw invalid(name, other, "true or false")
-        }
+        try source.boolean(name)
     }
 
-    private func invalid(_ name: String, _ value: CacheConfigValue, _ expected: String) -> CacheError {
-        CacheError(.invalidConfiguration, "'\(keyPrefix)\(name)' must be \(expected), got '\(value)'")
+    /// The `invalidConfiguration` error for the argument `name`, `value`, which is not `expected`.
+    public func invalid(_ name: String, _ value: some CustomStringConvertible, _ expected: String) -> CacheError {
+        source.invalid(name, value, expected)
     }
 }

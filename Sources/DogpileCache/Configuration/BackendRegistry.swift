@@ -1,12 +1,13 @@
-/// Makes a backend from the arguments of a flat configuration.
+/// Makes a backend from the arguments of a configuration by name.
 public typealias BackendFactory = @Sendable (BackendArguments) throws -> any AsyncCacheBackend
 
-/// Registers `factory` under `name`, for `configure(fromConfig:prefix:)` (dogpile's
-/// `register_backend`). A later registration under the same name replaces the earlier one.
+/// Registers `factory` under `name`, for configuration by name (``CacheRegion/configure(from:)``,
+/// ``CacheRegion/configure(fromConfig:prefix:)``; dogpile's `register_backend`). A later
+/// registration under the same name replaces the earlier one.
 ///
 /// Built in: `memory` (optional arguments `max_entries`, `max_weight` with the default weigher,
-/// `shard_count`, and `eviction_policy`, `tiny_lfu` or `lru`: see ``MemoryBackend/Configuration``)
-/// and `null`.
+/// `shard_count`, `eviction_policy` (`tiny_lfu` or `lru`) and `name`: see
+/// ``MemoryBackend/Configuration``) and `null`.
 public func registerBackend(name: String, factory: @escaping BackendFactory) {
     BackendRegistry.shared.register(name: name, factory: factory)
 }
@@ -18,21 +19,17 @@ final class BackendRegistry: Sendable {
     private let factories = LockedValue<[String: BackendFactory]>([
         "memory": { arguments in
             var configuration = MemoryBackend.Configuration()
-            switch arguments.string("eviction_policy") {
+            switch try arguments.string("eviction_policy") {
             case nil, "tiny_lfu": configuration.evictionPolicy = .tinyLFU
             case "lru": configuration.evictionPolicy = .lru
-            case let other?:
-                throw CacheError(
-                    .invalidConfiguration,
-                    "'\(arguments.keyPrefix)eviction_policy' must be tiny_lfu or lru, got '\(other)'"
-                )
+            case let other?: throw arguments.invalid("eviction_policy", other, "tiny_lfu or lru")
             }
             /// The integer argument `name`, which must be in `range`.
             func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
                 guard let value = try arguments.integer(name) else { return nil }
                 guard range.contains(value) else {
                     let bounds = range.upperBound == .max ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
-                    throw CacheError(.invalidConfiguration, "'\(arguments.keyPrefix)\(name)' must be \(bounds), got \(value)")
+                    throw arguments.invalid(name, value, bounds)
                 }
                 return value
             }
@@ -40,6 +37,7 @@ final class BackendRegistry: Sendable {
             configuration.maxWeight = try integer("max_weight", in: 1...Int.max)
             configuration.shardCount = try integer("shard_count", in: MemoryBackend.Configuration.shardCountRange)
                 ?? configuration.shardCount
+            configuration.name = try arguments.string("name") ?? configuration.name
             return try MemoryBackend(configuration: configuration)
         },
         "null": { _ in NullBackend() },

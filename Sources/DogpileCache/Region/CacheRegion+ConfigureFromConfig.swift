@@ -1,14 +1,11 @@
-/// Configuration by name from a flat dictionary (dogpile's `configure_from_config`).
+/// Configuration by name (dogpile's `configure_from_config`).
 extension CacheRegion {
     /// Configures the region from a flat configuration, such as one read from a file or the
-    /// environment.
+    /// environment: the keys of ``configure(from:)``, each under `prefix`.
     ///
-    /// Reads `<prefix>backend` (required: a name given to ``registerBackend(name:factory:)``, or
-    /// `memory` or `null`), `<prefix>expiration_time` (seconds, or `None` for never),
-    /// `<prefix>replace_existing_backend` (`true`/`false`) and every `<prefix>arguments.<name>`, passed
-    /// to the backend's factory as `<name>`. Values are coerced as dogpile coerces them: whole numbers,
-    /// decimals, `true`/`false` in any case, exactly `None`; anything else is text. Other keys are
-    /// ignored, and `config` is not changed.
+    /// Values are coerced as dogpile coerces them: whole numbers, decimals, `true`/`false` in any
+    /// case, exactly `None` (no value); anything else is text. Other keys are ignored, and `config`
+    /// is not changed.
     ///
     /// ```swift
     /// try await region.configure(fromConfig: [
@@ -21,51 +18,55 @@ extension CacheRegion {
     /// - Throws: `invalidConfiguration` naming the key whose value cannot be used, `backendNotFound`,
     ///   `regionAlreadyConfigured`.
     public func configure(fromConfig config: [String: String], prefix: String) throws {
-        func value(_ name: String) -> CacheConfigValue? {
-            config[prefix + name].map(CacheConfigValue.init(coercing:))
-        }
-        guard let backendName = value("backend") else {
-            throw CacheError(.invalidConfiguration, "the configuration has no '\(prefix)backend'")
-        }
-        guard case .string(let name) = backendName else {
-            throw CacheError(.invalidConfiguration, "'\(prefix)backend' must name a backend, got '\(backendName)'")
+        try configure(from: FlatCacheConfigSource(texts: config.filter { $0.key.hasPrefix(prefix) }, prefix: prefix))
+    }
+
+    /// Configures the region by name from `source`, which reads these keys (see
+    /// <doc:ConfigurationByName> for every key of the built-in backends):
+    ///
+    /// - `backend` (text, required): a name given to ``registerBackend(name:factory:)``, or
+    ///   `memory` or `null` (and `memcached` once `MemcachedBackend.registerBackend()` ran).
+    /// - `expiration_time` (seconds, default: never): how long values stay fresh.
+    /// - `background_refresh` (`true`/`false`, default `false`): see
+    ///   ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:)``.
+    /// - `backend_errors` (`fail_open` or `propagate`, default `fail_open`): the ``BackendErrorPolicy``.
+    /// - `replace_existing_backend` (`true`/`false`, default `false`): must be `true` to configure an
+    ///   already configured region.
+    /// - `arguments.<name>`: passed to the backend's factory as `<name>`.
+    ///
+    /// - Throws: `invalidConfiguration` naming the key whose value cannot be used, `backendNotFound`,
+    ///   `regionAlreadyConfigured`.
+    public func configure(from source: any CacheConfigSource) throws {
+        guard let name = try source.string("backend") else {
+            throw CacheError(.invalidConfiguration, "the configuration has no '\(source.key("backend"))'")
         }
         let expiration: CacheExpiration
-        switch value("expiration_time") {
-        case nil, .null?:
+        switch try source.decimal("expiration_time") {
+        case nil:
             expiration = .never
-        case .integer(let seconds)? where seconds >= 0:
-            expiration = .seconds(Double(seconds))
-        case .decimal(let seconds)? where seconds >= 0 && seconds.isFinite:
+        case let seconds? where seconds >= 0 && seconds.isFinite:
             expiration = .seconds(seconds)
         case let other?:
-            throw CacheError(
-                .invalidConfiguration, "'\(prefix)expiration_time' must be a non-negative number of seconds or None, got '\(other)'"
-            )
+            throw source.invalid("expiration_time", other, "a non-negative number of seconds or None")
         }
-        let replace: Bool
-        switch value("replace_existing_backend") {
-        case nil, .null?:
-            replace = false
-        case .boolean(let flag)?:
-            replace = flag
-        case let other?:
-            throw CacheError(.invalidConfiguration, "'\(prefix)replace_existing_backend' must be true or false, got '\(other)'")
+        let backendErrors: BackendErrorPolicy
+        switch try source.string("backend_errors") {
+        case nil, "fail_open": backendErrors = .failOpen
+        case "propagate": backendErrors = .propagate
+        case let other?: throw source.invalid("backend_errors", other, "fail_open or propagate")
         }
+        let backgroundRefresh = try source.boolean("background_refresh") ?? false
+        let replace = try source.boolean("replace_existing_backend") ?? false
         if isConfigured, !replace {
             throw CacheError(
                 .regionAlreadyConfigured,
-                "region '\(self.name)' is already configured; set '\(prefix)replace_existing_backend' to true to replace it"
+                "region '\(self.name)' is already configured; set '\(source.key("replace_existing_backend"))' to true to replace it"
             )
         }
-        let argumentPrefix = prefix + "arguments."
-        var arguments: [String: String] = [:]
-        for (key, text) in config where key.hasPrefix(argumentPrefix) {
-            arguments[String(key.dropFirst(argumentPrefix.count))] = text
-        }
-        let backend = try BackendRegistry.shared.makeBackend(
-            named: name, arguments: BackendArguments(texts: arguments, keyPrefix: argumentPrefix)
+        let backend = try BackendRegistry.shared.makeBackend(named: name, arguments: BackendArguments(source: source.scoped(to: "arguments")))
+        try configure(
+            backend: backend, expirationTime: expiration, replaceExistingBackend: replace, backgroundRefresh: backgroundRefresh,
+            backendErrors: backendErrors
         )
-        try configure(backend: backend, expirationTime: expiration, replaceExistingBackend: replace)
     }
 }
