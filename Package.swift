@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "DogpileMemcached", targets: ["DogpileMemcached"]),
         .library(name: "DogpileMemcachedTesting", targets: ["DogpileMemcachedTesting"]),
         .library(name: "DogpileServiceLifecycle", targets: ["DogpileServiceLifecycle"]),
+        .library(name: "DogpileConfiguration", targets: ["DogpileConfiguration"]),
         .executable(name: "dogpile-demo", targets: ["dogpile-demo"]),
         .executable(name: "dogpile-chaos", targets: ["dogpile-chaos"]),
     ],
@@ -18,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.0.0", traits: [.defaults, "YAML"]),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
     ],
     targets: [
         .target(
@@ -45,6 +48,10 @@ let package = Package(
         .target(
             name: "DogpileServiceLifecycle",
             dependencies: ["DogpileCache", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .target(
+            name: "DogpileConfiguration",
+            dependencies: ["DogpileCache", .product(name: "Configuration", package: "swift-configuration")]
         ),
         .target(
             name: "DogpileCacheTesting",
@@ -84,7 +91,9 @@ let package = Package(
             name: "DogpileMemcachedTests",
             dependencies: [
                 "DogpileMemcached", "DogpileCache", "DogpileCacheTesting", "DogpileMemcachedTesting", "DogpileChaos",
-                "DogpileServiceLifecycle",
+                "DogpileServiceLifecycle", "DogpileConfiguration",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -16,6 +16,7 @@ extension MemcachedBackend {
         "pool_size": "poolSize",
         "distributed_lock": "distributedLock",
         "lock_timeout": "lockTimeout, seconds (0 for a lock that never expires)",
+        "lock_wait_timeout": "lockWaitTimeout, seconds",
         "key_mangler": "keyMangler: sha1",
     ]
 
@@ -32,17 +33,23 @@ extension MemcachedBackend {
     /// ```
     ///
     /// Also `binary`, `consistent_distribution`, `tcp_nodelay`, `connect_timeout`, `poll_timeout`,
-    /// `retry_timeout` (seconds), `server_failure_limit`, `eject_dead_servers`, `pool_size` and
-    /// `key_mangler` (`sha1`). A value of the wrong kind, or an unknown argument in a flat
+    /// `retry_timeout`, `lock_wait_timeout` (seconds), `server_failure_limit`, `eject_dead_servers`,
+    /// `pool_size` and `key_mangler` (`sha1`). A value of the wrong kind, or an unknown argument in a flat
     /// configuration, throws `invalidConfiguration` naming its configuration key.
     public static func registerBackend(name: String = "memcached") {
         DogpileCache.registerBackend(name: name) { arguments in
-            try MemcachedBackend(configuration: configuration(from: arguments))
+            try MemcachedBackend(configuration: Configuration(arguments: arguments))
         }
     }
 
-    /// The configuration the arguments describe.
-    static func configuration(from arguments: BackendArguments) throws -> Configuration {
+}
+
+extension MemcachedBackend.Configuration {
+    /// The configuration `arguments` describe, read by the names of ``MemcachedBackend/registerBackend(name:)``.
+    ///
+    /// - Throws: `invalidConfiguration` naming the argument whose value cannot be used.
+    public init(arguments: BackendArguments) throws {
+        let argumentNames = MemcachedBackend.argumentNames
         if let unknown = arguments.names?.sorted().first(where: { argumentNames[$0] == nil }) {
             throw CacheError(
                 .invalidConfiguration,
@@ -52,9 +59,9 @@ extension MemcachedBackend {
         guard let url = try arguments.string("url") else {
             throw CacheError(.invalidConfiguration, "'\(arguments.key("url"))' is required: the memcached servers, as \"host:port,host:port\"")
         }
-        var configuration: Configuration
+        var configuration: Self
         do {
-            configuration = try Configuration(url: url)
+            configuration = try Self(url: url)
         } catch let error as CacheError {
             throw CacheError(.invalidConfiguration, "'\(arguments.key("url"))': \(error.message)")
         }
@@ -81,6 +88,7 @@ extension MemcachedBackend {
         if let lockTimeout = try seconds("lock_timeout") {
             configuration.lockTimeout = lockTimeout == .zero ? nil : lockTimeout
         }
+        configuration.lockWaitTimeout = try seconds("lock_wait_timeout") ?? configuration.lockWaitTimeout
         switch try arguments.string("key_mangler") {
         case nil: break
         case "sha1": configuration.keyMangler = .sha1
@@ -91,6 +99,6 @@ extension MemcachedBackend {
         } catch let error as CacheError {
             throw CacheError(.invalidConfiguration, "\(arguments.key("*")): \(error.message)")
         }
-        return configuration
+        self = configuration
     }
 }

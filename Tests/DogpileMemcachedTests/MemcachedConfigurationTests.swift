@@ -55,7 +55,7 @@ struct MemcachedConfigurationTests {
             ],
             keyPrefix: "cache.arguments."
         )
-        let configuration = try MemcachedBackend.configuration(from: arguments)
+        let configuration = try MemcachedBackend.Configuration(arguments: arguments)
         #expect(configuration.servers.count == 2)
         #expect(configuration.binaryProtocol)
         #expect(configuration.distributedLock)
@@ -79,7 +79,7 @@ struct MemcachedConfigurationTests {
     func badArgumentsNameTheirKey(_ texts: [String: String], _ key: String) {
         let arguments = BackendArguments(texts: texts, keyPrefix: "cache.arguments.")
         do {
-            _ = try MemcachedBackend.configuration(from: arguments)
+            _ = try MemcachedBackend.Configuration(arguments: arguments)
             Issue.record("accepted \(texts)")
         } catch let error as CacheError {
             #expect(error.code == .invalidConfiguration)

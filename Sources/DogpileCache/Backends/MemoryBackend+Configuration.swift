@@ -68,6 +68,39 @@ extension MemoryBackend {
             self.metricsFactory = nil
         }
 
+        /// A configuration read by name, as configuration by name gives it to the `memory`
+        /// backend's factory (`cache.users.arguments.max_entries = 10000`). Every argument is
+        /// optional:
+        ///
+        /// - `max_entries` (whole number, at least 1): ``maxEntries``.
+        /// - `max_weight` (whole number, at least 1): ``maxWeight``, by the default ``weigher``.
+        /// - `eviction_policy` (`tiny_lfu` or `lru`): ``evictionPolicy``.
+        /// - `shard_count` (whole number, 1 to 4096): ``shardCount``.
+        /// - `name` (text): ``name``.
+        ///
+        /// - Throws: `invalidConfiguration` naming the argument whose value cannot be used.
+        public init(arguments: BackendArguments) throws {
+            self.init()
+            switch try arguments.string("eviction_policy") {
+            case nil, "tiny_lfu": evictionPolicy = .tinyLFU
+            case "lru": evictionPolicy = .lru
+            case let other?: throw arguments.invalid("eviction_policy", other, "tiny_lfu or lru")
+            }
+            /// The integer argument `name`, which must be in `range`.
+            func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+                guard let value = try arguments.integer(name) else { return nil }
+                guard range.contains(value) else {
+                    let bounds = range.upperBound == .max ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
+                    throw arguments.invalid(name, value, bounds)
+                }
+                return value
+            }
+            maxEntries = try integer("max_entries", in: 1...Int.max)
+            maxWeight = try integer("max_weight", in: 1...Int.max)
+            shardCount = try integer("shard_count", in: Self.shardCountRange) ?? shardCount
+            name = try arguments.string("name") ?? name
+        }
+
         /// Four parts per processor the system has online, so that threads on different keys rarely
         /// share a lock.
         public static var defaultShardCount: Int {

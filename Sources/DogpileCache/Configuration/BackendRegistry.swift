@@ -5,9 +5,7 @@ public typealias BackendFactory = @Sendable (BackendArguments) throws -> any Asy
 /// ``CacheRegion/configure(fromConfig:prefix:)``; dogpile's `register_backend`). A later
 /// registration under the same name replaces the earlier one.
 ///
-/// Built in: `memory` (optional arguments `max_entries`, `max_weight` with the default weigher,
-/// `shard_count`, `eviction_policy` (`tiny_lfu` or `lru`) and `name`: see
-/// ``MemoryBackend/Configuration``) and `null`.
+/// Built in: `memory` (the arguments of ``MemoryBackend/Configuration/init(arguments:)``) and `null`.
 public func registerBackend(name: String, factory: @escaping BackendFactory) {
     BackendRegistry.shared.register(name: name, factory: factory)
 }
@@ -17,29 +15,7 @@ final class BackendRegistry: Sendable {
     static let shared = BackendRegistry()
 
     private let factories = LockedValue<[String: BackendFactory]>([
-        "memory": { arguments in
-            var configuration = MemoryBackend.Configuration()
-            switch try arguments.string("eviction_policy") {
-            case nil, "tiny_lfu": configuration.evictionPolicy = .tinyLFU
-            case "lru": configuration.evictionPolicy = .lru
-            case let other?: throw arguments.invalid("eviction_policy", other, "tiny_lfu or lru")
-            }
-            /// The integer argument `name`, which must be in `range`.
-            func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
-                guard let value = try arguments.integer(name) else { return nil }
-                guard range.contains(value) else {
-                    let bounds = range.upperBound == .max ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
-                    throw arguments.invalid(name, value, bounds)
-                }
-                return value
-            }
-            configuration.maxEntries = try integer("max_entries", in: 1...Int.max)
-            configuration.maxWeight = try integer("max_weight", in: 1...Int.max)
-            configuration.shardCount = try integer("shard_count", in: MemoryBackend.Configuration.shardCountRange)
-                ?? configuration.shardCount
-            configuration.name = try arguments.string("name") ?? configuration.name
-            return try MemoryBackend(configuration: configuration)
-        },
+        "memory": { arguments in try MemoryBackend(configuration: MemoryBackend.Configuration(arguments: arguments)) },
         "null": { _ in NullBackend() },
     ])
 
