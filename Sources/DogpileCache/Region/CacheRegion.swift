@@ -236,8 +236,16 @@ public actor CacheRegion {
 
     /// Counters of hits, misses, creations, stale values served, coalesced waiters and backend errors.
     public nonisolated var statistics: CacheStatistics {
-        slot.reportHits()
+        flushMetrics()
         return counters.snapshot(hits: slot.hits)
+    }
+
+    /// Reports to the region's `cache.requests` metric the hits it has not reported yet. A region
+    /// reports hits in batches (see <doc:Observability>); call this before metrics are read, as in
+    /// a Prometheus `/metrics` handler, for counts exact to the last hit. Reading ``statistics``
+    /// does it too.
+    public nonisolated func flushMetrics() {
+        slot.reportHits()
     }
 
     /// Invalidates every value created before now, in this region.
