@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the DocC catalogs of DogpileCache and DogpileMemcached with every warning an error: broken
-# symbol links and undocumented parameters fail.
+# Builds the DocC catalogs of DogpileCache and DogpileMemcached with every warning an error (broken
+# symbol links and undocumented parameters fail), then compiles every Swift block of README.md and
+# the catalogs (scripts/extract-snippets.py writes them into a package of their own, with the context
+# in scripts/snippets/) and evaluates their Package.swift fragments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,3 +21,14 @@ for module in DogpileCache DogpileMemcached; do
         --analyze --warnings-as-errors
 done
 echo "documentation: no warnings"
+
+snippets=.build-snippets/package
+rm -rf "$snippets/Tests" "$snippets/Manifest"
+python3 scripts/extract-snippets.py "$snippets"
+if ! swift build --build-tests --package-path "$snippets" >"$work/snippets.log" 2>&1; then
+    grep -E "error" "$work/snippets.log" | sort -u >&2
+    echo "error: a Swift block of the documentation does not compile" >&2
+    exit 1
+fi
+swift package dump-package --package-path "$snippets/Manifest" >/dev/null
+echo "documentation: every Swift block compiles"

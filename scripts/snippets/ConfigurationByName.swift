@@ -1,0 +1,2 @@
+// What ConfigurationByName.md's example takes for granted: nothing but its imports.
+import DogpileCache
