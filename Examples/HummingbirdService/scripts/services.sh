@@ -38,7 +38,7 @@ free_port() {
 # Runs a command as the postgres user when this script runs as root (PostgreSQL refuses root).
 as_postgres() {
     if [ "$(id -u)" = 0 ]; then
-        su postgres -s /bin/sh -c "$(printf '%q ' "$@")"
+        su postgres -s /bin/sh -c "cd / && $(printf '%q ' "$@")"
     else
         "$@"
     fi
