@@ -89,23 +89,18 @@ final class MemcachedWorkerPool: Sendable {
         }
     }
 
-    /// Runs `body`, a round trip to the servers, in a span of kind client named `operation`, with
-    /// OpenTelemetry's database attributes: `db.system.name` `memcached`, `db.operation.name`, and
-    /// `db.operation.batch.size` for more than one key. A thrown error is recorded on the span.
-    ///
-    /// The instrument is looked up on every call, as swift-distributed-tracing asks of libraries.
-    /// When none is bootstrapped, `body` runs without a span (`nil`): `withSpan` and its lookup of
-    /// the tracer cost 15% of memcached hit throughput with the no-op tracer (`Profiles/MemcachedLoad`,
-    /// 64 tasks, 2026-12-04).
+    /// Runs `body`, a round trip to the servers, in a span of kind client named `operation` when an
+    /// instrument is bootstrapped (`withOptionalSpan`), with OpenTelemetry's database
+    /// attributes: `db.system.name` `memcached`, `db.operation.name`, and `db.operation.batch.size`
+    /// for more than one key. A thrown error is recorded on the span.
     private func traced<Result>(_ operation: String, keyCount: Int, _ body: ((any Span)?) async throws -> Result) async throws -> Result {
-        guard !(InstrumentationSystem.instrument is NoOpInstrument) else {
-            return try await body(nil)
-        }
-        return try await InstrumentationSystem.tracer.withSpan(operation, ofKind: .client) { span in
-            span.attributes["db.system.name"] = "memcached"
-            span.attributes["db.operation.name"] = operation
-            if keyCount > 1 {
-                span.attributes["db.operation.batch.size"] = keyCount
+        try await withOptionalSpan(operation, ofKind: .client) { span in
+            if let span {
+                span.attributes["db.system.name"] = "memcached"
+                span.attributes["db.operation.name"] = operation
+                if keyCount > 1 {
+                    span.attributes["db.operation.batch.size"] = keyCount
+                }
             }
             return try await body(span)
         }

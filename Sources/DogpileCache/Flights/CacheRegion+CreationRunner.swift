@@ -142,7 +142,7 @@ extension CacheRegion {
             precondition(flights.count == 1, "a creator of one key runs for one flight")
             guard case nil = results[0] else { return }
             let flight = flights[0]
-            let created = try await observedCreation(of: [flight.key], logger: creation.logger) {
+            let created = try await observedCreation(keyCount: 1, keys: [flight.key], logger: creation.logger) {
                 try await creation.createOne(key: flight.key)
             }
             if created.isStored {
@@ -154,7 +154,7 @@ extension CacheRegion {
         let needed = flights.indices.filter { results[$0] == nil }
         guard !needed.isEmpty else { return }
         let keys = needed.map { flights[$0].key }
-        let values = try await observedCreation(of: keys, logger: creation.logger) {
+        let values = try await observedCreation(keyCount: keys.count, keys: keys, logger: creation.logger) {
             try await creation.create(keys)
         }
         guard values.count == needed.count else {
@@ -180,13 +180,15 @@ extension CacheRegion {
         }
     }
 
-    /// Calls `creator`, one creator call for `keys`, as every creation is seen: counted in
-    /// ``CacheStatistics/creations``, reported as `cache.creations` and `cache.creation.duration`,
-    /// traced in a `cache.create` span (child of the span of the caller that started the creation),
-    /// and logged ("value generated") when it succeeds. The region's hits so far are reported to
-    /// their metric first (``ConfigurationSlot/reportHits()``).
+    /// Calls `creator`, one creator call for `keyCount` keys, `keys`, as every creation is seen:
+    /// counted in ``CacheStatistics/creations``, reported as `cache.creations` and
+    /// `cache.creation.duration`, traced in a `cache.create` span (a child of the span of the caller
+    /// that started the creation) when an instrument is bootstrapped, and logged ("value generated")
+    /// when it succeeds. The region's hits so far are reported to their metric first
+    /// (``ConfigurationSlot/reportHits()``). `keys` is evaluated only for the span and the log line.
     private nonisolated(nonsending) func observedCreation<Created>(
-        of keys: [String],
+        keyCount: Int,
+        keys: @autoclosure () -> [String],
         logger: Logger,
         _ creator: () async throws -> Created
     ) async throws -> Created {
@@ -194,34 +196,33 @@ extension CacheRegion {
         slot.reportHits()
         let metrics = counters.metrics
         let started = ContinuousClock.now
-        return try await withSpan("cache.create") { span in
-            span.attributes["cache.region"] = name
-            span.attributes["cache.keys.count"] = keys.count
-            if includesKeysInSpans {
-                if keys.count == 1 {
-                    span.attributes["cache.key"] = keys[0]
-                } else {
-                    span.attributes["cache.keys"] = keys
+        return try await withOptionalSpan("cache.create") { span in
+            if let span {
+                span.attributes["cache.region"] = name
+                span.attributes["cache.keys.count"] = keyCount
+                if includesKeysInSpans {
+                    let keys = keys()
+                    if keys.count == 1 {
+                        span.attributes["cache.key"] = keys[0]
+                    } else {
+                        span.attributes["cache.keys"] = keys
+                    }
                 }
             }
-            let result: Result<Created, any Error>
             do {
-                result = .success(try await creator())
-            } catch {
-                result = .failure(error)
-            }
-            let elapsed = ContinuousClock.now - started
-            metrics.creationDuration.recordNanoseconds(elapsed.nanoseconds)
-            switch result {
-            case .success:
+                let created = try await creator()
+                let elapsed = ContinuousClock.now - started
+                metrics.creationDuration.recordNanoseconds(elapsed.nanoseconds)
                 metrics.creationSuccesses.increment()
-                span.attributes["cache.outcome"] = "success"
-                logger.debug("value generated", metadata: ["keys": "\(Self.keyList(keys))", "seconds": "\(elapsed.seconds)"])
-            case .failure:
+                span?.attributes["cache.outcome"] = "success"
+                logger.debug("value generated", metadata: ["keys": "\(Self.keyList(keys()))", "seconds": "\(elapsed.seconds)"])
+                return created
+            } catch {
+                metrics.creationDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
                 metrics.creationFailures.increment()
-                span.attributes["cache.outcome"] = "failure"
+                span?.attributes["cache.outcome"] = "failure"
+                throw error
             }
-            return try result.get()
         }
     }
 
