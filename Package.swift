@@ -87,6 +87,11 @@ let package = Package(
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ]
         ),
+        .executableTarget(
+            name: "dogpile-fleet-node",
+            dependencies: ["DogpileCache", "DogpileMemcached"],
+            path: "Tests/FleetNode"
+        ),
         .testTarget(
             name: "DogpileMemcachedTests",
             dependencies: [

@@ -1,0 +1,109 @@
+import Foundation
+import DogpileCache
+import Synchronization
+
+/// A `dogpile-fleet-node` process the test drives: one command a line on its standard input, one
+/// answer a line from its standard output.
+final class FleetNodeProcess: Sendable {
+    private struct Answers {
+        var lines: [String] = []
+        var partial = Data()
+        var waiter: CheckedContinuation<String?, Never>?
+        var ended = false
+    }
+
+    private let process: Mutex<Process>
+    private let input: FileHandle
+    private let answers = LockedValue(Answers())
+    private let exited = LockedValue<(done: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    /// Starts a node on the memcached `server` (`host:port`) with a region named `region`; the
+    /// executable is built beside the test bundle.
+    init(server: String, region: String) throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dogpile-fleet-node")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = [server, region]
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        self.process = Mutex(process)
+        self.input = stdin.fileHandleForWriting
+        stdout.fileHandleForReading.readabilityHandler = { [answers] handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+            }
+            let resume = answers.withLock { state -> (CheckedContinuation<String?, Never>, String?)? in
+                if data.isEmpty {
+                    state.ended = true
+                } else {
+                    state.partial.append(data)
+                    while let newline = state.partial.firstIndex(of: UInt8(ascii: "\n")) {
+                        state.lines.append(String(decoding: state.partial[state.partial.startIndex..<newline], as: UTF8.self))
+                        state.partial.removeSubrange(state.partial.startIndex...newline)
+                    }
+                }
+                guard let waiter = state.waiter, !state.lines.isEmpty || state.ended else { return nil }
+                state.waiter = nil
+                return (waiter, state.lines.isEmpty ? nil : state.lines.removeFirst())
+            }
+            if let (waiter, line) = resume {
+                waiter.resume(returning: line)
+            }
+        }
+        process.terminationHandler = { [exited] _ in
+            exited.withLock { state in
+                state.done = true
+                defer { state.waiter = nil }
+                return state.waiter
+            }?.resume()
+        }
+        try process.run()
+    }
+
+    /// Sends `command`.
+    func send(_ command: String) {
+        input.write(Data((command + "\n").utf8))
+    }
+
+    /// The next answer; fails when the process ended first. One caller at a time.
+    func nextAnswer() async throws -> String {
+        let line = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+            let ready = answers.withLock { state -> String?? in
+                if !state.lines.isEmpty { return .some(state.lines.removeFirst()) }
+                if state.ended { return .some(nil) }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready {
+                continuation.resume(returning: ready)
+            }
+        }
+        guard let line else { throw FleetNodeError(message: "the fleet node exited") }
+        return line
+    }
+
+    /// Sends `command` and returns its answer.
+    func ask(_ command: String) async throws -> String {
+        send(command)
+        return try await nextAnswer()
+    }
+
+    /// Asks the node to quit and waits for it to exit.
+    func quit() async {
+        send("quit")
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = exited.withLock { state in
+                if !state.done { state.waiter = continuation }
+                return state.done
+            }
+            if done { continuation.resume() }
+        }
+    }
+}
+
+struct FleetNodeError: Error {
+    var message: String
+}

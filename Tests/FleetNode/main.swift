@@ -1,0 +1,124 @@
+// A process of a fleet, for the tests that need two: a region on memcached (with its distributed
+// lock) that the test drives through standard input, one command a line, each answered with one line
+// on standard output.
+//
+//     dogpile-fleet-node <host:port> <region name>
+//
+// Commands:
+//     seed KEY VALUE AGO      store VALUE under KEY, created AGO seconds ago
+//     load KEY CALLERS        CALLERS concurrent getOrCreate of KEY whose creator waits until `release`;
+//                             answers `loaded values=V1,V2,… creators=N` when all have their value
+//     locked KEY              `locked true|false`: whether any process holds KEY's lock
+//     release                 lets the creators waiting in `load` return `created-<pid>`; `released`
+//     quit                    shuts the backend down and exits
+// Commands run one after another, except `load`, which runs in the background: its answer comes when
+// it is done, after the answers of the commands sent meanwhile.
+import DogpileCache
+import DogpileMemcached
+import Foundation
+import Synchronization
+
+let arguments = CommandLine.arguments
+guard arguments.count == 3 else {
+    FileHandle.standardError.write(Data("usage: dogpile-fleet-node <host:port> <region>\n".utf8))
+    exit(2)
+}
+var configuration = try MemcachedBackend.Configuration(url: arguments[1])
+configuration.distributedLock = true
+configuration.poolSize = 2
+let backend = try MemcachedBackend(configuration: configuration)
+let region = try CacheRegion(name: arguments[2], backend: backend, expirationTime: .seconds(10))
+
+/// Opens once: the creators of `load` wait for it.
+final class Release: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let open = state.withLock { state in
+                if !state.open { state.waiters.append(continuation) }
+                return state.open
+            }
+            if open { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+}
+
+/// Writes `line` to standard output at once.
+func answer(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+let release = Release()
+let creators = Atomic<Int>(0)
+let pid = ProcessInfo.processInfo.processIdentifier
+
+/// Standard input's lines, read on a thread of their own: a read blocks.
+let lines = AsyncStream<String> { continuation in
+    Thread {
+        while let line = readLine() {
+            continuation.yield(line)
+        }
+        continuation.finish()
+    }.start()
+}
+
+try await Task.detached {
+    var background: [Task<Void, Never>] = []
+    for await line in lines {
+        let words = line.split(separator: " ").map(String.init)
+        switch words.first {
+        case "seed":
+            let past = try CacheRegion(
+                name: arguments[2], backend: backend, clock: ShiftedClock(shift: -(Double(words[3]) ?? 0))
+            )
+            try await past.set(words[1], words[2])
+            answer("seeded")
+        case "load":
+            let key = words[1]
+            let callers = Int(words[2]) ?? 1
+            background.append(Task {
+                let values = await withTaskGroup(of: String.self) { group in
+                    for _ in 0..<callers {
+                        group.addTask {
+                            (try? await region.getOrCreate(key) { () async throws -> String in
+                                creators.add(1, ordering: .relaxed)
+                                await release.wait()
+                                return "created-\(pid)"
+                            }) ?? "error"
+                        }
+                    }
+                    return await group.reduce(into: []) { $0.append($1) }
+                }
+                answer("loaded values=\(Set(values).sorted().joined(separator: ",")) creators=\(creators.load(ordering: .relaxed))")
+            })
+        case "locked":
+            answer("locked \(try await region.isKeyLocked(words[1]))")
+        case "release":
+            // Answered first, so that this answer comes before the ones of the creations it ends.
+            answer("released")
+            release.open()
+        case "quit":
+            for task in background { await task.value }
+            await backend.shutdown()
+            return
+        default:
+            answer("error unknown command '\(line)'")
+        }
+    }
+}.value
+
+/// The system clock moved by `shift` seconds.
+struct ShiftedClock: CacheClock {
+    let shift: Double
+    func now() -> Double { SystemCacheClock().now() + shift }
+}
