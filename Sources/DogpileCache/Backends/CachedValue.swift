@@ -25,13 +25,15 @@ public struct CachedValue: Sendable {
     ///     ``currentVersion`` are misses.
     ///   - expirationTime: The expiration the value chose for itself, which replaces the region's
     ///     and the call's when the value is judged; `nil` for none.
+    ///   - tags: The value's tags, by which ``CacheRegion/invalidate(tag:hard:)`` reaches it.
     public init(
         payload: any Sendable,
         creationTime: Double,
         version: Int = CachedValue.currentVersion,
-        expirationTime: CacheExpiration? = nil
+        expirationTime: CacheExpiration? = nil,
+        tags: [String] = []
     ) {
-        self.box = Self.makeBox(payload, attributes: PayloadBox.Attributes.make(expirationTime: expirationTime))
+        self.box = Self.makeBox(payload, attributes: PayloadBox.Attributes.make(expirationTime: expirationTime, tags: tags))
         self.creationTime = creationTime
         self.version = version
     }
@@ -52,7 +54,15 @@ public struct CachedValue: Sendable {
     /// is judged; `nil` when it chose none.
     public var expirationTime: CacheExpiration? {
         get { box.attributes?.expirationTime }
-        set { box = box.with(PayloadBox.Attributes.make(expirationTime: newValue)) }
+        set { box = box.with(PayloadBox.Attributes.make(expirationTime: newValue, tags: tags)) }
+    }
+
+    /// The value's tags, set when it was stored (``CacheRegion/set(_:_:tags:)``, or by its creator
+    /// through ``CreationContext/tags``): ``CacheRegion/invalidate(tag:hard:)`` reaches every value
+    /// carrying the tag. Empty for none.
+    public var tags: [String] {
+        get { box.attributes?.tags ?? [] }
+        set { box = box.with(PayloadBox.Attributes.make(expirationTime: expirationTime, tags: newValue)) }
     }
 
     /// The payload as a `Value`, or `nil` when it is not one.
@@ -149,15 +159,18 @@ extension PayloadBox {
     final class Attributes: Sendable {
         /// The expiration the value chose for itself, or `nil`.
         let expirationTime: CacheExpiration?
+        /// The value's tags (``CacheRegion/invalidate(tag:hard:)``), or none.
+        let tags: [String]
 
-        private init(expirationTime: CacheExpiration?) {
+        private init(expirationTime: CacheExpiration?, tags: [String]) {
             self.expirationTime = expirationTime
+            self.tags = tags
         }
 
-        /// The attributes of a value with `expirationTime`, or `nil` when that is what a value
-        /// without attributes is: no expiration of its own.
-        static func make(expirationTime: CacheExpiration?) -> Attributes? {
-            expirationTime.map { Attributes(expirationTime: $0) }
+        /// The attributes of a value with `expirationTime` and `tags`, or `nil` when that is what a
+        /// value without attributes is: no expiration of its own and no tags.
+        static func make(expirationTime: CacheExpiration?, tags: [String] = []) -> Attributes? {
+            expirationTime == nil && tags.isEmpty ? nil : Attributes(expirationTime: expirationTime, tags: tags)
         }
     }
 }
@@ -172,12 +185,13 @@ final class SerializedPayloadBox: PayloadBox, @unchecked Sendable {
     init(record: ValueRecord, serializer: any CacheSerializer) {
         self.record = record
         self.serializer = serializer
-        super.init(attributes: Attributes.make(expirationTime: record.expirationTime))
+        super.init(attributes: Attributes.make(expirationTime: record.expirationTime, tags: record.tags))
     }
 
     override func with(_ attributes: Attributes?) -> PayloadBox {
         var record = record
         record.expirationTime = attributes?.expirationTime
+        record.tags = attributes?.tags ?? []
         return SerializedPayloadBox(record: record, serializer: serializer)
     }
 

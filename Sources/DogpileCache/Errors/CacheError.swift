@@ -21,6 +21,7 @@ public struct CacheError: Error, Sendable, Equatable, CustomStringConvertible {
             case valueNotCreated
             case keyCollision
             case creationTimedOut
+            case invalidTag
         }
 
         private let base: Base
@@ -58,6 +59,9 @@ public struct CacheError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A caller waited ``CreationPolicy/hardTimeout`` for a creation and had no value to fall
         /// back on; the creation goes on, and its value is stored when it finishes.
         public static let creationTimedOut = Code(.creationTimedOut)
+        /// A tag that cannot be stored with a value: empty, longer than 250 UTF-8 bytes, or one of
+        /// more than 64 tags on a value.
+        public static let invalidTag = Code(.invalidTag)
 
         /// The code's name, such as `regionNotConfigured`.
         public var description: String { base.rawValue }

@@ -99,7 +99,7 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
         case .oneWithContext(let create):
             var context = CreationContext(key: key)
             let value = try await create(&context)
-            let attributes = PayloadBox.Attributes.make(expirationTime: try context.expirationTime?.validated())
+            let attributes = PayloadBox.Attributes.make(expirationTime: try context.expirationTime?.validated(), tags: try context.validatedTags())
             return (TypedPayloadBox(value, attributes: attributes), context.shouldCache && shouldCache?(value) ?? true)
         case .many:
             preconditionFailure("createOne(key:) called on a creator of many keys")

@@ -19,9 +19,19 @@ public struct CreationContext: Sendable {
     /// Whether to store the value; `false` returns it to the callers of this creation without storing
     /// it, and the value stored before, if any, stays. Default `true`.
     public var shouldCache = true
+    /// The value's tags, stored with it: ``CacheRegion/invalidate(tag:hard:)`` reaches every value
+    /// carrying the tag. Empty, the default, for none.
+    public var tags: [String] = []
 
     /// A context for creating `key`, with nothing decided yet.
     public init(key: String) {
         self.key = key
+    }
+}
+
+extension CreationContext {
+    /// ``tags``, checked (``TagInvalidations/validated(_:)``).
+    func validatedTags() throws -> [String] {
+        try TagInvalidations.validated(tags)
     }
 }

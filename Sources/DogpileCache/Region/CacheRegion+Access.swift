@@ -62,10 +62,19 @@ extension CacheRegion {
     ///
     /// Explicit writes always throw backend errors, whatever the ``BackendErrorPolicy``: a caller
     /// that writes needs to know the write failed.
-    public nonisolated(nonsending) func set<Value: Sendable>(_ key: String, _ value: Value) async throws {
+    ///
+    /// - Parameter tags: Stored with the value: ``invalidate(tag:hard:)`` reaches every value
+    ///   carrying the tag. None by default.
+    /// - Throws: `invalidTag` for an empty tag, one over 250 UTF-8 bytes or more than 64 tags;
+    ///   `serializationFailed`; the backend's errors.
+    public nonisolated(nonsending) func set<Value: Sendable>(_ key: String, _ value: Value, tags: [String] = []) async throws {
         let configuration = try self.configuration()
         let backendKey = configuration.mangle(key)
-        let stored = try configuration.encoded(CachedValue(typed: value, creationTime: clock.now()), for: backendKey)
+        var created = CachedValue(typed: value, creationTime: clock.now())
+        if !tags.isEmpty {
+            created.tags = try TagInvalidations.validated(tags)
+        }
+        let stored = try configuration.encoded(created, for: backendKey)
         do {
             try await configuration.backend.set(backendKey, stored)
         } catch {

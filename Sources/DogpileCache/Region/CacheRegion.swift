@@ -37,6 +37,8 @@ public actor CacheRegion {
     /// The invalidation strategy until one is configured.
     private nonisolated let defaultInvalidation: DefaultInvalidationStrategy
     nonisolated let counters: RegionCounters
+    /// The invalidations of tags (``invalidate(tag:hard:)``), kept across reconfigurations.
+    nonisolated let tagInvalidations = TagInvalidations()
     /// Whether the spans of creations carry their keys (`cache.key`, `cache.keys`).
     public nonisolated let includesKeysInSpans: Bool
     /// Which warnings have been logged, so that a failure that repeats is logged once.
@@ -112,7 +114,8 @@ public actor CacheRegion {
             backgroundRefresh: backgroundRefresh,
             policy: try policy.validated(),
             backendErrors: backendErrors,
-            serializer: serializer
+            serializer: serializer,
+            tagInvalidations: tagInvalidations
         )
         self.name = name
         self.keyMangler = keyMangler
@@ -177,7 +180,8 @@ public actor CacheRegion {
                 backgroundRefresh: backgroundRefresh,
                 policy: policy,
                 backendErrors: backendErrors,
-                serializer: serializer
+                serializer: serializer,
+                tagInvalidations: tagInvalidations
             )
         )
     }
@@ -224,7 +228,8 @@ public actor CacheRegion {
                 backgroundRefresh: configuration.backgroundRefresh,
                 policy: configuration.policy,
                 backendErrors: configuration.backendErrors,
-                serializer: configuration.serializer
+                serializer: configuration.serializer,
+                tagInvalidations: tagInvalidations
             )
         )
     }
@@ -257,6 +262,20 @@ public actor CacheRegion {
     public nonisolated(nonsending) func invalidate(hard: Bool = true) async throws {
         let strategy = (try? configuration().invalidation) ?? defaultInvalidation
         try await strategy.invalidate(hard: hard, at: clock.now())
+    }
+
+    /// Invalidates every value carrying `tag` that was created before now, in this region.
+    ///
+    /// - Parameter hard: `true` (default) makes those values misses; `false` makes them stale, as
+    ///   ``invalidate(hard:)`` does for every value.
+    public nonisolated(nonsending) func invalidate(tag: String, hard: Bool = true) async throws {
+        try await invalidate(tags: [tag], hard: hard)
+    }
+
+    /// Invalidates every value carrying any of `tags` that was created before now, in this region;
+    /// see ``invalidate(tag:hard:)``.
+    public nonisolated(nonsending) func invalidate(tags: [String], hard: Bool = true) async throws {
+        tagInvalidations.invalidate(tags, hard: hard, at: clock.now())
     }
 
     /// Whether a value for `key` is being created now, by this region or, when the backend has a

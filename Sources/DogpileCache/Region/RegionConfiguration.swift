@@ -26,6 +26,8 @@ final class RegionConfiguration: Sendable {
     private let synchronousReader: SynchronousReader?
     /// The strategy when it is the default one: called directly rather than through the existential.
     let defaultInvalidation: DefaultInvalidationStrategy?
+    /// The region's invalidations by tag.
+    let tagInvalidations: TagInvalidations
 
     init(
         backend: any AsyncCacheBackend,
@@ -35,7 +37,8 @@ final class RegionConfiguration: Sendable {
         backgroundRefresh: Bool,
         policy: CreationPolicy,
         backendErrors: BackendErrorPolicy,
-        serializer: any CacheSerializer
+        serializer: any CacheSerializer,
+        tagInvalidations: TagInvalidations
     ) {
         self.backend = backend
         self.keyMangler = keyMangler ?? backend.keyMangler
@@ -52,6 +55,7 @@ final class RegionConfiguration: Sendable {
         self.unretainedReader = synchronousReader.map(Unmanaged.passUnretained)
         self.synchronousWrites = DogpileCache.synchronousStorage(beneath: backend, for: .writes)
         self.defaultInvalidation = invalidation as? DefaultInvalidationStrategy
+        self.tagInvalidations = tagInvalidations
     }
 
     /// `value` as the backend takes it under `backendKey`: a value record when it stores bytes.
@@ -62,6 +66,7 @@ final class RegionConfiguration: Sendable {
         var record = try value.box.record(creationTime: value.creationTime, serializer: serializer)
         record.creationTime = value.creationTime
         record.expirationTime = value.expirationTime
+        record.tags = value.tags
         record.keyCheck = ValueRecord.keyCheck(of: backendKey)
         return CachedValue(typed: record.bytes, creationTime: value.creationTime)
     }
@@ -124,6 +129,15 @@ final class RegionConfiguration: Sendable {
             ?? invalidation.invalidation(ofValueCreatedAt: creationTime)
     }
 
+    /// How the region's invalidation and those of `value`'s tags affect it: the harder of the two.
+    /// A value without tags reads no tag.
+    func invalidation(of value: CachedValue) -> ValueInvalidation {
+        let byRegion = invalidation(ofValueCreatedAt: value.creationTime)
+        guard byRegion != .hard, let tags = value.box.attributes?.tags, !tags.isEmpty else { return byRegion }
+        let byTags = tagInvalidations.invalidation(of: tags, createdAt: value.creationTime)
+        return byTags == .none ? byRegion : byTags
+    }
+
     /// Judges `value`, stored under `backendKey`, at `now` against its own expiration
     /// (``CachedValue/expirationTime``), else `expiration`, extended by `policy`'s jitter, and the
     /// invalidation strategy; a fresh value past `policy`'s eager-refresh point is
@@ -137,7 +151,7 @@ final class RegionConfiguration: Sendable {
         now: @autoclosure () -> Double
     ) -> Freshness {
         guard value.version == CachedValue.currentVersion else { return .unusable }
-        switch invalidation(ofValueCreatedAt: value.creationTime) {
+        switch invalidation(of: value) {
         case .hard:
             return .unusable
         case .soft:

@@ -1,0 +1,113 @@
+import DogpileCache
+import DogpileCacheTesting
+import Testing
+
+/// Tags stored with values and invalidated by tag, in process, on every kind of backend.
+@Suite(.timeLimit(.minutes(1)))
+struct TagTests {
+    let clock = ManualCacheClock()
+
+    @Test("a hard invalidation of a tag makes the values carrying it misses, and no other", arguments: RaceBackend.allCases)
+    func hardInvalidationByTag(backend: RaceBackend) async throws {
+        let region = try backend.region(clock: clock)
+        try await region.set("user:1", "Ada", tags: ["user:1", "team:7"])
+        try await region.set("user:2", "Grace", tags: ["user:2", "team:8"])
+        try await region.set("plain", "untagged")
+        clock.advance(by: 1)
+        try await region.invalidate(tag: "team:7")
+
+        #expect(try await region.get("user:1", as: String.self) == nil)
+        #expect(try await region.get("user:2", as: String.self) == "Grace")
+        #expect(try await region.get("plain", as: String.self) == "untagged")
+        #expect(try await region.getOrCreate("user:1") { "Ada again" } == "Ada again")
+        // The new value carries no tag, so the invalidation does not reach it; nor a value stored
+        // after the invalidation with the tag.
+        #expect(try await region.get("user:1", as: String.self) == "Ada again")
+        try await region.set("user:3", "Linus", tags: ["team:7"])
+        #expect(try await region.get("user:3", as: String.self) == "Linus")
+    }
+
+    @Test("a soft invalidation of a tag makes its values stale: served while one caller regenerates", arguments: RaceBackend.allCases)
+    func softInvalidationByTag(backend: RaceBackend) async throws {
+        let region = try backend.region(clock: clock)
+        try await region.set("page", "old", tags: ["pages"])
+        clock.advance(by: 1)
+        try await region.invalidate(tag: "pages", hard: false)
+        #expect(try await region.get("page", as: String.self) == nil)
+        #expect(try await region.get("page", as: String.self, ignoreExpiration: true) == "old")
+
+        let gate = CreationGate()
+        let regenerating = Task { try await region.getOrCreate("page") { await gate.wait(); return "new" } }
+        try await waitUntil { try await region.isKeyLocked("page") }
+        #expect(try await region.getOrCreate("page") { "unused" } == "old")
+        gate.open()
+        #expect(try await regenerating.value == "new")
+        #expect(region.statistics.staleServed == 1)
+    }
+
+    @Test("a creator tags its value through its context; invalidate(tags:) reaches any of them", arguments: RaceBackend.allCases)
+    func creatorTags(backend: RaceBackend) async throws {
+        let region = try backend.region(clock: clock)
+        let made = try await region.getOrCreate("order:9") { (context: inout CreationContext) in
+            context.tags = ["customer:4", "customer:4", "orders"]
+            return "order nine"
+        }
+        #expect(made == "order nine")
+        #expect(try await region.get("order:9", as: String.self) == "order nine")
+        clock.advance(by: 1)
+        try await region.invalidate(tags: ["unrelated", "orders"])
+        #expect(try await region.get("order:9", as: String.self) == nil)
+    }
+
+    @Test("the latest invalidation of a tag counts, and a hard one wins over a soft one of another tag")
+    func latestAndHardest() async throws {
+        let region = try RaceBackend.memory.region(clock: clock)
+        /// Whether a second caller, while the first regenerates `key`, is served a stale value
+        /// (`true`) or waits for the new one (`false`, the value was a miss).
+        func servedStale(_ key: String) async throws -> Bool {
+            let before = region.statistics
+            let gate = CreationGate()
+            let first = Task { try await region.getOrCreate(key) { await gate.wait(); return "new" } }
+            try await waitUntil { try await region.isKeyLocked(key) }
+            let second = Task { try await region.getOrCreate(key) { "unused" } }
+            try await waitUntil {
+                let now = region.statistics
+                return now.staleServed > before.staleServed || now.coalescedWaiters > before.coalescedWaiters
+            }
+            gate.open()
+            _ = try await (first.value, second.value)
+            return region.statistics.staleServed > before.staleServed
+        }
+        try await region.set("k", "v", tags: ["a", "b"])
+        clock.advance(by: 1)
+        try await region.invalidate(tag: "a", hard: false)
+        try await region.invalidate(tag: "b", hard: true)
+        #expect(try await servedStale("k") == false)
+
+        try await region.set("k", "v2", tags: ["a", "b"])
+        clock.advance(by: 1)
+        try await region.invalidate(tag: "b", hard: false)
+        #expect(try await servedStale("k") == true)
+    }
+
+    @Test("tags that cannot be stored are refused with invalidTag")
+    func invalidTags() async throws {
+        let region = try RaceBackend.memory.region(clock: clock)
+        await #expect(throws: CacheError(.invalidTag, "")) { try await region.set("k", "v", tags: [""]) }
+        await #expect(throws: CacheError(.invalidTag, "")) {
+            try await region.set("k", "v", tags: [String(repeating: "t", count: 251)])
+        }
+        await #expect(throws: CacheError(.invalidTag, "")) {
+            try await region.set("k", "v", tags: (0..<65).map { "tag\($0)" })
+        }
+        await #expect(throws: CacheError(.invalidTag, "")) {
+            _ = try await region.getOrCreate("k") { (context: inout CreationContext) in
+                context.tags = [""]
+                return "v"
+            }
+        }
+        #expect(try await region.get("k", as: String.self) == nil)
+        try await region.set("k", "v", tags: (0..<64).map { "tag\($0)" })
+        #expect(try await region.get("k", as: String.self) == "v")
+    }
+}
