@@ -63,8 +63,11 @@ extension CacheRegion {
     /// Explicit writes always throw backend errors, whatever the ``BackendErrorPolicy``: a caller
     /// that writes needs to know the write failed.
     ///
-    /// - Parameter tags: Stored with the value: ``invalidate(tag:hard:)`` reaches every value
-    ///   carrying the tag. None by default.
+    /// - Parameters:
+    ///   - key: The key, as for every operation of the region.
+    ///   - value: The value to store.
+    ///   - tags: Stored with the value: ``invalidate(tag:hard:)`` reaches every value carrying the
+    ///     tag. None by default.
     /// - Throws: `invalidTag` for an empty tag, one over 250 UTF-8 bytes or more than 64 tags;
     ///   `serializationFailed`; the backend's errors.
     public nonisolated(nonsending) func set<Value: Sendable>(_ key: String, _ value: Value, tags: [String] = []) async throws {

@@ -266,14 +266,20 @@ public actor CacheRegion {
 
     /// Invalidates every value carrying `tag` that was created before now, in this region.
     ///
-    /// - Parameter hard: `true` (default) makes those values misses; `false` makes them stale, as
-    ///   ``invalidate(hard:)`` does for every value.
+    /// - Parameters:
+    ///   - tag: The tag whose values are invalidated.
+    ///   - hard: `true` (default) makes those values misses; `false` makes them stale, as
+    ///     ``invalidate(hard:)`` does for every value.
     public nonisolated(nonsending) func invalidate(tag: String, hard: Bool = true) async throws {
         try await invalidate(tags: [tag], hard: hard)
     }
 
     /// Invalidates every value carrying any of `tags` that was created before now, in this region;
     /// see ``invalidate(tag:hard:)``.
+    ///
+    /// - Parameters:
+    ///   - tags: The tags whose values are invalidated.
+    ///   - hard: `true` (default) for misses, `false` for stale values.
     public nonisolated(nonsending) func invalidate(tags: [String], hard: Bool = true) async throws {
         tagInvalidations.invalidate(tags, hard: hard, at: clock.now())
     }
