@@ -111,3 +111,24 @@ struct TagTests {
         #expect(try await region.get("k", as: String.self) == "v")
     }
 }
+
+extension TagTests {
+    @Test("getOrCreate(_:tags:) tags what it creates; a creator's context starts with those tags", arguments: RaceBackend.allCases)
+    func getOrCreateTags(backend: RaceBackend) async throws {
+        let region = try backend.region(clock: clock)
+        #expect(try await region.getOrCreate("a", tags: ["group"]) { "made" } == "made")
+        let seen = try await region.getOrCreate("b", tags: ["group"]) { (context: inout CreationContext) in
+            context.tags.append("b-only")
+            return context.tags.joined(separator: ",")
+        }
+        #expect(seen == "group,b-only")
+        // A hit neither changes a value's tags nor needs any.
+        #expect(try await region.getOrCreate("a") { "unused" } == "made")
+        clock.advance(by: 1)
+        try await region.invalidate(tag: "b-only")
+        #expect(try await region.get("a", as: String.self) == "made")
+        #expect(try await region.get("b", as: String.self) == nil)
+        try await region.invalidate(tag: "group")
+        #expect(try await region.get("a", as: String.self) == nil)
+    }
+}

@@ -22,3 +22,15 @@ let sku = "sku-1"
 let query = "swift"
 let logger = Logger(label: "app")
 let invalidationStore = NoInvalidations()
+
+struct Profile: Codable, Sendable {}
+struct Order: Codable, Sendable {}
+struct Page: Codable, Sendable {
+    var sections: [String]
+}
+struct Database: Sendable {
+    func orders(of user: Int) async throws -> [Order] { [] }
+}
+let database = Database()
+let profile = Profile()
+func fetchPage(_ path: String) async throws -> Page { Page(sections: ["sale"]) }

@@ -1,7 +1,7 @@
 /// How long a value stays fresh after it was created.
 ///
 /// A value older than its expiration is *stale*: ``CacheRegion/get(_:as:expirationTime:ignoreExpiration:)``
-/// treats it as absent, and ``CacheRegion/getOrCreate(_:as:expirationTime:policy:shouldCache:logger:creator:)-(_,_,_,_,_,_,()->Value)`` serves it
+/// treats it as absent, and ``CacheRegion/getOrCreate(_:as:expirationTime:policy:shouldCache:tags:logger:creator:)-(_,_,_,_,_,_,_,()->Value)`` serves it
 /// to every caller but the one regenerating it. Stale values are never deleted by the region.
 public struct CacheExpiration: Sendable, Hashable, CustomStringConvertible {
     /// Seconds of freshness, or `nil` for never.

@@ -67,6 +67,24 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
         /// The creator of many keys' values in one call: one value per key, in order, or `nil` where
         /// it made none (that key's callers get `valueNotCreated`, and nothing is stored for it).
         case many(@Sendable ([String]) async throws -> [Value?])
+
+        /// The creator of one key's value tagged with `tags` (the caller's `tags:`).
+        @usableFromInline
+        static func tagging(_ tags: [String], _ create: @escaping @Sendable () async throws -> Value) -> Creator {
+            .oneWithContext { context in
+                context.tags = tags
+                return try await create()
+            }
+        }
+
+        /// The creator of one key's value that decides about it in a context starting with `tags`.
+        @usableFromInline
+        static func tagging(_ tags: [String], _ create: @escaping @Sendable (inout CreationContext) async throws -> Value) -> Creator {
+            .oneWithContext { context in
+                context.tags = tags
+                return try await create(&context)
+            }
+        }
     }
 
     private let creator: Creator

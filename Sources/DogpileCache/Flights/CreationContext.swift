@@ -1,5 +1,5 @@
 /// What a creator decides about the value it makes, besides the value itself: passed `inout` to a
-/// creator that takes it (``CacheRegion/getOrCreate(_:as:expirationTime:policy:shouldCache:logger:creator:)-(_,_,_,_,_,_,(CreationContext)->Value)``).
+/// creator that takes it (``CacheRegion/getOrCreate(_:as:expirationTime:policy:shouldCache:tags:logger:creator:)-(_,_,_,_,_,_,_,(CreationContext)->Value)``).
 ///
 /// ```swift
 /// let page: Page = try await region.getOrCreate("page:/home") { (context: inout CreationContext) in

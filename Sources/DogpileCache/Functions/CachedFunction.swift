@@ -4,7 +4,7 @@ import Logging
 /// `cache_on_arguments`). Made by ``CacheRegion/cacheOnArguments(name:namespace:expirationTime:policy:shouldCache:keyGenerator:fileID:line:column:_:)``.
 ///
 /// Call it like the function. Every call has the guarantees of
-/// ``CacheRegion/getOrCreate(_:as:expirationTime:policy:shouldCache:logger:creator:)-(_,_,_,_,_,_,()->Value)``: concurrent calls with the same
+/// ``CacheRegion/getOrCreate(_:as:expirationTime:policy:shouldCache:tags:logger:creator:)-(_,_,_,_,_,_,_,()->Value)``: concurrent calls with the same
 /// arguments run the function once, stale values are served while one call refreshes them, and so on.
 ///
 /// ```swift

@@ -18,6 +18,8 @@ extension CacheRegion {
     ///   - expirationTime: Overrides the region's expiration for this call.
     ///   - policy: Replaces the region's ``CreationPolicy`` for this call.
     ///   - shouldCache: Called with a new value; returning `false` returns it without storing it.
+    ///   - tags: Stored with a value this call creates: ``invalidate(tag:hard:)`` reaches every value
+    ///     carrying the tag. None by default.
     ///   - logger: Receives this call's debug lines (a missing key, a stale value served, the
     ///     creation it starts) instead of the region's logger: a request's logger, with its
     ///     metadata. Warnings about the backend stay on the region's logger, once per streak.
@@ -33,16 +35,21 @@ extension CacheRegion {
         expirationTime: CacheExpiration? = nil,
         policy: CreationPolicy? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
+        tags: [String] = [],
         logger: Logger? = nil,
         creator: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        try await getOrCreate(key, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, logger: logger, making: .one(creator))
+        try await getOrCreate(
+            key, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, logger: logger,
+            making: tags.isEmpty ? .one(creator) : .tagging(tags, creator)
+        )
     }
 
     /// Returns the value cached under `key`, or creates it with a `creator` that also decides, in a
-    /// ``CreationContext``, the value's own expiration and whether to store it.
+    /// ``CreationContext``, the value's own expiration, its tags and whether to store it. The context
+    /// starts with `tags`; the creator may change them.
     ///
-    /// Everything else is as in ``getOrCreate(_:as:expirationTime:policy:shouldCache:logger:creator:)-(_,_,_,_,_,_,()->Value)``.
+    /// Everything else is as in ``getOrCreate(_:as:expirationTime:policy:shouldCache:tags:logger:creator:)-(_,_,_,_,_,_,_,()->Value)``.
     /// An expiration set in the context replaces `expirationTime` and the region's for the value
     /// created: it is stored with the value, and every later read, in this process or another
     /// sharing the backend, judges the value by it. `context.shouldCache = false` returns the value
@@ -57,10 +64,14 @@ extension CacheRegion {
         expirationTime: CacheExpiration? = nil,
         policy: CreationPolicy? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
+        tags: [String] = [],
         logger: Logger? = nil,
         creator: @escaping @Sendable (inout CreationContext) async throws -> Value
     ) async throws -> Value {
-        try await getOrCreate(key, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, logger: logger, making: .oneWithContext(creator))
+        try await getOrCreate(
+            key, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, logger: logger,
+            making: tags.isEmpty ? .oneWithContext(creator) : .tagging(tags, creator)
+        )
     }
 
     /// The get-or-create of one key that the public ones and cached functions share, inlined into
@@ -182,7 +193,7 @@ extension CacheRegion {
     /// that are missing or stale and not already being created by another call (single or multi),
     /// without duplicates, and must return one value per key in the same order. Keys in flight
     /// elsewhere join that flight. Stale values follow the same rules as in
-    /// ``getOrCreate(_:as:expirationTime:policy:shouldCache:logger:creator:)-(_,_,_,_,_,_,()->Value)``,
+    /// ``getOrCreate(_:as:expirationTime:policy:shouldCache:tags:logger:creator:)-(_,_,_,_,_,_,_,()->Value)``,
     /// and so does `logger`, which receives this call's debug lines.
     ///
     /// - Throws: `creatorResultCountMismatch` when `creator` returns a different number of values than
