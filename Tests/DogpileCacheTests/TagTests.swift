@@ -132,3 +132,30 @@ extension TagTests {
         #expect(try await region.get("a", as: String.self) == nil)
     }
 }
+
+extension TagTests {
+    @Test("a cached function tags each value from its arguments, in calls, refreshes and sets")
+    func cachedFunctionTags() async throws {
+        let region = try RaceBackend.bytes.region(clock: clock)
+        let calls = CreatorLog()
+        let loadOrders = region.cacheOnArguments(name: "loadOrders", tags: { (user: Int, page: Int) in ["user:\(user)"] }) {
+            (user: Int, page: Int) async throws -> String in
+            calls.record()
+            return "orders of \(user), page \(page), call \(calls.calls)"
+        }
+        #expect(try await loadOrders(1, 1) == "orders of 1, page 1, call 1")
+        #expect(try await loadOrders(1, 2) == "orders of 1, page 2, call 2")
+        #expect(try await loadOrders(2, 1) == "orders of 2, page 1, call 3")
+        _ = try await loadOrders.refresh(2, 2)
+        try await loadOrders.set("set by hand", 3, 1)
+        clock.advance(by: 1)
+        try await region.invalidate(tag: "user:1")
+        #expect(try await loadOrders.get(1, 1) == nil)
+        #expect(try await loadOrders.get(1, 2) == nil)
+        #expect(try await loadOrders.get(2, 1) == "orders of 2, page 1, call 3")
+        try await region.invalidate(tags: ["user:2", "user:3"])
+        #expect(try await loadOrders.get(2, 2) == nil)
+        #expect(try await loadOrders.get(3, 1) == nil)
+        #expect(try await loadOrders(1, 1) == "orders of 1, page 1, call 5")
+    }
+}

@@ -1,7 +1,7 @@
 import Logging
 
 /// A function whose results are cached in a region, one key per set of arguments (dogpile's
-/// `cache_on_arguments`). Made by ``CacheRegion/cacheOnArguments(name:namespace:expirationTime:policy:shouldCache:keyGenerator:fileID:line:column:_:)``.
+/// `cache_on_arguments`). Made by ``CacheRegion/cacheOnArguments(name:namespace:expirationTime:policy:shouldCache:tags:keyGenerator:fileID:line:column:_:)``.
 ///
 /// Call it like the function. Every call has the guarantees of
 /// ``CacheRegion/getOrCreate(_:as:expirationTime:policy:shouldCache:tags:logger:creator:)-(_,_,_,_,_,_,_,()->Value)``: concurrent calls with the same
@@ -24,6 +24,8 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
     @usableFromInline let expirationTime: CachedFunctionExpiration?
     @usableFromInline let policy: CreationPolicy?
     @usableFromInline let shouldCache: (@Sendable (Value) -> Bool)?
+    /// The tags of a call's value, from its arguments; `nil` for none.
+    @usableFromInline let tags: (@Sendable (repeat each Argument) -> [String])?
     @usableFromInline let function: @Sendable (repeat each Argument) async throws -> Value
     @usableFromInline let collision: CacheError?
     /// For a function of one argument keyed by the default generator: its number in
@@ -37,6 +39,7 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
         expirationTime: CachedFunctionExpiration?,
         policy: CreationPolicy?,
         shouldCache: (@Sendable (Value) -> Bool)?,
+        tags: (@Sendable (repeat each Argument) -> [String])?,
         collision: CacheError?,
         function: @escaping @Sendable (repeat each Argument) async throws -> Value
     ) {
@@ -47,6 +50,7 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
         self.expirationTime = expirationTime
         self.policy = policy
         self.shouldCache = shouldCache
+        self.tags = tags
         self.collision = collision
         self.function = function
         var argumentCount = 0
@@ -77,6 +81,12 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
         let function = self.function
         let arguments = (repeat each argument)
         // The function is wrapped in a closure only when the value is not already fresh in synchronous storage.
+        if let tags {
+            return try await region.getOrCreate(
+                key, expirationTime: expiration, policy: policy, shouldCache: shouldCache, logger: logger,
+                making: .tagging(tags(repeat each arguments)) { try await function(repeat each arguments) }
+            )
+        }
         return try await region.getOrCreate(
             key, expirationTime: expiration, policy: policy, shouldCache: shouldCache, logger: logger,
             making: .one { try await function(repeat each arguments) }
@@ -130,13 +140,19 @@ public final class CachedFunction<each Argument: CacheKeyRepresentable, Value: S
         let key = try key(repeat each argument)
         _ = try region.configuration()  // before running the function: a refresh that cannot store fails first
         let value = try await function(repeat each argument)
-        try await region.set(key, value)
+        try await region.set(key, value, tags: tags(of: repeat each argument))
         return value
     }
 
     /// Stores `value` as the result for these arguments, without running the function.
     public nonisolated(nonsending) func set(_ value: Value, _ argument: repeat each Argument) async throws {
-        try await region.set(key(repeat each argument), value)
+        try await region.set(key(repeat each argument), value, tags: tags(of: repeat each argument))
+    }
+
+    /// The tags of the value for these arguments.
+    private func tags(of argument: repeat each Argument) -> [String] {
+        guard let tags else { return [] }
+        return tags(repeat each argument)
     }
 
     /// The fresh cached result for these arguments, or `nil`.

@@ -16,6 +16,8 @@ extension CacheRegion {
     ///     computed on every call.
     ///   - policy: Replaces the region's ``CreationPolicy`` for this function's values.
     ///   - shouldCache: Called with each new result; returning `false` returns it without storing it.
+    ///   - tags: The tags of the value of a call, from its arguments (`{ id in ["user:\(id)"] }`),
+    ///     stored with it: ``invalidate(tag:hard:)`` reaches it. Called only when a value is created.
     ///   - keyGenerator: Builds this function's keys instead of the region's ``functionKeyGenerator``.
     ///   - fileID: Where the wrapper is made, for its module and collision checks; leave the default.
     ///   - line: Where the wrapper is made; leave the default.
@@ -27,6 +29,7 @@ extension CacheRegion {
         expirationTime: CachedFunctionExpiration? = nil,
         policy: CreationPolicy? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
+        tags: (@Sendable (repeat each Argument) -> [String])? = nil,
         keyGenerator: FunctionKeyGenerator? = nil,
         fileID: String = #fileID,
         line: Int = #line,
@@ -45,6 +48,7 @@ extension CacheRegion {
             expirationTime: expirationTime,
             policy: policy,
             shouldCache: shouldCache,
+            tags: tags,
             collision: registerFunction(
                 identity,
                 FunctionRegistration(
@@ -105,7 +109,7 @@ extension CacheRegion {
     ///
     /// `function` is called with the arguments whose values are missing or stale and must return one
     /// value per argument, in the same order. A call returns the values in argument order.
-    /// Parameters are those of ``cacheOnArguments(name:namespace:expirationTime:policy:shouldCache:keyGenerator:fileID:line:column:_:)``;
+    /// Parameters are those of ``cacheOnArguments(name:namespace:expirationTime:policy:shouldCache:tags:keyGenerator:fileID:line:column:_:)``;
     /// keys are `module:name|[namespace|]argument`.
     public nonisolated func cacheMultiOnArguments<Argument: CacheKeyRepresentable & Hashable, Value: Sendable>(
         name: String,
