@@ -71,10 +71,7 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
         /// The creator of one key's value tagged with `tags` (the caller's `tags:`).
         @usableFromInline
         static func tagging(_ tags: [String], _ create: @escaping @Sendable () async throws -> Value) -> Creator {
-            .oneWithContext { context in
-                context.tags = tags
-                return try await create()
-            }
+            tagging(tags) { (_: inout CreationContext) in try await create() }
         }
 
         /// The creator of one key's value that decides about it in a context starting with `tags`.
