@@ -159,3 +159,16 @@ extension TagTests {
         #expect(try await loadOrders(1, 1) == "orders of 1, page 1, call 5")
     }
 }
+
+extension TagTests {
+    @Test("setMulti(_:tags:) tags every value it stores", arguments: RaceBackend.allCases)
+    func setMultiTags(backend: RaceBackend) async throws {
+        let region = try backend.region(clock: clock)
+        try await region.setMulti(["a": 1, "b": 2], tags: ["numbers"])
+        try await region.setMulti(["c": 3])
+        clock.advance(by: 1)
+        try await region.invalidate(tag: "numbers")
+        #expect(try await region.getMulti(["a", "b", "c"], as: Int.self) == [nil, nil, 3])
+        await #expect(throws: CacheError(.invalidTag, "")) { try await region.setMulti(["d": 4], tags: [""]) }
+    }
+}

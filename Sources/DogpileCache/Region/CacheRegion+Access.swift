@@ -86,13 +86,23 @@ extension CacheRegion {
     }
 
     /// Stores every value with one backend call, all stamped with the same time.
-    public nonisolated(nonsending) func setMulti<Value: Sendable>(_ values: [String: Value]) async throws {
+    ///
+    /// - Parameters:
+    ///   - values: The values, by key.
+    ///   - tags: Stored with every value, as in ``set(_:_:tags:)``. None by default.
+    /// - Throws: `invalidTag`, `serializationFailed`, the backend's errors.
+    public nonisolated(nonsending) func setMulti<Value: Sendable>(_ values: [String: Value], tags: [String] = []) async throws {
         let configuration = try self.configuration()
         guard !values.isEmpty else { return }
         let now = clock.now()
+        let tags = try TagInvalidations.validated(tags)
         let entries = try values.map {
             let backendKey = configuration.mangle($0.key)
-            return (key: backendKey, value: try configuration.encoded(CachedValue(typed: $0.value, creationTime: now), for: backendKey))
+            var value = CachedValue(typed: $0.value, creationTime: now)
+            if !tags.isEmpty {
+                value.tags = tags
+            }
+            return (key: backendKey, value: try configuration.encoded(value, for: backendKey))
         }
         do {
             try await configuration.backend.setMulti(entries)
