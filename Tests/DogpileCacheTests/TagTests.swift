@@ -172,3 +172,21 @@ extension TagTests {
         await #expect(throws: CacheError(.invalidTag, "")) { try await region.setMulti(["d": 4], tags: [""]) }
     }
 }
+
+extension TagTests {
+    @Test("getOrCreateMulti(_:tags:) tags each created value from its key", arguments: RaceBackend.allCases)
+    func getOrCreateMultiTags(backend: RaceBackend) async throws {
+        let region = try backend.region(clock: clock)
+        try await region.set("user:1", "cached")
+        let values = try await region.getOrCreateMulti(["user:1", "user:2", "user:3"], tags: { key in [key, "users"] }) { keys in
+            keys.map { "made \($0)" }
+        }
+        #expect(values == ["cached", "made user:2", "made user:3"])
+        clock.advance(by: 1)
+        try await region.invalidate(tag: "user:2")
+        #expect(try await region.getMulti(["user:1", "user:2", "user:3"], as: String.self) == ["cached", nil, "made user:3"])
+        try await region.invalidate(tag: "users")
+        // user:1 was stored before, without tags: no tag reaches it.
+        #expect(try await region.getMulti(["user:1", "user:3"], as: String.self) == ["cached", nil])
+    }
+}

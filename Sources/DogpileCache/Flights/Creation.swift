@@ -65,8 +65,9 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
         /// The creator of one key's value that decides about it in a ``CreationContext``.
         case oneWithContext(@Sendable (inout CreationContext) async throws -> Value)
         /// The creator of many keys' values in one call: one value per key, in order, or `nil` where
-        /// it made none (that key's callers get `valueNotCreated`, and nothing is stored for it).
-        case many(@Sendable ([String]) async throws -> [Value?])
+        /// it made none (that key's callers get `valueNotCreated`, and nothing is stored for it); each
+        /// value tagged with `tags` of its key, if given.
+        case many(@Sendable ([String]) async throws -> [Value?], tags: (@Sendable (String) -> [String])?)
 
         /// The creator of one key's value tagged with `tags` (the caller's `tags:`).
         @usableFromInline
@@ -122,10 +123,20 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
     }
 
     override nonisolated(nonsending) func create(_ keys: [String]) async throws -> [Created?] {
-        guard case .many(let create) = creator else {
+        guard case .many(let create, let tagsOfKey) = creator else {
             preconditionFailure("create(_:) called on a creator of one key")
         }
-        return try await create(keys).map { $0.map(created) }
+        let values = try await create(keys)
+        // A count that does not match is left for the runner to report.
+        guard let tagsOfKey, values.count == keys.count else {
+            return values.map { $0.map(created) }
+        }
+        return try zip(keys, values).map { key, value in
+            try value.map { value in
+                let tags = try TagInvalidations.validated(tagsOfKey(key))
+                return (TypedPayloadBox(value, attributes: PayloadBox.Attributes.make(expirationTime: nil, tags: tags)), shouldCache?(value) ?? true)
+            }
+        }
     }
 
     /// `value` boxed as `Value`, so that hits read it back with a class check even when `Value` is a

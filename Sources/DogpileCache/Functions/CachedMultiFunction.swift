@@ -5,7 +5,7 @@ import Logging
 ///
 /// A call reads every argument's key with one backend call, then calls the function once with only
 /// the arguments whose values are missing or stale and not already being created elsewhere; every
-/// guarantee of ``CacheRegion/getOrCreateMulti(_:as:expirationTime:policy:shouldCache:logger:creator:)`` holds.
+/// guarantee of ``CacheRegion/getOrCreateMulti(_:as:expirationTime:policy:shouldCache:tags:logger:creator:)`` holds.
 ///
 /// `Output` is `[Value]` (results in argument order) or `[Argument: Value]` (results keyed by
 /// argument, leaving out arguments the function returned nothing for), depending on whether the

@@ -196,8 +196,12 @@ extension CacheRegion {
     /// ``getOrCreate(_:as:expirationTime:policy:shouldCache:tags:logger:creator:)-(_,_,_,_,_,_,_,()->Value)``,
     /// and so does `logger`, which receives this call's debug lines.
     ///
+    /// `tags`, when given, gives the tags of each created value from its key; they are stored with
+    /// it, and ``invalidate(tag:hard:)`` reaches it.
+    ///
     /// - Throws: `creatorResultCountMismatch` when `creator` returns a different number of values than
-    ///   keys, the creator's error, `CancellationError`, `regionNotConfigured`, `recursiveCreation`.
+    ///   keys, the creator's error, `invalidTag`, `CancellationError`, `regionNotConfigured`,
+    ///   `recursiveCreation`.
     @inlinable
     public nonisolated(nonsending) func getOrCreateMulti<Value: Sendable>(
         _ keys: [String],
@@ -205,16 +209,18 @@ extension CacheRegion {
         expirationTime: CacheExpiration? = nil,
         policy: CreationPolicy? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
+        tags: (@Sendable (String) -> [String])? = nil,
         logger: Logger? = nil,
         creator: @escaping @Sendable ([String]) async throws -> [Value]
     ) async throws -> [Value] {
         // Inlined so that unwrapping the results is specialized for `Value`.
         try await getOrCreateMulti(
-            keys, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, omitting: false, logger: logger, creator: creator
+            keys, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache, omitting: false, tags: tags, logger: logger,
+            creator: creator
         ).map { $0! }
     }
 
-    /// ``getOrCreateMulti(_:as:expirationTime:policy:shouldCache:logger:creator:)`` with a creator that may return
+    /// ``getOrCreateMulti(_:as:expirationTime:policy:shouldCache:tags:logger:creator:)`` with a creator that may return
     /// `nil` for a key: that key is not stored, and, with `omitting`, its result is `nil` rather than a
     /// `valueNotCreated` error.
     @usableFromInline
@@ -224,6 +230,7 @@ extension CacheRegion {
         policy: CreationPolicy?,
         shouldCache: (@Sendable (Value) -> Bool)?,
         omitting: Bool,
+        tags: (@Sendable (String) -> [String])? = nil,
         logger: Logger?,
         creator: @escaping @Sendable ([String]) async throws -> [Value?]
     ) async throws -> [Value?] {
@@ -286,7 +293,7 @@ extension CacheRegion {
                 for: pending,
                 staleValues: staleValues,
                 generationSeen: generation,
-                creation: TypedCreation(configuration: configuration, expiration: expiration, policy: policy, shouldCache: shouldCache, creator: .many(creator), logger: logger),
+                creation: TypedCreation(configuration: configuration, expiration: expiration, policy: policy, shouldCache: shouldCache, creator: .many(creator, tags: tags), logger: logger),
                 context: context
             )
             let waitStart = clock.now()
