@@ -98,9 +98,7 @@ def main():
                 body = ""
                 previous = None
                 for index, line in statements:
-                    if previous is not None and index != previous + 1:
-                        body += f'#sourceLocation(file: "{path}", line: {first_line + index})\n'
-                    elif previous is None:
+                    if previous is None or index != previous + 1:
                         body += f'#sourceLocation(file: "{path}", line: {first_line + index})\n'
                     body += line + "\n"
                     previous = index

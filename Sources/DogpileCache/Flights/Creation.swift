@@ -115,7 +115,7 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
         case .oneWithContext(let create):
             var context = CreationContext(key: key)
             let value = try await create(&context)
-            let attributes = PayloadBox.Attributes.make(expirationTime: try context.expirationTime?.validated(), tags: try context.validatedTags())
+            let attributes = PayloadBox.Attributes.make(expirationTime: try context.expirationTime?.validated(), tags: try TagInvalidations.validated(context.tags))
             return (TypedPayloadBox(value, attributes: attributes), context.shouldCache && shouldCache?(value) ?? true)
         case .many:
             preconditionFailure("createOne(key:) called on a creator of many keys")
@@ -129,20 +129,17 @@ final class TypedCreation<Value: Sendable>: Creation, @unchecked Sendable {
         let values = try await create(keys)
         // A count that does not match is left for the runner to report.
         guard let tagsOfKey, values.count == keys.count else {
-            return values.map { $0.map(created) }
+            return values.map { $0.map { created($0) } }
         }
         return try zip(keys, values).map { key, value in
-            try value.map { value in
-                let tags = try TagInvalidations.validated(tagsOfKey(key))
-                return (TypedPayloadBox(value, attributes: PayloadBox.Attributes.make(expirationTime: nil, tags: tags)), shouldCache?(value) ?? true)
-            }
+            try value.map { try created($0, tags: TagInvalidations.validated(tagsOfKey(key))) }
         }
     }
 
-    /// `value` boxed as `Value`, so that hits read it back with a class check even when `Value` is a
-    /// protocol or a superclass, and whether to store it.
-    private func created(_ value: Value) -> Created {
-        (TypedPayloadBox(value), shouldCache?(value) ?? true)
+    /// `value` boxed as `Value` with `tags`, so that hits read it back with a class check even when
+    /// `Value` is a protocol or a superclass, and whether to store it.
+    private func created(_ value: Value, tags: [String] = []) -> Created {
+        (TypedPayloadBox(value, attributes: PayloadBox.Attributes.make(expirationTime: nil, tags: tags)), shouldCache?(value) ?? true)
     }
 
     override func payload(of stored: CachedValue) -> PayloadBox? {

@@ -28,10 +28,3 @@ public struct CreationContext: Sendable {
         self.key = key
     }
 }
-
-extension CreationContext {
-    /// ``tags``, checked (``TagInvalidations/validated(_:)``).
-    func validatedTags() throws -> [String] {
-        try TagInvalidations.validated(tags)
-    }
-}
