@@ -1,7 +1,10 @@
 import Synchronization
 
-/// The default ``RegionInvalidationStrategy``: the latest invalidation of this region object, in
-/// this process only.
+/// The default ``RegionInvalidationStrategy``: the latest invalidation of this region.
+///
+/// On a backend that stores bytes, such as memcached, the region also writes each invalidation to
+/// the backend and reads it back with every read, so an invalidation by any process sharing the
+/// backend reaches all of them (see <doc:FleetInvalidation>); on others it holds in this process.
 ///
 /// As in dogpile.cache, only the most recent invalidation counts: a soft invalidation after a hard
 /// one makes all older values stale rather than missing. A value is invalidated when it was created
@@ -9,7 +12,7 @@ import Synchronization
 /// rounded up to the microsecond: a value created before the invalidation is always invalidated, and
 /// one created in the same microsecond just after it may be too (costing one extra creation).
 public final class DefaultInvalidationStrategy: RegionInvalidationStrategy {
-    /// `microseconds << 1 | hardBit`; zero means never invalidated.
+    /// ``InvalidationWord``: `microseconds << 1 | hardBit`; zero means never invalidated.
     private let state = Atomic<Int64>(0)
 
     /// Creates a strategy with no invalidation recorded.
@@ -22,16 +25,16 @@ public final class DefaultInvalidationStrategy: RegionInvalidationStrategy {
         guard time.isFinite, time >= 0, time < 3e12 else {
             throw CacheError(.invalidConfiguration, "invalidation time \(time) is not a wall-clock time in seconds since 1970")
         }
-        let microseconds = Int64((time * 1_000_000).rounded(.up))
-        state.store(microseconds << 1 | (hard ? 1 : 0), ordering: .releasing)
+        state.store(InvalidationWord.make(hard: hard, at: time), ordering: .releasing)
+    }
+
+    /// Takes `word`, an invalidation another process recorded, when it is later than the one held.
+    func adopt(_ word: Int64) {
+        state.max(word, ordering: .acquiringAndReleasing)
     }
 
     /// `.hard` or `.soft` when the value was created before the latest invalidation, else `.none`.
     public func invalidation(ofValueCreatedAt creationTime: Double) -> ValueInvalidation {
-        let word = state.load(ordering: .acquiring)
-        guard word != 0 else { return .none }
-        let invalidatedAt = Double(word >> 1) / 1_000_000
-        guard creationTime < invalidatedAt else { return .none }
-        return word & 1 == 1 ? .hard : .soft
+        InvalidationWord.invalidation(state.load(ordering: .acquiring), ofValueCreatedAt: creationTime)
     }
 }

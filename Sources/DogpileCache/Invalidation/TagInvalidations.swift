@@ -1,27 +1,49 @@
 import Synchronization
 
-/// The latest invalidation of each tag of a region (``CacheRegion/invalidate(tag:hard:)``), in this
-/// process: a value carrying a tag is invalidated when it was created before the tag's latest
-/// invalidation, hard or soft as that invalidation was. As for the region's own invalidation, only a
-/// tag's latest invalidation counts, and times are kept rounded up to the microsecond.
+/// The latest invalidation of each tag of a region (``CacheRegion/invalidate(tag:hard:)``): a value
+/// carrying a tag is invalidated when it was created before the tag's latest invalidation, hard or
+/// soft as that invalidation was. As for the region's own invalidation, only a tag's latest
+/// invalidation counts (``InvalidationWord``).
 ///
 /// Read on every read of a value that carries tags, one lookup per tag under one lock; values
 /// without tags never read it.
+///
+/// On a backend that stores bytes, the invalidations of other processes are learnt from
+/// ``InvalidationRecords``: the region's tag epoch, the latest tag invalidation of any process, comes
+/// with every read, and a tag's own record is read only for a value created before the epoch whose
+/// tag has not been read since the epoch moved (``tagsToRead(of:createdAt:)``).
 final class TagInvalidations: Sendable {
-    /// By tag: `microseconds << 1 | hardBit`, as ``DefaultInvalidationStrategy`` keeps its one time.
-    private let times = Mutex<[String: Int64]>([:])
+    /// What is known of one tag.
+    private struct Known {
+        /// Its latest invalidation, as an ``InvalidationWord``; 0 when none is known.
+        var word: Int64 = 0
+        /// The epoch (microseconds) when its word was last read from the backend or set here.
+        var epoch: Int64 = 0
+    }
+
+    private struct State {
+        var tags: [String: Known] = [:]
+        /// The latest tag invalidation known, of any process (microseconds); 0 when none.
+        var epoch: Int64 = 0
+    }
+
+    private let state = Mutex(State())
 
     /// The most tags a value may carry.
     static let maxTagsPerValue = 64
     /// The longest tag, in UTF-8 bytes.
     static let maxTagBytes = 250
+    /// The most tags held at once when every tag can be read back from the backend: past it, what is
+    /// known is forgotten, and read again as values need it.
+    static let maxKnownTags = 65_536
 
     /// Records an invalidation of every tag in `tags` at `time` (region clock, seconds since 1970).
     func invalidate(_ tags: [String], hard: Bool, at time: Double) {
-        let word = Int64((time * 1_000_000).rounded(.up)) << 1 | (hard ? 1 : 0)
-        times.withLock { times in
+        let word = InvalidationWord.make(hard: hard, at: time)
+        state.withLock { state in
+            state.epoch = max(state.epoch, InvalidationWord.microseconds(word))
             for tag in tags {
-                times[tag] = word
+                state.tags[tag] = Known(word: word, epoch: state.epoch)
             }
         }
     }
@@ -29,18 +51,56 @@ final class TagInvalidations: Sendable {
     /// How the tags' invalidations affect a value carrying `tags`, created at `creationTime`: the
     /// hardest of them.
     func invalidation(of tags: [String], createdAt creationTime: Double) -> ValueInvalidation {
-        let createdAt = creationTime * 1_000_000
-        return times.withLock { times in
-            guard !times.isEmpty else { return .none }
+        state.withLock { state in
+            guard !state.tags.isEmpty else { return .none }
             var result = ValueInvalidation.none
             for tag in tags {
-                guard let word = times[tag], createdAt < Double(word >> 1) else { continue }
-                if word & 1 == 1 {
-                    return .hard
+                guard let known = state.tags[tag] else { continue }
+                switch InvalidationWord.invalidation(known.word, ofValueCreatedAt: creationTime) {
+                case .hard: return .hard
+                case .soft: result = .soft
+                case .none: continue
                 }
-                result = .soft
             }
             return result
+        }
+    }
+
+    /// Takes the region's tag epoch read from the backend, an ``InvalidationWord`` of the latest tag
+    /// invalidation of any process, when it is later than the one held.
+    func learnEpoch(_ word: Int64) {
+        let microseconds = InvalidationWord.microseconds(word)
+        state.withLock { state in
+            state.epoch = max(state.epoch, microseconds)
+        }
+    }
+
+    /// The tags of a value carrying `tags`, created at `creationTime`, whose records must be read
+    /// before it is judged: those not read since a tag invalidation after the value was created.
+    func tagsToRead(of tags: [String], createdAt creationTime: Double) -> [String] {
+        state.withLock { state in
+            guard Double(state.epoch) > creationTime * 1_000_000 else { return [] }
+            return tags.filter { (state.tags[$0]?.epoch ?? 0) < state.epoch }
+        }
+    }
+
+    /// The epoch held now, to pass to ``learn(_:words:readAt:)`` for records read after it.
+    var epoch: Int64 {
+        state.withLock { $0.epoch }
+    }
+
+    /// Takes the records of `tags` read from the backend once the epoch was `epoch`: each tag's word,
+    /// in `words`, 0 for a tag without a record. A word older than one held here does not replace it.
+    func learn(_ tags: [String], words: [Int64], readAt epoch: Int64) {
+        state.withLock { state in
+            if state.tags.count + tags.count > Self.maxKnownTags {
+                // Every word here was written to the backend too, so forgetting is only rereading.
+                state.tags.removeAll()
+            }
+            for (tag, word) in zip(tags, words) {
+                let known = state.tags[tag] ?? Known()
+                state.tags[tag] = Known(word: max(known.word, word), epoch: max(known.epoch, epoch))
+            }
         }
     }
 

@@ -107,6 +107,7 @@ public actor CacheRegion {
     ) throws {
         let defaultInvalidation = DefaultInvalidationStrategy()
         let configuration = RegionConfiguration(
+            regionName: name,
             backend: try DogpileCache.wrap(backend, in: proxies),
             keyMangler: keyMangler,
             expiration: try expirationTime.validated(),
@@ -173,6 +174,7 @@ public actor CacheRegion {
         }
         install(
             RegionConfiguration(
+                regionName: name,
                 backend: try DogpileCache.wrap(backend, in: proxies),
                 keyMangler: keyMangler,
                 expiration: expiration,
@@ -221,6 +223,7 @@ public actor CacheRegion {
         let configuration = try configuration()
         install(
             RegionConfiguration(
+                regionName: name,
                 backend: try DogpileCache.wrap(configuration.backend, in: proxy),
                 keyMangler: keyMangler,
                 expiration: configuration.expiration,
@@ -253,23 +256,32 @@ public actor CacheRegion {
         slot.reportHits()
     }
 
-    /// Invalidates every value created before now, in this region.
+    /// Invalidates every value created before now, in this region: in every process that shares the
+    /// backend when it stores bytes (see <doc:FleetInvalidation>), else in this one.
     ///
     /// - Parameter hard: `true` (default) makes older values misses: every caller waits for one new
     ///   value. `false` makes them stale: one caller regenerates while the others are served the old
     ///   value, even when the region has no expiration time.
-    /// - Throws: What a custom ``RegionInvalidationStrategy`` throws; the default never throws.
+    /// - Throws: What a custom ``RegionInvalidationStrategy`` throws; the backend's errors when it
+    ///   cannot store the invalidation for the other processes (this one has it already).
     public nonisolated(nonsending) func invalidate(hard: Bool = true) async throws {
-        let strategy = (try? configuration().invalidation) ?? defaultInvalidation
-        try await strategy.invalidate(hard: hard, at: clock.now())
+        let configuration = slot.load()
+        let strategy = configuration?.invalidation ?? defaultInvalidation
+        let now = clock.now()
+        try await strategy.invalidate(hard: hard, at: now)
+        if let configuration, configuration.defaultInvalidation != nil, let records = configuration.records {
+            try await storeInvalidation([(records.regionKey, InvalidationWord.make(hard: hard, at: now))], at: now, configuration: configuration)
+        }
     }
 
-    /// Invalidates every value carrying `tag` that was created before now, in this region.
+    /// Invalidates every value carrying `tag` that was created before now, in this region: in every
+    /// process that shares the backend when it stores bytes, as ``invalidate(hard:)``.
     ///
     /// - Parameters:
     ///   - tag: The tag whose values are invalidated.
     ///   - hard: `true` (default) makes those values misses; `false` makes them stale, as
     ///     ``invalidate(hard:)`` does for every value.
+    /// - Throws: The backend's errors when it cannot store the invalidation for the other processes.
     public nonisolated(nonsending) func invalidate(tag: String, hard: Bool = true) async throws {
         try await invalidate(tags: [tag], hard: hard)
     }
@@ -280,8 +292,36 @@ public actor CacheRegion {
     /// - Parameters:
     ///   - tags: The tags whose values are invalidated.
     ///   - hard: `true` (default) for misses, `false` for stale values.
+    /// - Throws: The backend's errors when it cannot store the invalidation for the other processes.
     public nonisolated(nonsending) func invalidate(tags: [String], hard: Bool = true) async throws {
-        tagInvalidations.invalidate(tags, hard: hard, at: clock.now())
+        guard !tags.isEmpty else { return }
+        let now = clock.now()
+        tagInvalidations.invalidate(tags, hard: hard, at: now)
+        guard let configuration = slot.load(), let records = configuration.records else { return }
+        let word = InvalidationWord.make(hard: hard, at: now)
+        // The tag records before the epoch: a process that reads the new epoch finds them.
+        try await storeInvalidation(tags.map { (records.tagKey($0), word) }, at: now, configuration: configuration)
+        try await storeInvalidation([(records.tagEpochKey, word)], at: now, configuration: configuration)
+    }
+
+    /// Stores invalidation records, `(backend key, word)` pairs made at `time`, for the other
+    /// processes; a failure always reaches the caller.
+    private nonisolated(nonsending) func storeInvalidation(
+        _ words: [(key: String, word: Int64)],
+        at time: Double,
+        configuration: RegionConfiguration
+    ) async throws {
+        let entries = words.map { (key: $0.key, value: InvalidationRecords.record($0.word, at: time, for: $0.key)) }
+        do {
+            if entries.count == 1 {
+                try await configuration.backend.set(entries[0].key, entries[0].value)
+            } else {
+                try await configuration.backend.setMulti(entries)
+            }
+            backendAnswered()
+        } catch {
+            try handleBackendError(error, operation: entries.count == 1 ? .set : .setMulti, key: entries.map(\.key).joined(separator: " "), configuration: configuration, always: true)
+        }
     }
 
     /// Whether a value for `key` is being created now, by this region or, when the backend has a
@@ -392,6 +432,9 @@ public actor CacheRegion {
     /// Reads one key; a failure is a miss unless errors propagate.
     @inline(__always)
     nonisolated(nonsending) func read(_ backendKey: String, configuration: RegionConfiguration) async throws -> CachedValue? {
+        if configuration.records != nil {
+            return try await readMulti([backendKey], configuration: configuration, operation: .get)[0]
+        }
         if let storage = configuration.synchronousReads {
             return decoded(storage.storedValue(for: backendKey), backendKey: backendKey, configuration: configuration)
         }
@@ -405,25 +448,77 @@ public actor CacheRegion {
         }
     }
 
-    /// Reads many keys in one backend call; a failure is all misses unless errors propagate.
-    nonisolated(nonsending) func readMulti(_ backendKeys: [String], configuration: RegionConfiguration) async throws -> [CachedValue?] {
+    /// Reads many keys in one backend call, with the invalidation records when the region shares
+    /// them (``InvalidationRecords``), learning the invalidations they hold before the values are
+    /// judged; a failure is all misses unless errors propagate.
+    nonisolated(nonsending) func readMulti(
+        _ backendKeys: [String],
+        configuration: RegionConfiguration,
+        operation: BackendOperation = .getMulti
+    ) async throws -> [CachedValue?] {
         do {
-            let values: [CachedValue?]
-            if let storage = configuration.synchronousReads {
-                values = storage.storedValues(for: backendKeys)
-            } else {
-                values = try await configuration.backend.getMulti(backendKeys)
-                backendAnswered()
+            guard let records = configuration.records else {
+                let values = try await fetch(backendKeys, configuration: configuration)
+                guard configuration.storesBytes else { return values }
+                return zip(values, backendKeys).map { decoded($0, backendKey: $1, configuration: configuration) }
             }
-            guard values.count == backendKeys.count else {
-                throw CacheError(.backendUnavailable, "backend returned \(values.count) values for \(backendKeys.count) keys")
+            var values = try await fetch(backendKeys + [records.regionKey, records.tagEpochKey], configuration: configuration)
+            let tagEpoch = InvalidationRecords.word(of: values.removeLast(), readUnder: records.tagEpochKey)
+            let regionWord = InvalidationRecords.word(of: values.removeLast(), readUnder: records.regionKey)
+            if regionWord != 0 {
+                configuration.defaultInvalidation?.adopt(regionWord)
             }
-            guard configuration.storesBytes else { return values }
-            return zip(values, backendKeys).map { decoded($0, backendKey: $1, configuration: configuration) }
+            if tagEpoch != 0 {
+                configuration.tagInvalidations.learnEpoch(tagEpoch)
+            }
+            let decodedValues = zip(values, backendKeys).map { decoded($0, backendKey: $1, configuration: configuration) }
+            try await readTagRecords(for: decodedValues, records: records, configuration: configuration)
+            return decodedValues
         } catch {
-            try handleBackendError(error, operation: .getMulti, key: backendKeys.joined(separator: " "), configuration: configuration)
+            try handleBackendError(error, operation: operation, key: backendKeys.joined(separator: " "), configuration: configuration)
             return Array(repeating: nil, count: backendKeys.count)
         }
+    }
+
+    /// Reads the records of the tags of `values` that ``TagInvalidations/tagsToRead(of:createdAt:)``
+    /// names, in one backend call, and learns them: a second call only for a value older than a tag
+    /// invalidation this process has not read yet.
+    private nonisolated(nonsending) func readTagRecords(
+        for values: [CachedValue?],
+        records: InvalidationRecords,
+        configuration: RegionConfiguration
+    ) async throws {
+        let tagInvalidations = configuration.tagInvalidations
+        var tags: [String] = []
+        for case let value? in values {
+            let valueTags = value.tags
+            if !valueTags.isEmpty {
+                tags += tagInvalidations.tagsToRead(of: valueTags, createdAt: value.creationTime)
+            }
+        }
+        guard !tags.isEmpty else { return }
+        var seen: Set<String> = []
+        tags = tags.filter { seen.insert($0).inserted }
+        let epoch = tagInvalidations.epoch
+        let keys = tags.map(records.tagKey)
+        let stored = try await fetch(keys, configuration: configuration)
+        let words = zip(stored, keys).map { InvalidationRecords.word(of: $0, readUnder: $1) }
+        tagInvalidations.learn(tags, words: words, readAt: epoch)
+    }
+
+    /// What the backend holds under `backendKeys`, as it stores it, in one call.
+    private nonisolated(nonsending) func fetch(_ backendKeys: [String], configuration: RegionConfiguration) async throws -> [CachedValue?] {
+        let values: [CachedValue?]
+        if let storage = configuration.synchronousReads {
+            values = storage.storedValues(for: backendKeys)
+        } else {
+            values = try await configuration.backend.getMulti(backendKeys)
+            backendAnswered()
+        }
+        guard values.count == backendKeys.count else {
+            throw CacheError(.backendUnavailable, "backend returned \(values.count) values for \(backendKeys.count) keys")
+        }
+        return values
     }
 
     /// Stores created values; a failure is logged and counted unless errors propagate. A value that

@@ -28,8 +28,12 @@ final class RegionConfiguration: Sendable {
     let defaultInvalidation: DefaultInvalidationStrategy?
     /// The region's invalidations by tag.
     let tagInvalidations: TagInvalidations
+    /// Where the region's invalidations are shared with the other processes of the backend, when it
+    /// stores bytes; every read then reads them too, so the synchronous hit path is off.
+    let records: InvalidationRecords?
 
     init(
+        regionName: String,
         backend: any AsyncCacheBackend,
         keyMangler: KeyMangler?,
         expiration: CacheExpiration,
@@ -49,9 +53,12 @@ final class RegionConfiguration: Sendable {
         self.backendErrors = backendErrors
         self.serializer = serializer
         self.storesBytes = backend.storesBytes
+        let keyMangler = self.keyMangler
+        let records = backend.storesBytes ? InvalidationRecords(regionName: regionName) { keyMangler?($0) ?? $0 } : nil
+        self.records = records
         let reads = DogpileCache.synchronousStorage(beneath: backend, for: .reads)
         self.synchronousReads = reads
-        self.synchronousReader = reads.map { SynchronousReader.reading($0) }
+        self.synchronousReader = records == nil ? reads.map { SynchronousReader.reading($0) } : nil
         self.unretainedReader = synchronousReader.map(Unmanaged.passUnretained)
         self.synchronousWrites = DogpileCache.synchronousStorage(beneath: backend, for: .writes)
         self.defaultInvalidation = invalidation as? DefaultInvalidationStrategy
@@ -84,17 +91,13 @@ final class RegionConfiguration: Sendable {
     ) throws -> CachedValue? {
         guard let unretainedReader else { return nil }
         // The key is not copied through `mangle(_:)`: a retain and a release cost a tenth of a hit.
-        var stored = unretainedReader._withUnsafeGuaranteedRef { reader in
+        // Never a byte-storing backend's records: those are read with the invalidation records.
+        let stored = unretainedReader._withUnsafeGuaranteedRef { reader in
             if let keyMangler {
                 reader.storedValue(for: keyMangler(key))
             } else {
                 reader.storedValue(for: key)
             }
-        }
-        if storesBytes {
-            // A record that is not this key's value is left to the slow path, which logs it.
-            guard let found = stored, case .value(let value) = reading(found, backendKey: mangle(key)) else { return nil }
-            stored = value
         }
         guard let stored else { return nil }
         let expiration = try expirationTime?.validated() ?? self.expiration

@@ -1,0 +1,56 @@
+/// The records through which the processes sharing a byte-storing backend learn of each other's
+/// invalidations, stored in that backend beside the values (see <doc:FleetInvalidation>):
+///
+/// - the region record, `dogpile:invalidation:<sha1(region name)>`: the latest
+///   ``CacheRegion/invalidate(hard:)``;
+/// - the tag epoch, `dogpile:tag-epoch:<sha1(region name)>`: the latest tag invalidation of the region;
+/// - a tag record per tag, `dogpile:tag:<sha1(region name, NUL, tag)>`: that tag's latest invalidation.
+///
+/// Each key goes through the region's key mangler like a value's key. Each record is a
+/// ``ValueRecord`` of raw bytes whose payload is the 8-byte big-endian ``InvalidationWord``, whose
+/// creation time is the invalidation's, and whose key and type checks are those of its key and of
+/// this type: bytes that are not such a record are no invalidation.
+struct InvalidationRecords: Sendable {
+    /// The backend key of the region record.
+    let regionKey: String
+    /// The backend key of the tag epoch.
+    let tagEpochKey: String
+    private let regionName: String
+    private let mangle: @Sendable (String) -> String
+
+    /// The records of the region named `regionName`, whose keys `mangle` turns into backend keys.
+    init(regionName: String, mangle: @escaping @Sendable (String) -> String) {
+        let digest = SHA1.digest(regionName.utf8).hexadecimal
+        self.regionKey = mangle("dogpile:invalidation:" + digest)
+        self.tagEpochKey = mangle("dogpile:tag-epoch:" + digest)
+        self.regionName = regionName
+        self.mangle = mangle
+    }
+
+    /// The backend key of `tag`'s record.
+    func tagKey(_ tag: String) -> String {
+        mangle("dogpile:tag:" + SHA1.digest(Array(regionName.utf8) + [0] + Array(tag.utf8)).hexadecimal)
+    }
+
+    /// The record of the invalidation `word` made at `time`, to store under `backendKey`.
+    static func record(_ word: Int64, at time: Double, for backendKey: String) -> CachedValue {
+        var payload: [UInt8] = []
+        withUnsafeBytes(of: word.bigEndian) { payload.append(contentsOf: $0) }
+        var record = ValueRecord(encoding: .rawBytes, creationTime: time, payload: payload)
+        record.keyCheck = ValueRecord.keyCheck(of: backendKey)
+        record.typeCheck = ValueRecord.typeCheck(of: Self.self)
+        return CachedValue(typed: record.bytes, creationTime: time)
+    }
+
+    /// The ``InvalidationWord`` of what was read under `backendKey`: 0 when nothing was, or when it is
+    /// not an invalidation record of that key.
+    static func word(of stored: CachedValue?, readUnder backendKey: String) -> Int64 {
+        guard let bytes = stored?.payload as? [UInt8], let record = ValueRecord(bytes: bytes),
+            record.encoding == .rawBytes, record.payload.count == 8,
+            record.keyCheck == ValueRecord.keyCheck(of: backendKey),
+            record.typeCheck == ValueRecord.typeCheck(of: Self.self)
+        else { return 0 }
+        let word = record.payload.reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        return word > 0 ? word : 0
+    }
+}
