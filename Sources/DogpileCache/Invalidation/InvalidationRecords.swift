@@ -7,9 +7,10 @@
 /// - a tag record per tag, `dogpile:tag:<sha1(region name, NUL, tag)>`: that tag's latest invalidation.
 ///
 /// Each key goes through the region's key mangler like a value's key. Each record is a
-/// ``ValueRecord`` of raw bytes whose payload is the 8-byte big-endian ``InvalidationWord``, whose
-/// creation time is the invalidation's, and whose key and type checks are those of its key and of
-/// this type: bytes that are not such a record are no invalidation.
+/// ``ValueRecord`` of raw bytes whose payload is an ``Entry`` (the ``InvalidationWord``, then a random
+/// write ID, 8 bytes each, big-endian), whose creation time is the invalidation's, and whose key and
+/// type checks are those of its key and of this type: bytes that are not such a record are no
+/// invalidation.
 struct InvalidationRecords: Sendable {
     /// The backend key of the region record.
     let regionKey: String
@@ -32,25 +33,35 @@ struct InvalidationRecords: Sendable {
         mangle("dogpile:tag:" + SHA1.digest(Array(regionName.utf8) + [0] + Array(tag.utf8)).hexadecimal)
     }
 
-    /// The record of the invalidation `word` made at `time`, to store under `backendKey`.
-    static func record(_ word: Int64, at time: Double, for backendKey: String) -> CachedValue {
+    /// An invalidation as a record holds it.
+    struct Entry: Equatable, Sendable {
+        /// The invalidation, an ``InvalidationWord``.
+        var word: Int64
+        /// Random, one per write: two writes of the same time are still told apart.
+        var writeID: UInt64
+    }
+
+    /// The record of `entry`, an invalidation made at `time`, to store under `backendKey`.
+    static func record(_ entry: Entry, at time: Double, for backendKey: String) -> CachedValue {
         var payload: [UInt8] = []
-        withUnsafeBytes(of: word.bigEndian) { payload.append(contentsOf: $0) }
+        withUnsafeBytes(of: entry.word.bigEndian) { payload.append(contentsOf: $0) }
+        withUnsafeBytes(of: entry.writeID.bigEndian) { payload.append(contentsOf: $0) }
         var record = ValueRecord(encoding: .rawBytes, creationTime: time, payload: payload)
         record.keyCheck = ValueRecord.keyCheck(of: backendKey)
         record.typeCheck = ValueRecord.typeCheck(of: Self.self)
         return CachedValue(typed: record.bytes, creationTime: time)
     }
 
-    /// The ``InvalidationWord`` of what was read under `backendKey`: 0 when nothing was, or when it is
-    /// not an invalidation record of that key.
-    static func word(of stored: CachedValue?, readUnder backendKey: String) -> Int64 {
+    /// The invalidation that was read under `backendKey`, or `nil` when nothing was or it is not an
+    /// invalidation record of that key.
+    static func entry(of stored: CachedValue?, readUnder backendKey: String) -> Entry? {
         guard let bytes = stored?.payload as? [UInt8], let record = ValueRecord(bytes: bytes),
-            record.encoding == .rawBytes, record.payload.count == 8,
+            record.encoding == .rawBytes, record.payload.count == 16,
             record.keyCheck == ValueRecord.keyCheck(of: backendKey),
             record.typeCheck == ValueRecord.typeCheck(of: Self.self)
-        else { return 0 }
-        let word = record.payload.reduce(Int64(0)) { $0 << 8 | Int64($1) }
-        return word > 0 ? word : 0
+        else { return nil }
+        let word = record.payload[0..<8].reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        let writeID = record.payload[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return word > 0 ? Entry(word: word, writeID: writeID) : nil
     }
 }

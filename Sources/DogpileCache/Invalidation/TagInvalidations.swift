@@ -11,20 +11,26 @@ import Synchronization
 /// On a backend that stores bytes, the invalidations of other processes are learnt from
 /// ``InvalidationRecords``: the region's tag epoch, the latest tag invalidation of any process, comes
 /// with every read, and a tag's own record is read only for a value created before the epoch whose
-/// tag has not been read since the epoch moved (``tagsToRead(of:createdAt:)``).
+/// tag has not been read since the epoch record last changed (``tagsToRead(of:createdAt:)``). Each
+/// change counts, whatever its time: an invalidation whose time is older than the epoch, written by
+/// a process that took its time before another's, is read too.
 final class TagInvalidations: Sendable {
     /// What is known of one tag.
     private struct Known {
         /// Its latest invalidation, as an ``InvalidationWord``; 0 when none is known.
         var word: Int64 = 0
-        /// The epoch (microseconds) when its word was last read from the backend or set here.
-        var epoch: Int64 = 0
+        /// The ``State/generation`` when its word was last read from the backend or set here.
+        var generation = 0
     }
 
     private struct State {
         var tags: [String: Known] = [:]
         /// The latest tag invalidation known, of any process (microseconds); 0 when none.
         var epoch: Int64 = 0
+        /// Counts the changes of the epoch record seen, and the invalidations made here.
+        var generation = 0
+        /// The write ID of the epoch record last seen or written.
+        var epochWriteID: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -37,13 +43,16 @@ final class TagInvalidations: Sendable {
     /// known is forgotten, and read again as values need it.
     static let maxKnownTags = 65_536
 
-    /// Records an invalidation of every tag in `tags` at `time` (region clock, seconds since 1970).
-    func invalidate(_ tags: [String], hard: Bool, at time: Double) {
+    /// Records an invalidation of every tag in `tags` at `time` (region clock, seconds since 1970),
+    /// whose epoch record, if one is written, has `writeID`.
+    func invalidate(_ tags: [String], hard: Bool, at time: Double, writeID: UInt64 = 0) {
         let word = InvalidationWord.make(hard: hard, at: time)
         state.withLock { state in
             state.epoch = max(state.epoch, InvalidationWord.microseconds(word))
+            state.generation += 1
+            state.epochWriteID = writeID
             for tag in tags {
-                state.tags[tag] = Known(word: word, epoch: state.epoch)
+                state.tags[tag] = Known(word: word, generation: state.generation)
             }
         }
     }
@@ -66,11 +75,14 @@ final class TagInvalidations: Sendable {
         }
     }
 
-    /// Takes the region's tag epoch read from the backend, an ``InvalidationWord`` of the latest tag
-    /// invalidation of any process, when it is later than the one held.
-    func learnEpoch(_ word: Int64) {
-        let microseconds = InvalidationWord.microseconds(word)
+    /// Takes the region's tag epoch read from the backend, the latest tag invalidation of any
+    /// process: a record unlike the one last seen makes every tag due for a read again.
+    func learnEpoch(_ entry: InvalidationRecords.Entry) {
+        let microseconds = InvalidationWord.microseconds(entry.word)
         state.withLock { state in
+            guard entry.writeID != state.epochWriteID else { return }
+            state.epochWriteID = entry.writeID
+            state.generation += 1
             state.epoch = max(state.epoch, microseconds)
         }
     }
@@ -80,18 +92,18 @@ final class TagInvalidations: Sendable {
     func tagsToRead(of tags: [String], createdAt creationTime: Double) -> [String] {
         state.withLock { state in
             guard Double(state.epoch) > creationTime * 1_000_000 else { return [] }
-            return tags.filter { (state.tags[$0]?.epoch ?? 0) < state.epoch }
+            return tags.filter { (state.tags[$0]?.generation ?? 0) < state.generation }
         }
     }
 
-    /// The epoch held now, to pass to ``learn(_:words:readAt:)`` for records read after it.
-    var epoch: Int64 {
-        state.withLock { $0.epoch }
+    /// The generation held now, to pass to ``learn(_:words:readAt:)`` for records read after it.
+    var generation: Int {
+        state.withLock { $0.generation }
     }
 
-    /// Takes the records of `tags` read from the backend once the epoch was `epoch`: each tag's word,
-    /// in `words`, 0 for a tag without a record. A word older than one held here does not replace it.
-    func learn(_ tags: [String], words: [Int64], readAt epoch: Int64) {
+    /// Takes the records of `tags` read from the backend at `generation`: each tag's word, in
+    /// `words`, 0 for a tag without a record. A word older than one held here does not replace it.
+    func learn(_ tags: [String], words: [Int64], readAt generation: Int) {
         state.withLock { state in
             if state.tags.count + tags.count > Self.maxKnownTags {
                 // Every word here was written to the backend too, so forgetting is only rereading.
@@ -99,7 +111,7 @@ final class TagInvalidations: Sendable {
             }
             for (tag, word) in zip(tags, words) {
                 let known = state.tags[tag] ?? Known()
-                state.tags[tag] = Known(word: max(known.word, word), epoch: max(known.epoch, epoch))
+                state.tags[tag] = Known(word: max(known.word, word), generation: max(known.generation, generation))
             }
         }
     }

@@ -270,7 +270,8 @@ public actor CacheRegion {
         let now = clock.now()
         try await strategy.invalidate(hard: hard, at: now)
         if let configuration, configuration.defaultInvalidation != nil, let records = configuration.records {
-            try await storeInvalidation([(records.regionKey, InvalidationWord.make(hard: hard, at: now))], at: now, configuration: configuration)
+            let entry = InvalidationRecords.Entry(word: InvalidationWord.make(hard: hard, at: now), writeID: .random(in: 1...UInt64.max))
+            try await storeInvalidation([(records.regionKey, entry)], at: now, configuration: configuration)
         }
     }
 
@@ -296,22 +297,22 @@ public actor CacheRegion {
     public nonisolated(nonsending) func invalidate(tags: [String], hard: Bool = true) async throws {
         guard !tags.isEmpty else { return }
         let now = clock.now()
-        tagInvalidations.invalidate(tags, hard: hard, at: now)
+        let entry = InvalidationRecords.Entry(word: InvalidationWord.make(hard: hard, at: now), writeID: .random(in: 1...UInt64.max))
+        tagInvalidations.invalidate(tags, hard: hard, at: now, writeID: entry.writeID)
         guard let configuration = slot.load(), let records = configuration.records else { return }
-        let word = InvalidationWord.make(hard: hard, at: now)
         // The tag records before the epoch: a process that reads the new epoch finds them.
-        try await storeInvalidation(tags.map { (records.tagKey($0), word) }, at: now, configuration: configuration)
-        try await storeInvalidation([(records.tagEpochKey, word)], at: now, configuration: configuration)
+        try await storeInvalidation(tags.map { (records.tagKey($0), entry) }, at: now, configuration: configuration)
+        try await storeInvalidation([(records.tagEpochKey, entry)], at: now, configuration: configuration)
     }
 
-    /// Stores invalidation records, `(backend key, word)` pairs made at `time`, for the other
+    /// Stores invalidation records, `(backend key, entry)` pairs made at `time`, for the other
     /// processes; a failure always reaches the caller.
     private nonisolated(nonsending) func storeInvalidation(
-        _ words: [(key: String, word: Int64)],
+        _ entries: [(key: String, entry: InvalidationRecords.Entry)],
         at time: Double,
         configuration: RegionConfiguration
     ) async throws {
-        let entries = words.map { (key: $0.key, value: InvalidationRecords.record($0.word, at: time, for: $0.key)) }
+        let entries = entries.map { (key: $0.key, value: InvalidationRecords.record($0.entry, at: time, for: $0.key)) }
         do {
             if entries.count == 1 {
                 try await configuration.backend.set(entries[0].key, entries[0].value)
@@ -463,13 +464,11 @@ public actor CacheRegion {
                 return zip(values, backendKeys).map { decoded($0, backendKey: $1, configuration: configuration) }
             }
             var values = try await fetch(backendKeys + [records.regionKey, records.tagEpochKey], configuration: configuration)
-            let tagEpoch = InvalidationRecords.word(of: values.removeLast(), readUnder: records.tagEpochKey)
-            let regionWord = InvalidationRecords.word(of: values.removeLast(), readUnder: records.regionKey)
-            if regionWord != 0 {
-                configuration.defaultInvalidation?.adopt(regionWord)
-            }
-            if tagEpoch != 0 {
+            if let tagEpoch = InvalidationRecords.entry(of: values.removeLast(), readUnder: records.tagEpochKey) {
                 configuration.tagInvalidations.learnEpoch(tagEpoch)
+            }
+            if let region = InvalidationRecords.entry(of: values.removeLast(), readUnder: records.regionKey) {
+                configuration.defaultInvalidation?.adopt(region.word)
             }
             let decodedValues = zip(values, backendKeys).map { decoded($0, backendKey: $1, configuration: configuration) }
             try await readTagRecords(for: decodedValues, records: records, configuration: configuration)
@@ -499,11 +498,11 @@ public actor CacheRegion {
         guard !tags.isEmpty else { return }
         var seen: Set<String> = []
         tags = tags.filter { seen.insert($0).inserted }
-        let epoch = tagInvalidations.epoch
+        let generation = tagInvalidations.generation
         let keys = tags.map(records.tagKey)
         let stored = try await fetch(keys, configuration: configuration)
-        let words = zip(stored, keys).map { InvalidationRecords.word(of: $0, readUnder: $1) }
-        tagInvalidations.learn(tags, words: words, readAt: epoch)
+        let words = zip(stored, keys).map { InvalidationRecords.entry(of: $0, readUnder: $1)?.word ?? 0 }
+        tagInvalidations.learn(tags, words: words, readAt: generation)
     }
 
     /// What the backend holds under `backendKeys`, as it stores it, in one call.
