@@ -51,4 +51,67 @@ struct FleetTests {
         await a.quit()
         await b.quit()
     }
+
+    /// B's answer to 100 concurrent reads of `key` after A's `invalidation`: B first reads the
+    /// seeded value (tagged `tags`) fresh, A invalidates, and B's creator is held until
+    /// `waitedFor` holds for B. `untouched`, seeded beside `key`, is read fresh by B again after.
+    private func readAfterInvalidation(
+        _ invalidation: String,
+        tags: String = "",
+        untouched: (key: String, tags: String)? = nil,
+        waitedFor: (_ key: String, FleetNodeProcess, FleetNodeProcess) async throws -> Bool
+    ) async throws -> String {
+        let (a, b) = try nodes(region: uniqueKey("fleet-invalidation"))
+        let key = uniqueKey("fleet-invalidation")
+        #expect(try await a.ask("seed \(key) old 1 \(tags)") == "seeded")
+        #expect(try await b.ask("load \(key) 1") == "loaded values=old creators=0")
+        if let untouched {
+            #expect(try await a.ask("seed \(untouched.key) old 1 \(untouched.tags)") == "seeded")
+        }
+        #expect(try await a.ask(invalidation) == "invalidated")
+        b.send("load \(key) 100")
+        try await waitUntil { try await waitedFor(key, a, b) }
+        #expect(try await b.ask("release") == "released")
+        let answer = try await b.nextAnswer()
+        if let untouched {
+            // Read fresh, so B's count of creator calls stays the one of `key`.
+            #expect(try await b.ask("load \(untouched.key) 10") == "loaded values=old creators=1")
+        }
+        await a.quit()
+        await b.quit()
+        return answer
+    }
+
+    /// Whether B's creator holds `key`'s lock.
+    private func creatorRuns(_ key: String, a: FleetNodeProcess, b: FleetNodeProcess) async throws -> Bool {
+        try await a.ask("locked \(key)") == "locked true"
+    }
+
+    @Test("after process A invalidates hard, process B's next read of an older value is a miss")
+    func hardInvalidationAcrossProcesses() async throws {
+        let answer = try await readAfterInvalidation("invalidate hard") { key, a, b in
+            try await creatorRuns(key, a: a, b: b)
+        }
+        // Every caller waited for B's one creator: none was served the old value.
+        #expect(answer.hasPrefix("loaded values=created-") && !answer.contains("old") && answer.hasSuffix(" creators=1"), "\(answer)")
+    }
+
+    @Test("after process A invalidates soft, process B's next read of an older value is stale")
+    func softInvalidationAcrossProcesses() async throws {
+        // 99 callers are served the old value while B's one creator is held.
+        let answer = try await readAfterInvalidation("invalidate soft") { _, _, b in
+            try await b.ask("finished") == "finished 99"
+        }
+        #expect(answer.hasPrefix("loaded values=created-") && answer.hasSuffix(",old creators=1"), "\(answer)")
+    }
+
+    @Test("after process A invalidates a tag, process B's next read of an older value with it is a miss")
+    func tagInvalidationAcrossProcesses() async throws {
+        let answer = try await readAfterInvalidation(
+            "invalidate-tag news hard", tags: "news,sport", untouched: (uniqueKey("fleet-untagged"), "sport")
+        ) { key, a, b in
+            try await creatorRuns(key, a: a, b: b)
+        }
+        #expect(answer.hasPrefix("loaded values=created-") && !answer.contains("old") && answer.hasSuffix(" creators=1"), "\(answer)")
+    }
 }

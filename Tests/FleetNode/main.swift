@@ -5,10 +5,16 @@
 //     dogpile-fleet-node <host:port> <region name>
 //
 // Commands:
-//     seed KEY VALUE AGO      store VALUE under KEY, created AGO seconds ago
+//     seed KEY VALUE AGO [TAGS]
+//                             store VALUE under KEY, created AGO seconds ago, tagged with the
+//                             comma-separated TAGS; `seeded`
 //     load KEY CALLERS        CALLERS concurrent getOrCreate of KEY whose creator waits until `release`;
 //                             answers `loaded values=V1,V2,… creators=N` when all have their value
+//     finished                `finished N`: how many callers of the latest `load` have their value
 //     locked KEY              `locked true|false`: whether any process holds KEY's lock
+//     invalidate hard|soft    invalidates the region, on every process; `invalidated`
+//     invalidate-tag TAG hard|soft
+//                             invalidates the values tagged TAG, on every process; `invalidated`
 //     release                 lets the creators waiting in `load` return `created-<pid>`; `released`
 //     quit                    shuts the backend down and exits
 // Commands run one after another, except `load`, which runs in the background: its answer comes when
@@ -60,6 +66,7 @@ func answer(_ line: String) {
 
 let release = Release()
 let creators = Atomic<Int>(0)
+let finished = Atomic<Int>(0)
 let pid = ProcessInfo.processInfo.processIdentifier
 
 /// Standard input's lines, read on a thread of their own: a read blocks.
@@ -81,26 +88,38 @@ try await Task.detached {
             let past = try CacheRegion(
                 name: arguments[2], backend: backend, clock: ShiftedClock(shift: -(Double(words[3]) ?? 0))
             )
-            try await past.set(words[1], words[2])
+            let tags = words.count > 4 ? words[4].split(separator: ",").map(String.init) : []
+            try await past.set(words[1], words[2], tags: tags)
             answer("seeded")
+        case "invalidate":
+            try await region.invalidate(hard: words[1] == "hard")
+            answer("invalidated")
+        case "invalidate-tag":
+            try await region.invalidate(tag: words[1], hard: words[2] == "hard")
+            answer("invalidated")
         case "load":
             let key = words[1]
             let callers = Int(words[2]) ?? 1
+            finished.store(0, ordering: .relaxed)
             background.append(Task {
                 let values = await withTaskGroup(of: String.self) { group in
                     for _ in 0..<callers {
                         group.addTask {
-                            (try? await region.getOrCreate(key) { () async throws -> String in
+                            let value = (try? await region.getOrCreate(key) { () async throws -> String in
                                 creators.add(1, ordering: .relaxed)
                                 await release.wait()
                                 return "created-\(pid)"
                             }) ?? "error"
+                            finished.add(1, ordering: .relaxed)
+                            return value
                         }
                     }
                     return await group.reduce(into: []) { $0.append($1) }
                 }
                 answer("loaded values=\(Set(values).sorted().joined(separator: ",")) creators=\(creators.load(ordering: .relaxed))")
             })
+        case "finished":
+            answer("finished \(finished.load(ordering: .relaxed))")
         case "locked":
             answer("locked \(try await region.isKeyLocked(words[1]))")
         case "release":
