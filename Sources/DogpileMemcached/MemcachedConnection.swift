@@ -96,12 +96,12 @@ final class MemcachedConnection {
     /// The outcome of reading some keys in one round trip. Keys are compared as bytes, as memcached
     /// compares them (Swift's `String` equality would merge "café" written two ways).
     struct Fetched {
-        /// The values found, by key bytes.
-        var values: [[UInt8]: [UInt8]] = [:]
+        /// The values found, by key.
+        var values: [MemcachedKey.Bytes: [UInt8]] = [:]
         /// The failure that kept some servers from answering, if any.
         var failure: CacheError?
         /// Keys that may be missing because their server failed rather than because they are absent.
-        var failedKeys: Set<[UInt8]> = []
+        var failedKeys: Set<MemcachedKey.Bytes> = []
     }
 
     /// Reads `keys` (distinct) with one multi-get per server involved, so that each server's failure
@@ -118,7 +118,7 @@ final class MemcachedConnection {
             case .substitute(let index, let groupKey):
                 groups[index, default: (groupKey, [])].keys.append(key)
             case .skipped(let home):
-                fetched.failedKeys.insert(Array(key.utf8))
+                fetched.failedKeys.insert(MemcachedKey.Bytes(key))
                 fetched.failure = skipped(home)
             }
         }
@@ -147,8 +147,8 @@ final class MemcachedConnection {
             return
         }
         fetched.failure = error(status, "reading \(keys.count) keys from \(name(ofServer: server))")
-        for key in keys where fetched.values[Array(key.utf8)] == nil {
-            fetched.failedKeys.insert(Array(key.utf8))
+        for key in keys where fetched.values[MemcachedKey.Bytes(key)] == nil {
+            fetched.failedKeys.insert(MemcachedKey.Bytes(key))
         }
         recordFailure(server, fetched.failure!)
         memcached_quit(handle)
@@ -382,8 +382,8 @@ final class MemcachedConnection {
         return "\(String(cString: memcached_server_name(instance))):\(memcached_server_port(instance))"
     }
 
-    private static func key(of result: UnsafePointer<memcached_result_st>) -> [UInt8] {
-        [UInt8](UnsafeRawBufferPointer(start: memcached_result_key_value(result), count: memcached_result_key_length(result)))
+    private static func key(of result: UnsafePointer<memcached_result_st>) -> MemcachedKey.Bytes {
+        MemcachedKey.Bytes(UnsafeRawBufferPointer(start: memcached_result_key_value(result), count: memcached_result_key_length(result)))
     }
 
     private static func value(of result: UnsafePointer<memcached_result_st>) -> [UInt8] {

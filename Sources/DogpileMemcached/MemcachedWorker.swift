@@ -50,21 +50,21 @@ final class Worker {
 
     /// Reads every fetch's keys in one multi-get per server, then runs the commands in order.
     private func process(_ batch: [MemcachedRequest], on connection: MemcachedConnection) {
-        var fetches: [(keys: [String], continuation: UnsafeContinuation<[MemcachedRequest.Fetched], any Error>)] = []
+        var fetches: [(keys: [MemcachedKey.Bytes], continuation: UnsafeContinuation<[MemcachedRequest.Fetched], any Error>)] = []
         var keys: [String] = []
-        var seen = Set<[UInt8]>()
+        var seen = Set<MemcachedKey.Bytes>()
         for request in batch {
             if case .fetch(let requestKeys, let continuation) = request {
-                fetches.append((requestKeys, continuation))
-                for key in requestKeys where seen.insert(Array(key.utf8)).inserted {
+                let requestBytes = requestKeys.map(MemcachedKey.Bytes.init)
+                fetches.append((requestBytes, continuation))
+                for (key, bytes) in zip(requestKeys, requestBytes) where seen.insert(bytes).inserted {
                     keys.append(key)
                 }
             }
         }
         let fetched = keys.isEmpty ? MemcachedConnection.Fetched() : connection.fetch(keys)
         for fetch in fetches {
-            fetch.continuation.resume(returning: fetch.keys.map { key in
-                let bytes = Array(key.utf8)
+            fetch.continuation.resume(returning: fetch.keys.map { bytes in
                 if let value = fetched.values[bytes] {
                     return .found(value)
                 }

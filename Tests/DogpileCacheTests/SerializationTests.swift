@@ -49,10 +49,30 @@ struct NotCodable: Sendable {
             0x91, 0x4C, 0x90, 0xFA,  // CRC-32 of the bytes before it and the payload (zlib.crc32 agrees)
             0x68, 0x69,  // "hi"
         ]
-        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)  // the standard check value
+        #expect(CRC32.checksum(Array("123456789".utf8)[...]) == 0xCBF4_3926)  // the standard check value
         #expect(FNV1a.hash("a".utf8) == 0xAF63_DC4C_8601_EC8C)  // FNV-1a 64's published value for "a"
         #expect(record.bytes == expected)
         #expect(ValueRecord(bytes: record.bytes) == record)
+    }
+
+    @Test("the eight-bytes-a-step checksum is a bit-by-bit CRC-32, at every length and every split")
+    func checksumMatchesTheBitwiseDefinition() {
+        func bitwise(_ bytes: [UInt8]) -> UInt32 {
+            var crc = ~UInt32(0)
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+            }
+            return ~crc
+        }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<70).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for length in 0...bytes.count {
+            let expected = bitwise(Array(bytes[0..<length]))
+            for split in 0...length {
+                #expect(CRC32.checksum(bytes[0..<split], bytes[split..<length]) == expected, "length \(length), split \(split)")
+            }
+        }
     }
 
     @Test func recordsOfFormatVersionOneAreMisses() async throws {

@@ -463,49 +463,64 @@ public actor CacheRegion {
                 guard configuration.storesBytes else { return values }
                 return zip(values, backendKeys).map { decoded($0, backendKey: $1, configuration: configuration) }
             }
-            var values = try await fetch(backendKeys + [records.regionKey, records.tagEpochKey], configuration: configuration)
+            // Built and decoded in place: this is every hit's path, and each array costs.
+            var keys: [String] = []
+            keys.reserveCapacity(backendKeys.count + 2)
+            keys += backendKeys
+            keys.append(records.regionKey)
+            keys.append(records.tagEpochKey)
+            var values = try await fetch(keys, configuration: configuration)
             if let tagEpoch = InvalidationRecords.entry(of: values.removeLast(), readUnder: records.tagEpochKey) {
                 configuration.tagInvalidations.learnEpoch(tagEpoch)
             }
             if let region = InvalidationRecords.entry(of: values.removeLast(), readUnder: records.regionKey) {
                 configuration.defaultInvalidation?.adopt(region.word)
             }
-            let decodedValues = zip(values, backendKeys).map { decoded($0, backendKey: $1, configuration: configuration) }
-            try await readTagRecords(for: decodedValues, records: records, configuration: configuration)
-            return decodedValues
+            for index in values.indices {
+                values[index] = decoded(values[index], backendKey: backendKeys[index], configuration: configuration)
+            }
+            let tags = tagsToRead(in: values, configuration: configuration)
+            if !tags.isEmpty {
+                try await readTagRecords(tags, records: records, configuration: configuration)
+            }
+            return values
         } catch {
             try handleBackendError(error, operation: operation, key: backendKeys.joined(separator: " "), configuration: configuration)
             return Array(repeating: nil, count: backendKeys.count)
         }
     }
 
-    /// Reads the records of the tags of `values` that ``TagInvalidations/tagsToRead(of:createdAt:)``
-    /// names, in one backend call, and learns them: a second call only for a value older than a tag
-    /// invalidation this process has not read yet.
-    private nonisolated(nonsending) func readTagRecords(
-        for values: [CachedValue?],
-        records: InvalidationRecords,
-        configuration: RegionConfiguration
-    ) async throws {
-        let tagInvalidations = configuration.tagInvalidations
+    /// The tags of `values` whose records must be read before they are judged
+    /// (``TagInvalidations/tagsToRead(of:createdAt:)``), each once: usually none, so that a hit
+    /// makes no second call.
+    private nonisolated func tagsToRead(in values: [CachedValue?], configuration: RegionConfiguration) -> [String] {
         var tags: [String] = []
         for case let value? in values {
             let valueTags = value.tags
             if !valueTags.isEmpty {
-                tags += tagInvalidations.tagsToRead(of: valueTags, createdAt: value.creationTime)
+                tags += configuration.tagInvalidations.tagsToRead(of: valueTags, createdAt: value.creationTime)
             }
         }
-        guard !tags.isEmpty else { return }
+        guard tags.count > 1 else { return tags }
         var seen: Set<String> = []
-        tags = tags.filter { seen.insert($0).inserted }
-        let generation = tagInvalidations.generation
+        return tags.filter { seen.insert($0).inserted }
+    }
+
+    /// Reads the records of `tags` in one backend call, and learns them.
+    private nonisolated(nonsending) func readTagRecords(
+        _ tags: [String],
+        records: InvalidationRecords,
+        configuration: RegionConfiguration
+    ) async throws {
+        let generation = configuration.tagInvalidations.generation
         let keys = tags.map(records.tagKey)
         let stored = try await fetch(keys, configuration: configuration)
         let words = zip(stored, keys).map { InvalidationRecords.entry(of: $0, readUnder: $1)?.word ?? 0 }
-        tagInvalidations.learn(tags, words: words, readAt: generation)
+        configuration.tagInvalidations.learn(tags, words: words, readAt: generation)
     }
 
     /// What the backend holds under `backendKeys`, as it stores it, in one call.
+    @inline(__always)
     private nonisolated(nonsending) func fetch(_ backendKeys: [String], configuration: RegionConfiguration) async throws -> [CachedValue?] {
         let values: [CachedValue?]
         if let storage = configuration.synchronousReads {

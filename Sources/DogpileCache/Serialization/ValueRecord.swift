@@ -70,7 +70,7 @@ package struct ValueRecord: Equatable, Sendable {
             bytes.append(contentsOf: tag.utf8)
         }
         Self.append(UInt32(payload.count), to: &bytes)
-        Self.append(CRC32.checksum(bytes + payload), to: &bytes)
+        Self.append(CRC32.checksum(bytes[...], payload[...]), to: &bytes)
         bytes.append(contentsOf: payload)
         return bytes
     }
@@ -101,8 +101,8 @@ package struct ValueRecord: Equatable, Sendable {
         guard let length = reader.integer(UInt32.self), let checksum = reader.integer(UInt32.self),
             bytes.count - reader.offset == Int(length)
         else { return nil }
+        guard CRC32.checksum(bytes[0..<(checked + 4)], bytes[reader.offset...]) == checksum else { return nil }
         let payload = Array(bytes[reader.offset...])
-        guard CRC32.checksum(Array(bytes[0..<(checked + 4)]) + payload) == checksum else { return nil }
         self.init(encoding: encoding, creationTime: creationTime, payload: payload)
         if flags & Self.hasExpirationFlag != 0 {
             guard expiration >= 0, !expiration.isNaN else { return nil }
@@ -199,14 +199,49 @@ enum FNV1a {
     }
 }
 
-/// CRC-32 (IEEE 802.3, as zlib and PNG compute it).
+/// CRC-32 (IEEE 802.3, as zlib and PNG compute it), eight bytes a step ("slicing by 8"): every
+/// hit checks its whole record, and this takes a quarter of the time of a byte a step.
 enum CRC32 {
-    private static let table: [UInt32] = (0..<256).map { index in
-        (0..<8).reduce(UInt32(index)) { crc, _ in crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
-    }
+    /// Eight tables of 256: `tables[k * 256 + byte]` is the CRC of `byte` followed by `k` zero bytes.
+    private static let tables: [UInt32] = {
+        let bytewise: [UInt32] = (0..<256).map { index in
+            (0..<8).reduce(UInt32(index)) { crc, _ in crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+        }
+        var tables = bytewise
+        for k in 1..<8 {
+            for index in 0..<256 {
+                let previous = tables[(k - 1) * 256 + index]
+                tables.append((previous >> 8) ^ bytewise[Int(previous & 0xFF)])
+            }
+        }
+        return tables
+    }()
 
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
-        ~bytes.reduce(~UInt32(0)) { crc, byte in table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+    /// The checksum of `bytes`, then `more`, as if they were one array: a record's header and
+    /// payload are checked where they lie, with no copy.
+    static func checksum(_ bytes: ArraySlice<UInt8>, _ more: ArraySlice<UInt8> = []) -> UInt32 {
+        tables.withUnsafeBufferPointer { tables in
+            func update(_ crc: UInt32, with part: ArraySlice<UInt8>) -> UInt32 {
+                part.withUnsafeBytes { part in
+                    var crc = crc
+                    var offset = 0
+                    while part.count - offset >= 8 {
+                        let low = UInt32(littleEndian: part.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) ^ crc
+                        let high = UInt32(littleEndian: part.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+                        crc = tables[7 * 256 + Int(low & 0xFF)] ^ tables[6 * 256 + Int((low >> 8) & 0xFF)]
+                            ^ tables[5 * 256 + Int((low >> 16) & 0xFF)] ^ tables[4 * 256 + Int(low >> 24)]
+                            ^ tables[3 * 256 + Int(high & 0xFF)] ^ tables[2 * 256 + Int((high >> 8) & 0xFF)]
+                            ^ tables[256 + Int((high >> 16) & 0xFF)] ^ tables[Int(high >> 24)]
+                        offset += 8
+                    }
+                    for byte in part[offset...] {
+                        crc = tables[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
+                    }
+                    return crc
+                }
+            }
+            return ~update(update(~0, with: bytes), with: more)
+        }
     }
 }
 
