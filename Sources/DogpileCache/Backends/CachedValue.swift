@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A value as a backend holds it: the user's payload plus the metadata the region needs to judge it.
 ///
 /// In-process backends such as ``MemoryBackend`` keep `CachedValue`s as they are, without copying or
@@ -177,7 +179,7 @@ extension PayloadBox {
 
 /// A payload read from a byte-storing backend, decoded as the type it is asked for.
 final class SerializedPayloadBox: PayloadBox, @unchecked Sendable {
-    // @unchecked: both stored properties are immutable and Sendable.
+    // @unchecked: every stored property is immutable and Sendable.
     let record: ValueRecord
     let serializer: any CacheSerializer
 
@@ -214,16 +216,28 @@ final class SerializedPayloadBox: PayloadBox, @unchecked Sendable {
 
     /// The payload decoded as a `Value`, or `nil` when it was stored as another type (the record's
     /// ``ValueRecord/typeCheck``) or does not decode.
+    ///
+    /// The latest decoding is kept, so reading the box again as the same type, as a local tier's
+    /// hits do (``LocalTier``), is a class check rather than a decoding.
     override func decoded<Value: Sendable>(as type: Value.Type) -> Value? {
-        guard !isRecord(ofAnotherTypeThan: type) else { return nil }
-        switch record.encoding {
-        case .rawBytes: return record.payload as? Value
-        case .utf8Text:
-            guard let text = String(validating: record.payload, as: UTF8.self) else { return nil }
-            return text as? Value
-        case .serializer: return try? serializer.decode(record.payload, as: Value.self)
+        if let typed = lastDecoded.withLock({ $0 }) as? TypedPayloadBox<Value> {
+            return typed.value
         }
+        guard !isRecord(ofAnotherTypeThan: type) else { return nil }
+        let value: Value?
+        switch record.encoding {
+        case .rawBytes: value = record.payload as? Value
+        case .utf8Text: value = String(validating: record.payload, as: UTF8.self).flatMap { $0 as? Value }
+        case .serializer: value = try? serializer.decode(record.payload, as: Value.self)
+        }
+        if let value {
+            lastDecoded.withLock { $0 = TypedPayloadBox(value) }
+        }
+        return value
     }
+
+    /// The payload as ``decoded(as:)`` last decoded it.
+    private let lastDecoded = Mutex<PayloadBox?>(nil)
 }
 
 /// A payload of type `Value`.

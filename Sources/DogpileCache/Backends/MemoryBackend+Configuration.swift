@@ -116,6 +116,10 @@ extension MemoryBackend {
         }
 
         private static func payloadWeight(_ value: CachedValue) -> Int {
+            if let entry = value.payload(as: LocalTier.Entry.self) {
+                // A region's local tier keeps each value with the time it kept it: weigh the value.
+                return payloadWeight(entry.value)
+            }
             if let string = value.payload(as: String.self) {
                 return string.utf8.count
             }

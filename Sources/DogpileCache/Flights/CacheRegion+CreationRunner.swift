@@ -118,7 +118,9 @@ extension CacheRegion {
         let needed = flights.indices.filter { results[$0] == nil }
         guard !needed.isEmpty else { return }
         let configuration = creation.configuration
-        let stored = try await readMulti(needed.map { flights[$0].backendKey }, configuration: configuration)
+        let stored = try await readMulti(
+            needed.map { flights[$0].backendKey }, configuration: configuration, expiration: creation.expiration, policy: creation.policy
+        )
         let now = clock.coarseNow()
         for (index, value) in zip(needed, stored) {
             if let value, let payload = creation.payload(of: value),

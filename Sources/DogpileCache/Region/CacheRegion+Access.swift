@@ -29,7 +29,7 @@ extension CacheRegion {
         guard !keys.isEmpty else { return [] }
         let expiration = try (expirationTime ?? configuration.expiration).validated()
         let backendKeys = keys.map(configuration.mangle)
-        let stored = try await readMulti(backendKeys, configuration: configuration)
+        let stored = try await readMulti(backendKeys, configuration: configuration, expiration: expiration, policy: configuration.policy)
         let now = clock.coarseNow()
         return zip(stored, backendKeys).map { value, backendKey in
             usablePayload(value, key: backendKey, as: type, expiration: expiration, ignoreExpiration: ignoreExpiration, now: now, configuration: configuration)
@@ -47,7 +47,7 @@ extension CacheRegion {
         let configuration = try self.configuration()
         let expiration = try (expirationTime ?? configuration.expiration).validated()
         let backendKey = configuration.mangle(key)
-        guard let stored = try await read(backendKey, configuration: configuration) else {
+        guard let stored = try await read(backendKey, configuration: configuration, expiration: expiration, policy: configuration.policy) else {
             counters.misses.increment()
             return nil
         }
@@ -80,7 +80,10 @@ extension CacheRegion {
         let stored = try configuration.encoded(created, for: backendKey)
         do {
             try await configuration.backend.set(backendKey, stored)
+            await configuration.localTier?.update([(backendKey, created)], at: created.creationTime)
         } catch {
+            // What the backend holds now is unknown: the local tier holds nothing.
+            await configuration.localTier?.remove([backendKey])
             try handleBackendError(error, operation: .set, key: backendKey, configuration: configuration, always: true)
         }
     }
@@ -102,11 +105,13 @@ extension CacheRegion {
             if !tags.isEmpty {
                 value.tags = tags
             }
-            return (key: backendKey, value: try configuration.encoded(value, for: backendKey))
+            return (key: backendKey, created: value, stored: try configuration.encoded(value, for: backendKey))
         }
         do {
-            try await configuration.backend.setMulti(entries)
+            try await configuration.backend.setMulti(entries.map { ($0.key, $0.stored) })
+            await configuration.localTier?.update(entries.map { ($0.key, $0.created) }, at: now)
         } catch {
+            await configuration.localTier?.remove(entries.map(\.key))
             try handleBackendError(error, operation: .setMulti, key: entries.map(\.key).joined(separator: " "), configuration: configuration, always: true)
         }
     }
@@ -115,9 +120,13 @@ extension CacheRegion {
     public nonisolated(nonsending) func delete(_ key: String) async throws {
         let configuration = try self.configuration()
         let backendKey = configuration.mangle(key)
+        // The local tier's copy goes after the backend's, failed or not, so that no read in
+        // between keeps the value there.
         do {
             try await configuration.backend.delete(backendKey)
+            await configuration.localTier?.remove([backendKey])
         } catch {
+            await configuration.localTier?.remove([backendKey])
             try handleBackendError(error, operation: .delete, key: backendKey, configuration: configuration, always: true)
         }
     }
@@ -129,7 +138,9 @@ extension CacheRegion {
         let backendKeys = keys.map(configuration.mangle)
         do {
             try await configuration.backend.deleteMulti(backendKeys)
+            await configuration.localTier?.remove(backendKeys)
         } catch {
+            await configuration.localTier?.remove(backendKeys)
             try handleBackendError(error, operation: .deleteMulti, key: backendKeys.joined(separator: " "), configuration: configuration, always: true)
         }
     }

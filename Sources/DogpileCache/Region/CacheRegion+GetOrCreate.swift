@@ -148,7 +148,7 @@ extension CacheRegion {
         let backendKey = configuration.mangle(key)
         let generation = self.generation
         var staleValue: StaleValue?
-        if let stored = try await read(backendKey, configuration: configuration) {
+        if let stored = try await read(backendKey, configuration: configuration, expiration: expiration, policy: policy) {
             if let payload = payload(of: stored, backendKey: backendKey, as: Value.self) {
                 let now = clock.coarseNow()
                 switch configuration.freshness(of: stored, key: backendKey, expiration: expiration, policy: policy, now: now) {
@@ -254,7 +254,7 @@ extension CacheRegion {
         }
 
         let generation = self.generation
-        let stored = try await readMulti(uniqueKeys.map { $0.backendKey }, configuration: configuration)
+        let stored = try await readMulti(uniqueKeys.map { $0.backendKey }, configuration: configuration, expiration: expiration, policy: policy)
         let now = clock.coarseNow()
         var values = [Value?](repeating: nil, count: uniqueKeys.count)
         var pending: [PendingKey] = []

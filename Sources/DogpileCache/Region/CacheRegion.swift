@@ -116,7 +116,8 @@ public actor CacheRegion {
             policy: try policy.validated(),
             backendErrors: backendErrors,
             serializer: serializer,
-            tagInvalidations: tagInvalidations
+            tagInvalidations: tagInvalidations,
+            local: nil
         )
         self.name = name
         self.keyMangler = keyMangler
@@ -150,8 +151,18 @@ public actor CacheRegion {
     ///     `[UInt8]` and `String` values are stored as they are.
     ///   - policy: The region's ``CreationPolicy``, which a call's `policy:` replaces; by default one
     ///     that changes nothing.
+    ///   - localCache: A memory store in front of `backend`, for the region alone (see
+    ///     <doc:LocalTier>): reads try it first, and values read from or written to `backend` are
+    ///     kept in it. `nil` (the default) for none.
+    ///   - localExpirationTime: How long a value is served from `localCache` after it was kept
+    ///     there: the longest this process serves a value another process has replaced. 10 seconds
+    ///     by default; `.never` keeps it for as long as the store does.
+    ///   - invalidationCheckInterval: How long a value is served from `localCache` after the region
+    ///     last read `backend`'s invalidation records: the latest this process learns of another's
+    ///     invalidation. 1 second by default.
     /// - Throws: `regionAlreadyConfigured`, or `invalidConfiguration` for a negative expiration, a
-    ///   policy out of range or a proxy that is a class.
+    ///   policy out of range, a proxy that is a class, or a `localExpirationTime` or
+    ///   `invalidationCheckInterval` that is not positive.
     public func configure(
         backend: some AsyncCacheBackend,
         expirationTime: CacheExpiration = .never,
@@ -161,10 +172,17 @@ public actor CacheRegion {
         backgroundRefresh: Bool = false,
         backendErrors: BackendErrorPolicy = .failOpen,
         serializer: any CacheSerializer = JSONCacheSerializer(),
-        policy: CreationPolicy = CreationPolicy()
+        policy: CreationPolicy = CreationPolicy(),
+        localCache: MemoryBackend? = nil,
+        localExpirationTime: CacheExpiration = .seconds(10),
+        invalidationCheckInterval: CacheExpiration = .seconds(1)
     ) throws {
         let expiration = try expirationTime.validated()
         let policy = try policy.validated()
+        let local = try localCache.map { store in
+            (store: store, expiration: try Self.positiveSeconds(localExpirationTime, "localExpirationTime"),
+             checkInterval: try Self.positiveSeconds(invalidationCheckInterval, "invalidationCheckInterval"))
+        }
         let previous = slot.load()
         if let previous, !replaceExistingBackend {
             throw CacheError(
@@ -183,9 +201,19 @@ public actor CacheRegion {
                 policy: policy,
                 backendErrors: backendErrors,
                 serializer: serializer,
-                tagInvalidations: tagInvalidations
+                tagInvalidations: tagInvalidations,
+                local: local
             )
         )
+    }
+
+    /// `time` in seconds (infinite for `.never`), when it is more than zero.
+    private static func positiveSeconds(_ time: CacheExpiration, _ name: String) throws -> Double {
+        let seconds = try time.validated().seconds ?? .infinity
+        guard seconds > 0 else {
+            throw CacheError(.invalidConfiguration, "\(name) must be more than zero, got \(seconds) seconds")
+        }
+        return seconds
     }
 
     /// Makes `configuration` the one in force. Only the actor installs configurations, so a
@@ -232,7 +260,8 @@ public actor CacheRegion {
                 policy: configuration.policy,
                 backendErrors: configuration.backendErrors,
                 serializer: configuration.serializer,
-                tagInvalidations: tagInvalidations
+                tagInvalidations: tagInvalidations,
+                local: configuration.localTier.map { ($0.store, $0.expiration, $0.checkInterval) }
             )
         )
     }
@@ -430,11 +459,24 @@ public actor CacheRegion {
         }
     }
 
-    /// Reads one key; a failure is a miss unless errors propagate.
+    /// Reads one key, from the local tier when it holds a value fresh by `expiration` and `policy`
+    /// (a value it holds that is not may be older than the shared backend's); a failure is a miss
+    /// unless errors propagate.
     @inline(__always)
-    nonisolated(nonsending) func read(_ backendKey: String, configuration: RegionConfiguration) async throws -> CachedValue? {
+    nonisolated(nonsending) func read(
+        _ backendKey: String,
+        configuration: RegionConfiguration,
+        expiration: CacheExpiration,
+        policy: CreationPolicy
+    ) async throws -> CachedValue? {
+        if configuration.localTier != nil {
+            if let value = configuration.freshLocalValue(backendKey, expiration: expiration, policy: policy, now: clock.coarseNow()) {
+                return value
+            }
+            return try await readShared([backendKey], configuration: configuration, operation: .get)[0]
+        }
         if configuration.records != nil {
-            return try await readMulti([backendKey], configuration: configuration, operation: .get)[0]
+            return try await readShared([backendKey], configuration: configuration, operation: .get)[0]
         }
         if let storage = configuration.synchronousReads {
             return decoded(storage.storedValue(for: backendKey), backendKey: backendKey, configuration: configuration)
@@ -449,45 +491,88 @@ public actor CacheRegion {
         }
     }
 
-    /// Reads many keys in one backend call, with the invalidation records when the region shares
-    /// them (``InvalidationRecords``), learning the invalidations they hold before the values are
-    /// judged; a failure is all misses unless errors propagate.
+    /// Reads many keys in one backend call, those the local tier holds fresh by `expiration` and
+    /// `policy` from it; a failure is all misses unless errors propagate.
     nonisolated(nonsending) func readMulti(
         _ backendKeys: [String],
         configuration: RegionConfiguration,
-        operation: BackendOperation = .getMulti
+        expiration: CacheExpiration,
+        policy: CreationPolicy
     ) async throws -> [CachedValue?] {
+        guard configuration.localTier != nil else {
+            return try await readShared(backendKeys, configuration: configuration, operation: .getMulti)
+        }
+        let now = clock.coarseNow()
+        var values = backendKeys.map { configuration.freshLocalValue($0, expiration: expiration, policy: policy, now: now) }
+        let missing = values.indices.filter { values[$0] == nil }
+        guard !missing.isEmpty else { return values }
+        let read = try await readShared(missing.map { backendKeys[$0] }, configuration: configuration, operation: .getMulti)
+        for (index, value) in zip(missing, read) {
+            values[index] = value
+        }
+        return values
+    }
+
+    /// Reads many keys from the shared backend in one call, with the invalidation records when it
+    /// keeps them (``InvalidationRecords``), learning the invalidations they hold before the values
+    /// are judged, and keeps what it read in the local tier; a failure is all misses unless errors
+    /// propagate.
+    private nonisolated(nonsending) func readShared(
+        _ backendKeys: [String],
+        configuration: RegionConfiguration,
+        operation: BackendOperation
+    ) async throws -> [CachedValue?] {
+        // Only the local tier needs the time (a clock read is a tenth of a memory hit).
+        let start = configuration.localTier == nil ? 0 : clock.now()
         do {
-            guard let records = configuration.records else {
-                let values = try await fetch(backendKeys, configuration: configuration)
-                guard configuration.storesBytes else { return values }
-                return zip(values, backendKeys).map { decoded($0, backendKey: $1, configuration: configuration) }
+            var values: [CachedValue?]
+            if let records = configuration.records {
+                values = try await readWithRecords(backendKeys, records: records, configuration: configuration)
+                configuration.localTier?.recordsRead(startedAt: start)
+            } else {
+                values = try await fetch(backendKeys, configuration: configuration)
+                if configuration.storesBytes {
+                    for index in values.indices {
+                        values[index] = decoded(values[index], backendKey: backendKeys[index], configuration: configuration)
+                    }
+                }
             }
-            // Built and decoded in place: this is every hit's path, and each array costs.
-            var keys: [String] = []
-            keys.reserveCapacity(backendKeys.count + 2)
-            keys += backendKeys
-            keys.append(records.regionKey)
-            keys.append(records.tagEpochKey)
-            var values = try await fetch(keys, configuration: configuration)
-            if let tagEpoch = InvalidationRecords.entry(of: values.removeLast(), readUnder: records.tagEpochKey) {
-                configuration.tagInvalidations.learnEpoch(tagEpoch)
-            }
-            if let region = InvalidationRecords.entry(of: values.removeLast(), readUnder: records.regionKey) {
-                configuration.defaultInvalidation?.adopt(region.word)
-            }
-            for index in values.indices {
-                values[index] = decoded(values[index], backendKey: backendKeys[index], configuration: configuration)
-            }
-            let tags = tagsToRead(in: values, configuration: configuration)
-            if !tags.isEmpty {
-                try await readTagRecords(tags, records: records, configuration: configuration)
-            }
+            await configuration.localTier?.update(Array(zip(backendKeys, values)), at: start)
             return values
         } catch {
             try handleBackendError(error, operation: operation, key: backendKeys.joined(separator: " "), configuration: configuration)
             return Array(repeating: nil, count: backendKeys.count)
         }
+    }
+
+    /// Reads `backendKeys` and the region's records in one call, learns the invalidations the
+    /// records hold, and reads the records of the tags of values that need them.
+    private nonisolated(nonsending) func readWithRecords(
+        _ backendKeys: [String],
+        records: InvalidationRecords,
+        configuration: RegionConfiguration
+    ) async throws -> [CachedValue?] {
+        // Built and decoded in place: this is every hit's path, and each array costs.
+        var keys: [String] = []
+        keys.reserveCapacity(backendKeys.count + 2)
+        keys += backendKeys
+        keys.append(records.regionKey)
+        keys.append(records.tagEpochKey)
+        var values = try await fetch(keys, configuration: configuration)
+        if let tagEpoch = InvalidationRecords.entry(of: values.removeLast(), readUnder: records.tagEpochKey) {
+            configuration.tagInvalidations.learnEpoch(tagEpoch)
+        }
+        if let region = InvalidationRecords.entry(of: values.removeLast(), readUnder: records.regionKey) {
+            configuration.defaultInvalidation?.adopt(region.word)
+        }
+        for index in values.indices {
+            values[index] = decoded(values[index], backendKey: backendKeys[index], configuration: configuration)
+        }
+        let tags = tagsToRead(in: values, configuration: configuration)
+        if !tags.isEmpty {
+            try await readTagRecords(tags, records: records, configuration: configuration)
+        }
+        return values
     }
 
     /// The tags of `values` whose records must be read before they are judged
@@ -538,31 +623,35 @@ public actor CacheRegion {
     /// Stores created values; a failure is logged and counted unless errors propagate. A value that
     /// cannot be encoded is not stored, and warned about once per type.
     nonisolated(nonsending) func store(_ entries: [(key: String, value: CachedValue)], configuration: RegionConfiguration) async throws {
-        let entries = entries.compactMap { entry in encoded(entry.value, for: entry.key, configuration: configuration).map { (entry.key, $0) } }
+        let entries = entries.compactMap { entry in
+            encoded(entry.value, for: entry.key, configuration: configuration).map { (key: entry.key, created: entry.value, stored: $0) }
+        }
         guard !entries.isEmpty else { return }
         do {
             if let storage = configuration.synchronousWrites {
-                try storage.storeValues(entries)
+                try storage.storeValues(entries.map { ($0.key, $0.stored) })
             } else {
-                try await configuration.backend.setMulti(entries)
+                try await configuration.backend.setMulti(entries.map { ($0.key, $0.stored) })
                 backendAnswered()
             }
+            await configuration.localTier?.update(entries.map { ($0.key, $0.created) }, at: clock.now())
         } catch {
-            try handleBackendError(error, operation: .setMulti, key: entries.map { $0.0 }.joined(separator: " "), configuration: configuration)
+            try handleBackendError(error, operation: .setMulti, key: entries.map(\.key).joined(separator: " "), configuration: configuration)
         }
     }
 
     /// Stores one created value, as ``store(_:configuration:)`` does many.
     @inline(__always)
     nonisolated(nonsending) func store(_ key: String, _ value: CachedValue, configuration: RegionConfiguration) async throws {
-        guard let value = encoded(value, for: key, configuration: configuration) else { return }
+        guard let stored = encoded(value, for: key, configuration: configuration) else { return }
         do {
             if let storage = configuration.synchronousWrites {
-                try storage.storeValue(value, for: key)
+                try storage.storeValue(stored, for: key)
             } else {
-                try await configuration.backend.set(key, value)
+                try await configuration.backend.set(key, stored)
                 backendAnswered()
             }
+            await configuration.localTier?.update([(key, value)], at: clock.now())
         } catch {
             try handleBackendError(error, operation: .set, key: key, configuration: configuration)
         }

@@ -31,6 +31,8 @@ final class RegionConfiguration: Sendable {
     /// Where the region's invalidations are shared with the other processes of the backend, when it
     /// stores bytes; every read then reads them too, so the synchronous hit path is off.
     let records: InvalidationRecords?
+    /// The memory store in front of the backend, if the region has one.
+    let localTier: LocalTier?
 
     init(
         regionName: String,
@@ -42,7 +44,8 @@ final class RegionConfiguration: Sendable {
         policy: CreationPolicy,
         backendErrors: BackendErrorPolicy,
         serializer: any CacheSerializer,
-        tagInvalidations: TagInvalidations
+        tagInvalidations: TagInvalidations,
+        local: (store: MemoryBackend, expiration: Double, checkInterval: Double)?
     ) {
         self.backend = backend
         self.keyMangler = keyMangler ?? backend.keyMangler
@@ -63,6 +66,7 @@ final class RegionConfiguration: Sendable {
         self.synchronousWrites = DogpileCache.synchronousStorage(beneath: backend, for: .writes)
         self.defaultInvalidation = invalidation as? DefaultInvalidationStrategy
         self.tagInvalidations = tagInvalidations
+        self.localTier = local.map { LocalTier(store: $0.store, expiration: $0.expiration, checkInterval: $0.checkInterval, checksRecords: records != nil) }
     }
 
     /// `value` as the backend takes it under `backendKey`: a value record when it stores bytes.
@@ -78,8 +82,8 @@ final class RegionConfiguration: Sendable {
         return CachedValue(typed: record.bytes, creationTime: value.creationTime)
     }
 
-    /// The value stored under `key` (before mangling) when reads are synchronous and the value is
-    /// fresh; `nil` otherwise. The region's hit path, called with the configuration borrowed.
+    /// The value stored under `key` (before mangling) when reads are synchronous, or the local tier
+    /// may serve it, and the value is fresh; `nil` otherwise. The region's hit path, called with the configuration borrowed.
     ///
     /// - Throws: `invalidConfiguration` for a bad `expirationTime` or `policy`.
     @inline(__always)
@@ -89,14 +93,20 @@ final class RegionConfiguration: Sendable {
         policy: CreationPolicy?,
         clock: any CacheClock
     ) throws -> CachedValue? {
-        guard let unretainedReader else { return nil }
-        // The key is not copied through `mangle(_:)`: a retain and a release cost a tenth of a hit.
-        // Never a byte-storing backend's records: those are read with the invalidation records.
-        let stored = unretainedReader._withUnsafeGuaranteedRef { reader in
-            if let keyMangler {
-                reader.storedValue(for: keyMangler(key))
-            } else {
-                reader.storedValue(for: key)
+        let stored: CachedValue?
+        if let localTier {
+            // Judged below like any value; one that is not fresh is read from the shared backend.
+            stored = localTier.value(for: mangle(key), now: clock.coarseNow())
+        } else {
+            guard let unretainedReader else { return nil }
+            // The key is not copied through `mangle(_:)`: a retain and a release cost a tenth of a
+            // hit. Never a byte-storing backend's records: those are read with the invalidation records.
+            stored = unretainedReader._withUnsafeGuaranteedRef { reader in
+                if let keyMangler {
+                    reader.storedValue(for: keyMangler(key))
+                } else {
+                    reader.storedValue(for: key)
+                }
             }
         }
         guard let stored else { return nil }
@@ -111,6 +121,16 @@ final class RegionConfiguration: Sendable {
             return nil
         }
         return stored
+    }
+
+    /// The local tier's value under `backendKey`, when it may serve it at `now` and it is fresh by
+    /// `expiration` and `policy`; otherwise `nil`, and the read goes to the shared backend, which
+    /// may hold a newer value than the local tier's stale one.
+    func freshLocalValue(_ backendKey: String, expiration: CacheExpiration, policy: CreationPolicy, now: Double) -> CachedValue? {
+        guard let value = localTier?.value(for: backendKey, now: now),
+            freshness(of: value, key: backendKey, expiration: expiration, policy: policy, now: now).isFresh
+        else { return nil }
+        return value
     }
 
     /// What `stored`, read from a byte-storing backend under `backendKey`, holds: the value of its
