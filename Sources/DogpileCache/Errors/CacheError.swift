@@ -27,7 +27,7 @@ public struct CacheError: Error, Sendable, Equatable, CustomStringConvertible {
         private let base: Base
         private init(_ base: Base) { self.base = base }
 
-        /// An operation needed a backend, but ``CacheRegion/configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:)`` was never called.
+        /// An operation needed a backend, but ``CacheRegion/configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:localCache:localExpirationTime:invalidationCheckInterval:)`` was never called.
         public static let regionNotConfigured = Code(.regionNotConfigured)
         /// `configure` was called on a configured region without `replaceExistingBackend: true`.
         public static let regionAlreadyConfigured = Code(.regionAlreadyConfigured)

@@ -28,7 +28,7 @@ extension CacheRegion {
     ///   `memory` or `null` (and `memcached` once `MemcachedBackend.registerBackend()` ran).
     /// - `expiration_time` (seconds, default: never): how long values stay fresh.
     /// - `background_refresh` (`true`/`false`, default `false`): see
-    ///   ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:)``.
+    ///   ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:localCache:localExpirationTime:invalidationCheckInterval:)``.
     /// - `backend_errors` (`fail_open` or `propagate`, default `fail_open`): the ``BackendErrorPolicy``.
     /// - `replace_existing_backend` (`true`/`false`, default `false`): must be `true` to configure an
     ///   already configured region.

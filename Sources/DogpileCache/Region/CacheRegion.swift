@@ -49,7 +49,7 @@ public actor CacheRegion {
     nonisolated let flightTable = LockedValue(FlightTable())
 
     /// Creates an unconfigured region. Configure it with
-    /// ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:)``
+    /// ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:localCache:localExpirationTime:invalidationCheckInterval:)``
     /// before use; until then operations throw `regionNotConfigured`.
     ///
     /// - Parameters:
@@ -84,7 +84,7 @@ public actor CacheRegion {
     }
 
     /// Creates a region and configures it in one step; the parameters are those of ``init(name:keyMangler:functionKeyGenerator:clock:logger:metricsFactory:includesKeysInSpans:)``
-    /// and ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:)``.
+    /// and ``configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:localCache:localExpirationTime:invalidationCheckInterval:)``.
     ///
     /// - Throws: `invalidConfiguration` when `expirationTime` is negative or not finite, or a proxy is a
     ///   class.

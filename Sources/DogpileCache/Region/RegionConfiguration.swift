@@ -1,4 +1,4 @@
-/// What ``CacheRegion/configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:)``
+/// What ``CacheRegion/configure(backend:expirationTime:wrap:replaceExistingBackend:invalidationStrategy:backgroundRefresh:backendErrors:serializer:policy:localCache:localExpirationTime:invalidationCheckInterval:)``
 /// set: immutable, so every operation reads one consistent snapshot with a single atomic load.
 @usableFromInline
 final class RegionConfiguration: Sendable {
