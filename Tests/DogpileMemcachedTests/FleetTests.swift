@@ -7,10 +7,13 @@ import Testing
 /// `dogpile-fleet-node` the test drives.
 @Suite(.enabled(if: TestServers.enabled, "memcached not started: run scripts/test.sh"), .timeLimit(.minutes(1)))
 struct FleetTests {
-    private func nodes(region: String) throws -> (FleetNodeProcess, FleetNodeProcess) {
+    private func nodes(region: String, local: Bool = false) throws -> (FleetNodeProcess, FleetNodeProcess) {
         let server = try TestServers.first()
         let address = "\(server.host):\(server.port)"
-        return (try FleetNodeProcess(server: address, region: region), try FleetNodeProcess(server: address, region: region))
+        return (
+            try FleetNodeProcess(server: address, region: region, local: local),
+            try FleetNodeProcess(server: address, region: region, local: local)
+        )
     }
 
     @Test("two processes, 100 callers each, one missing key: one creator call in all")
@@ -113,5 +116,23 @@ struct FleetTests {
             try await creatorRuns(key, a: a, b: b)
         }
         #expect(answer.hasPrefix("loaded values=created-") && !answer.contains("old") && answer.hasSuffix(" creators=1"), "\(answer)")
+    }
+
+    @Test("process B's local tier serves a value A invalidated until B's check interval passes, then not", arguments: ["invalidate hard", "invalidate-tag news hard"])
+    func localTierLearnsWithinTheCheckInterval(invalidation: String) async throws {
+        let (a, b) = try nodes(region: uniqueKey("fleet-local"), local: true)
+        let key = uniqueKey("fleet-local")
+        #expect(try await a.ask("seed \(key) old 1 news") == "seeded")
+        #expect(try await b.ask("get \(key)") == "value old")
+        #expect(try await a.ask(invalidation) == "invalidated")
+        // B's clock stands still: it read the records at this very time, so its local tier serves.
+        #expect(try await b.ask("get \(key)") == "value old")
+        #expect(try await b.ask("advance 0.999") == "advanced")
+        #expect(try await b.ask("get \(key)") == "value old")
+        // One check interval after B's last read of the records, B reads memcached and learns.
+        #expect(try await b.ask("advance 0.001") == "advanced")
+        #expect(try await b.ask("get \(key)") == "miss")
+        await a.quit()
+        await b.quit()
     }
 }

@@ -2,7 +2,11 @@
 // lock) that the test drives through standard input, one command a line, each answered with one line
 // on standard output.
 //
-//     dogpile-fleet-node <host:port> <region name>
+//     dogpile-fleet-node <host:port> <region name> [--local]
+//
+// With `--local` the region has a local tier (1,000 entries, localExpirationTime 10 s,
+// invalidationCheckInterval 1 s) and its clock stands still, starting at the system time, until
+// `advance` moves it.
 //
 // Commands:
 //     seed KEY VALUE AGO [TAGS]
@@ -11,6 +15,8 @@
 //     load KEY CALLERS        CALLERS concurrent getOrCreate of KEY whose creator waits until `release`;
 //                             answers `loaded values=V1,V2,… creators=N` when all have their value
 //     finished                `finished N`: how many callers of the latest `load` have their value
+//     get KEY                 `value V` or `miss`: the region's fresh value of KEY
+//     advance SECONDS         moves the clock of a `--local` node; `advanced`
 //     locked KEY              `locked true|false`: whether any process holds KEY's lock
 //     invalidate hard|soft    invalidates the region, on every process; `invalidated`
 //     invalidate-tag TAG hard|soft
@@ -25,15 +31,22 @@ import Foundation
 import Synchronization
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3 else {
-    FileHandle.standardError.write(Data("usage: dogpile-fleet-node <host:port> <region>\n".utf8))
+let local = arguments.count == 4 && arguments[3] == "--local"
+guard arguments.count == 3 || local else {
+    FileHandle.standardError.write(Data("usage: dogpile-fleet-node <host:port> <region> [--local]\n".utf8))
     exit(2)
 }
 var configuration = try MemcachedBackend.Configuration(url: arguments[1])
 configuration.distributedLock = true
 configuration.poolSize = 2
 let backend = try MemcachedBackend(configuration: configuration)
-let region = try CacheRegion(name: arguments[2], backend: backend, expirationTime: .seconds(10))
+let clock = SteppedClock(moving: !local)
+let region = CacheRegion(name: arguments[2], clock: clock)
+try await region.configure(
+    backend: backend,
+    expirationTime: .seconds(10),
+    localCache: local ? try MemoryBackend(maxEntries: 1_000) : nil
+)
 
 /// Opens once: the creators of `load` wait for it.
 final class Release: Sendable {
@@ -86,7 +99,7 @@ try await Task.detached {
         switch words.first {
         case "seed":
             let past = try CacheRegion(
-                name: arguments[2], backend: backend, clock: ShiftedClock(shift: -(Double(words[3]) ?? 0))
+                name: arguments[2], backend: backend, clock: ShiftedClock(base: clock, shift: -(Double(words[3]) ?? 0))
             )
             let tags = words.count > 4 ? words[4].split(separator: ",").map(String.init) : []
             try await past.set(words[1], words[2], tags: tags)
@@ -120,6 +133,11 @@ try await Task.detached {
             })
         case "finished":
             answer("finished \(finished.load(ordering: .relaxed))")
+        case "get":
+            answer((try await region.get(words[1], as: String.self)).map { "value \($0)" } ?? "miss")
+        case "advance":
+            clock.advance(by: Double(words[1]) ?? 0)
+            answer("advanced")
         case "locked":
             answer("locked \(try await region.isKeyLocked(words[1]))")
         case "release":
@@ -136,8 +154,29 @@ try await Task.detached {
     }
 }.value
 
-/// The system clock moved by `shift` seconds.
+/// The system clock, or, when not `moving`, a clock that starts at the system time and moves only
+/// when `advance(by:)` says so; in both, moved by what `advance(by:)` added.
+final class SteppedClock: CacheClock {
+    private let start = SystemCacheClock().now()
+    private let moving: Bool
+    private let offset = Mutex<Double>(0)
+
+    init(moving: Bool) {
+        self.moving = moving
+    }
+
+    func now() -> Double {
+        (moving ? SystemCacheClock().now() : start) + offset.withLock { $0 }
+    }
+
+    func advance(by seconds: Double) {
+        offset.withLock { $0 += seconds }
+    }
+}
+
+/// `base` moved by `shift` seconds.
 struct ShiftedClock: CacheClock {
+    let base: SteppedClock
     let shift: Double
-    func now() -> Double { SystemCacheClock().now() + shift }
+    func now() -> Double { base.now() + shift }
 }
