@@ -14,6 +14,8 @@ import Synchronization
 // three forwarding proxies; regionproxies hits a region through three forwarding proxies (async
 // reads), passthrough through three that declare they pass reads and writes through; multi gets 100
 // fresh keys at once; bounded hits a region on a MemoryBackend bounded at 1,000,000 entries (TinyLFU);
+// local hits the local tier (a MemoryBackend bounded at 1,000,000 entries, TinyLFU) of a region
+// whose shared backend is a BytesMemoryBackend, as it would be memcached;
 // eager hits a fresh value below the refresh point of a region with eager refresh at 0.9;
 // user hits a region on a user's own SynchronousCacheStorage (the generic reader);
 // miss creates and stores a new key on every call; stampede runs rounds of
@@ -72,6 +74,11 @@ let userRegion = try CacheRegion(backend: UserStore(), expirationTime: .hours(1)
 try await userRegion.set("user:42", "a cached value")
 let boundedRegion = try CacheRegion(backend: MemoryBackend(maxEntries: 1_000_000), expirationTime: .hours(1))
 try await boundedRegion.set("user:42", "a cached value")
+let localRegion = CacheRegion()
+try await localRegion.configure(
+    backend: BytesMemoryBackend(), expirationTime: .hours(1), localCache: try MemoryBackend(maxEntries: 1_000_000)
+)
+try await localRegion.set("user:42", "a cached value")
 var eagerPolicy = CreationPolicy()
 eagerPolicy.eagerRefresh = 0.9
 let eagerRegion = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1), policy: eagerPolicy)
@@ -86,7 +93,7 @@ try await region.setMulti(Dictionary(uniqueKeysWithValues: multiKeys.map { ($0, 
 /// The operation a run repeats, decided once: comparing the mode's text on every iteration would
 /// cost more than a hit.
 enum Operation: String {
-    case miss, floor, key, samekey, heapkey, bounded, eager, user, passthrough, regionproxies, multi, backend, proxies, function, region, reconfigure, stampede
+    case miss, floor, key, samekey, heapkey, bounded, local, eager, user, passthrough, regionproxies, multi, backend, proxies, function, region, reconfigure, stampede
 }
 guard let operation = Operation(rawValue: mode) else {
     fatalError("unknown mode \(mode)")
@@ -161,6 +168,8 @@ try await Task.detached {
                         total &+= try await userRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
                     case .bounded:
                         total &+= try await boundedRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
+                    case .local:
+                        total &+= try await localRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
                     case .eager:
                         total &+= try await eagerRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
                     case .passthrough:

@@ -31,8 +31,9 @@ final class LocalTier: Sendable {
     let checkInterval: Double
     /// Whether the shared backend keeps invalidation records (it stores bytes).
     private let checksRecords: Bool
-    /// When the latest read of the records that has completed started (region clock).
-    private let recordsReadAt = Mutex<Double>(-.infinity)
+    /// When the latest read of the records that has completed started (region clock), as the bit
+    /// pattern of the `Double`: atomic, because every local hit loads it.
+    private let recordsReadAt = Atomic<UInt64>((-Double.infinity).bitPattern)
 
     init(store: MemoryBackend, expiration: Double, checkInterval: Double, checksRecords: Bool) {
         self.store = store
@@ -52,12 +53,17 @@ final class LocalTier: Sendable {
     /// Whether the latest read of the invalidation records started less than ``checkInterval`` ago.
     private func recordsAreFresh(at now: Double) -> Bool {
         guard checksRecords else { return true }
-        return now - recordsReadAt.withLock { $0 } < checkInterval
+        return now - Double(bitPattern: recordsReadAt.load(ordering: .relaxed)) < checkInterval
     }
 
     /// Notes a read of the invalidation records, started at `time`, that has completed.
     func recordsRead(startedAt time: Double) {
-        recordsReadAt.withLock { $0 = max($0, time) }
+        var current = recordsReadAt.load(ordering: .relaxed)
+        while Double(bitPattern: current) < time {
+            let (exchanged, original) = recordsReadAt.compareExchange(expected: current, desired: time.bitPattern, ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
     }
 
     /// Stores what the shared backend holds under each key, as of `now`: a value, or `nil` for none

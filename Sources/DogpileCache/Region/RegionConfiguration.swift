@@ -94,10 +94,15 @@ final class RegionConfiguration: Sendable {
         clock: any CacheClock
     ) throws -> CachedValue? {
         let stored: CachedValue?
+        /// The time the local tier was read at, which judges its value too: one clock read.
+        let localNow: Double?
         if let localTier {
+            let now = clock.coarseNow()
+            localNow = now
             // Judged below like any value; one that is not fresh is read from the shared backend.
-            stored = localTier.value(for: mangle(key), now: clock.coarseNow())
+            stored = keyMangler.map { localTier.value(for: $0(key), now: now) } ?? localTier.value(for: key, now: now)
         } else {
+            localNow = nil
             guard let unretainedReader else { return nil }
             // The key is not copied through `mangle(_:)`: a retain and a release cost a tenth of a
             // hit. Never a byte-storing backend's records: those are read with the invalidation records.
@@ -115,9 +120,9 @@ final class RegionConfiguration: Sendable {
         // 0.9x on the region hit (HitProfile region, against this form).
         guard let policy else {
             // The common case, the region's policy, checked when it was configured.
-            return freshness(of: stored, key: mangle(key), expiration: expiration, policy: self.policy, now: clock.coarseNow()) == .fresh ? stored : nil
+            return freshness(of: stored, key: mangle(key), expiration: expiration, policy: self.policy, now: localNow ?? clock.coarseNow()) == .fresh ? stored : nil
         }
-        guard freshness(of: stored, key: mangle(key), expiration: expiration, policy: try policy.validated(), now: clock.coarseNow()) == .fresh else {
+        guard freshness(of: stored, key: mangle(key), expiration: expiration, policy: try policy.validated(), now: localNow ?? clock.coarseNow()) == .fresh else {
             return nil
         }
         return stored
