@@ -124,14 +124,20 @@ class PayloadBox: @unchecked Sendable {
         }
         // Checked here, where `Value` is concrete, rather than in `decoded(as:)`, where finding
         // the box class of `Value` is a metadata lookup that cost a local hit a fifth of its time.
-        if let decoding = firstDecoding, let value = decoding._withUnsafeGuaranteedRef({ ($0 as? TypedPayloadBox<Value>)?.value }) {
+        if let value = firstDecoding?._withUnsafeGuaranteedRef({ ($0 as? TypedPayloadBox<Value>)?.value }) {
             return value
         }
         return decoded(as: type)
     }
 
-    /// The payload as this box first decoded it, boxed as its type, unretained: it lives as long
-    /// as this box (see ``SerializedPayloadBox``); `nil` for a box that never decodes, or has not yet.
+    /// The payload as this box first decoded it, boxed as its type; `nil` for a box that never
+    /// decodes (the base class), or has not yet.
+    ///
+    /// Unretained, and read only by ``payload(as:)`` above, within the call: a retain and a release
+    /// here cost a local tier's hit a sixth of its time (HitProfile local: 8.1 M/s retained, 9.6 M/s
+    /// with this and one clock read per hit). Safety: ``SerializedPayloadBox``, the one class that
+    /// returns a box, stores it once, with a retain that only its `deinit` gives back, and never
+    /// replaces it; so the box lives as long as this one, which the caller of `payload(as:)` holds.
     @usableFromInline
     var firstDecoding: Unmanaged<PayloadBox>? { nil }
 
@@ -246,12 +252,8 @@ final class SerializedPayloadBox: PayloadBox, @unchecked Sendable {
         return value
     }
 
-    /// The first decoding, set once and released with this box; every local hit reads it, so it is
-    /// an atomic load rather than a lock.
-    ///
-    /// Safety of the unretained read: the reference is stored once (a compare-exchange from `nil`)
-    /// holding a retain that only `deinit` gives back, so it lives as long as this box, and a caller
-    /// reading it holds this box.
+    /// The first decoding, set once and released with this box (the lifetime
+    /// ``PayloadBox/firstDecoding`` relies on); an atomic, as every local hit reads it.
     private let decoding = Atomic<Unmanaged<PayloadBox>?>(nil)
 
     override var firstDecoding: Unmanaged<PayloadBox>? {

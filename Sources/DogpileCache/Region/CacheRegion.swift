@@ -469,13 +469,12 @@ public actor CacheRegion {
         expiration: CacheExpiration,
         policy: CreationPolicy
     ) async throws -> CachedValue? {
-        if configuration.localTier != nil {
-            if let value = configuration.freshLocalValue(backendKey, expiration: expiration, policy: policy, now: clock.coarseNow()) {
-                return value
-            }
-            return try await readShared([backendKey], configuration: configuration, operation: .get)[0]
+        if configuration.localTier != nil,
+            let value = configuration.freshLocalValue(backendKey, expiration: expiration, policy: policy, now: clock.coarseNow())
+        {
+            return value
         }
-        if configuration.records != nil {
+        if configuration.localTier != nil || configuration.records != nil {
             return try await readShared([backendKey], configuration: configuration, operation: .get)[0]
         }
         if let storage = configuration.synchronousReads {

@@ -200,7 +200,8 @@ enum FNV1a {
 }
 
 /// CRC-32 (IEEE 802.3, as zlib and PNG compute it), eight bytes a step ("slicing by 8"): every
-/// hit checks its whole record, and this takes a quarter of the time of a byte a step.
+/// hit checks its whole record, and this took memcached hits with invalidation records from 0.87x
+/// to 0.96x of those without (MemcachedLoad at 64 tasks, side by side).
 enum CRC32 {
     /// Eight tables of 256: `tables[k * 256 + byte]` is the CRC of `byte` followed by `k` zero bytes.
     private static let tables: [UInt32] = {
@@ -222,6 +223,8 @@ enum CRC32 {
     static func checksum(_ bytes: ArraySlice<UInt8>, _ more: ArraySlice<UInt8> = []) -> UInt32 {
         tables.withUnsafeBufferPointer { tables in
             func update(_ crc: UInt32, with part: ArraySlice<UInt8>) -> UInt32 {
+                // Safety: the buffer is used only inside this call, and each load reads 4 bytes
+                // at `offset` or `offset + 4` while at least 8 remain from `offset`.
                 part.withUnsafeBytes { part in
                     var crc = crc
                     var offset = 0
