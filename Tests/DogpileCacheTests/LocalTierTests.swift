@@ -108,6 +108,26 @@ struct LocalTierTests {
         #expect(try await a.getOrCreate("hard") { "new" } == "new")
     }
 
+
+    @Test("a local value whose tag another process invalidated is read from the shared backend once a read of the records tells, however fresh they are")
+    func tagInvalidationReachesLocalHitsThroughOtherReads() async throws {
+        let a = try await process(recorded: true)
+        let b = try await process()
+        try await b.set("hot", "old", tags: ["team:7"])
+        #expect(try await a.get("hot", as: String.self) == "old")
+        clock.advance(by: 0.1)
+        try await b.invalidate(tag: "team:7")
+        clock.advance(by: 0.1)
+        // A reads another key from the shared backend: its records are fresh again, and its tag
+        // epoch tells that a tag was invalidated after "hot" was created.
+        #expect(try await a.get("other", as: String.self) == nil)
+        let reads = sharedReads.count
+        // Within the interval, yet "hot" is read from the shared backend, with its tag's record.
+        #expect(try await a.get("hot", as: String.self) == nil)
+        #expect(sharedReads.count > reads)
+        #expect(try await a.getOrCreate("hot") { "new" } == "new")
+        #expect(try await a.get("hot", as: String.self) == "new")
+    }
     @Test("a local value is judged by its creation time: it never outlives the shared value's expiration")
     func localValuesExpireWithTheSharedOnes() async throws {
         let a = try await process(invalidationCheckInterval: .seconds(3600))

@@ -17,14 +17,13 @@ final class FleetNodeProcess: Sendable {
     private let answers = LockedValue(Answers())
     private let exited = LockedValue<(done: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
-    /// Starts a node on the memcached `server` (`host:port`) with a region named `region`, with a
-    /// local tier and a clock that moves only when told when `local`; the executable is built
-    /// beside the test bundle.
-    init(server: String, region: String, local: Bool = false) throws {
+    /// Starts a node on the memcached `server` (`host:port`) with a region named `region` and the
+    /// node's `options` (`--local`, `--frozen-clock`); the executable is built beside the test bundle.
+    init(server: String, region: String, options: [String] = []) throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dogpile-fleet-node")
         let process = Process()
         process.executableURL = binary
-        process.arguments = [server, region] + (local ? ["--local"] : [])
+        process.arguments = [server, region] + options
         let stdin = Pipe()
         let stdout = Pipe()
         process.standardInput = stdin

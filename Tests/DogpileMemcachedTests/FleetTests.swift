@@ -7,12 +7,12 @@ import Testing
 /// `dogpile-fleet-node` the test drives.
 @Suite(.enabled(if: TestServers.enabled, "memcached not started: run scripts/test.sh"), .timeLimit(.minutes(1)))
 struct FleetTests {
-    private func nodes(region: String, local: Bool = false) throws -> (FleetNodeProcess, FleetNodeProcess) {
+    private func nodes(region: String, options: [String] = []) throws -> (FleetNodeProcess, FleetNodeProcess) {
         let server = try TestServers.first()
         let address = "\(server.host):\(server.port)"
         return (
-            try FleetNodeProcess(server: address, region: region, local: local),
-            try FleetNodeProcess(server: address, region: region, local: local)
+            try FleetNodeProcess(server: address, region: region, options: options),
+            try FleetNodeProcess(server: address, region: region, options: options)
         )
     }
 
@@ -120,7 +120,7 @@ struct FleetTests {
 
     @Test("process B's local tier serves a value A invalidated until B's check interval passes, then not", arguments: ["invalidate hard", "invalidate-tag news hard"])
     func localTierLearnsWithinTheCheckInterval(invalidation: String) async throws {
-        let (a, b) = try nodes(region: uniqueKey("fleet-local"), local: true)
+        let (a, b) = try nodes(region: uniqueKey("fleet-local"), options: ["--local", "--frozen-clock"])
         let key = uniqueKey("fleet-local")
         #expect(try await a.ask("seed \(key) old 1 news") == "seeded")
         #expect(try await b.ask("get \(key)") == "value old")
@@ -134,5 +134,67 @@ struct FleetTests {
         #expect(try await b.ask("get \(key)") == "miss")
         await a.quit()
         await b.quit()
+    }
+
+    @Test("a local tier of 1,000 entries under a Zipf load never serves a value invalidated more than the check interval ago")
+    func localTierUnderZipfLoad() async throws {
+        let region = uniqueKey("fleet-zipf")
+        // A invalidates; B and C read with local tiers (1,000 entries, the default 1 s check
+        // interval), each recording every read. B reads 4,000 keys, so its tier evicts and B reads
+        // memcached, and with it the records, all the time: it learns by the records read with
+        // values. C reads 200 keys, which its tier holds: it reads memcached mostly when its records
+        // are older than the interval.
+        let (b, c) = try nodes(region: region, options: ["--local"])
+        let server = try TestServers.first()
+        let a = try FleetNodeProcess(server: "\(server.host):\(server.port)", region: region)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueKey("fleet-zipf"))
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let seconds = 6.0
+        let readers = [(node: b, keys: 4_000), (node: c, keys: 200)].enumerated().map { index, reader in
+            (reader.node, reader.keys, path: directory.appendingPathComponent("reads-\(index)").path)
+        }
+        for (node, keys, path) in readers {
+            node.send("zipf \(keys) \(seconds) 4 \(path)")
+        }
+
+        // While they read, A invalidates every 250 ms: the region every 1.5 s, a tag in between (a
+        // tag invalidation is judged alone for the 1.25 s before the next region one): a tag of an
+        // eighth of the keys, or the own tag of one of the four most read keys, which the local
+        // tiers always hold, in turn.
+        var invalidations: [FleetReadChecker.Invalidation] = []
+        let end = Date().timeIntervalSince1970 + seconds - 0.5
+        while Date().timeIntervalSince1970 < end {
+            try await Task.sleep(for: .milliseconds(250))
+            let count = invalidations.count
+            let tag = count % 6 == 0 ? nil : count % 2 == 0 ? "tag-\(count % 8)" : "key-\(count / 2 % 4)"
+            let start = Date().timeIntervalSince1970
+            #expect(try await a.ask(tag.map { "invalidate-tag \($0) hard" } ?? "invalidate hard") == "invalidated")
+            invalidations.append(.init(tag: tag, start: start, done: Date().timeIntervalSince1970))
+        }
+        #expect(invalidations.count >= 10)
+        let checker = FleetReadChecker(invalidations: invalidations, checkInterval: 1)
+        var verdicts: [FleetReadChecker.Verdict] = []
+        for (node, keys, path) in readers {
+            let answer = try await node.nextAnswer()
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            let reads = lines.compactMap(FleetReadChecker.Read.init(line:))
+            #expect(answer == "zipf reads=\(lines.count)")
+            #expect(reads.count == lines.count, "reads that failed: \(lines.filter { FleetReadChecker.Read(line: $0) == nil }.prefix(3))")
+            let verdict = checker.judge(reads)
+            #expect(
+                verdict.violations.isEmpty,
+                "\(verdict.violations.count) reads of \(keys) keys served a value invalidated more than 1 s before, such as \(verdict.violations.prefix(3))"
+            )
+            // The load ran across the invalidations.
+            #expect(verdict.readsAfterAnInvalidation > 1_000, "\(verdict)")
+            verdicts.append(verdict)
+        }
+        // C's tier served values invalidated less than the interval before, as it may: the check
+        // judged reads that would fail it were the interval not kept.
+        #expect(verdicts[1].servedWithinInterval > 100, "\(verdicts[1])")
+        await a.quit()
+        await b.quit()
+        await c.quit()
     }
 }

@@ -2,11 +2,11 @@
 // lock) that the test drives through standard input, one command a line, each answered with one line
 // on standard output.
 //
-//     dogpile-fleet-node <host:port> <region name> [--local]
+//     dogpile-fleet-node <host:port> <region name> [--local] [--frozen-clock]
 //
 // With `--local` the region has a local tier (1,000 entries, localExpirationTime 10 s,
-// invalidationCheckInterval 1 s) and its clock stands still, starting at the system time, until
-// `advance` moves it.
+// invalidationCheckInterval 1 s: the defaults). With `--frozen-clock` its clock stands still,
+// starting at the system time, until `advance` moves it; otherwise it is the system clock.
 //
 // Commands:
 //     seed KEY VALUE AGO [TAGS]
@@ -16,36 +16,43 @@
 //                             answers `loaded values=V1,V2,… creators=N` when all have their value
 //     finished                `finished N`: how many callers of the latest `load` have their value
 //     get KEY                 `value V` or `miss`: the region's fresh value of KEY
-//     advance SECONDS         moves the clock of a `--local` node; `advanced`
+//     advance SECONDS         moves the clock of a `--frozen-clock` node; `advanced`
 //     locked KEY              `locked true|false`: whether any process holds KEY's lock
 //     invalidate hard|soft    invalidates the region, on every process; `invalidated`
 //     invalidate-tag TAG hard|soft
 //                             invalidates the values tagged TAG, on every process; `invalidated`
 //     release                 lets the creators waiting in `load` return `created-<pid>`; `released`
+//     zipf KEYS SECONDS TASKS PATH
+//                             TASKS tasks read Zipf-skewed keys `zipf-0` … `zipf-<KEYS-1>` with
+//                             getOrCreate for SECONDS, a short pause after each read; key `zipf-N`
+//                             carries tags `tag-<N % 8>` and `key-N`, and its creator returns the
+//                             clock's time as text. Every read is written to PATH as a line `START N VALUE` (START:
+//                             the clock's time when the read began; VALUE: the value read, `error`
+//                             for an error); answers `zipf reads=R` when done
 //     quit                    shuts the backend down and exits
-// Commands run one after another, except `load`, which runs in the background: its answer comes when
-// it is done, after the answers of the commands sent meanwhile.
+// Commands run one after another, except `load` and `zipf`, which run in the background: their answer
+// comes when they are done, after the answers of the commands sent meanwhile.
 import DogpileCache
 import DogpileMemcached
 import Foundation
 import Synchronization
 
 let arguments = CommandLine.arguments
-let local = arguments.count == 4 && arguments[3] == "--local"
-guard arguments.count == 3 || local else {
-    FileHandle.standardError.write(Data("usage: dogpile-fleet-node <host:port> <region> [--local]\n".utf8))
+let options = Set(arguments.dropFirst(3))
+guard arguments.count >= 3, options.isSubset(of: ["--local", "--frozen-clock"]) else {
+    FileHandle.standardError.write(Data("usage: dogpile-fleet-node <host:port> <region> [--local] [--frozen-clock]\n".utf8))
     exit(2)
 }
 var configuration = try MemcachedBackend.Configuration(url: arguments[1])
 configuration.distributedLock = true
 configuration.poolSize = 2
 let backend = try MemcachedBackend(configuration: configuration)
-let clock = SteppedClock(moving: !local)
+let clock = SteppedClock(moving: !options.contains("--frozen-clock"))
 let region = CacheRegion(name: arguments[2], clock: clock)
 try await region.configure(
     backend: backend,
     expirationTime: .seconds(10),
-    localCache: local ? try MemoryBackend(maxEntries: 1_000) : nil
+    localCache: options.contains("--local") ? try MemoryBackend(maxEntries: 1_000) : nil
 )
 
 /// Opens once: the creators of `load` wait for it.
@@ -130,6 +137,36 @@ try await Task.detached {
                     return await group.reduce(into: []) { $0.append($1) }
                 }
                 answer("loaded values=\(Set(values).sorted().joined(separator: ",")) creators=\(creators.load(ordering: .relaxed))")
+            })
+        case "zipf":
+            let (keys, seconds, tasks, path) = (Int(words[1]) ?? 1, Double(words[2]) ?? 1, Int(words[3]) ?? 1, words[4])
+            background.append(Task {
+                let end = clock.now() + seconds
+                let reads = await withTaskGroup(of: [String].self) { group in
+                    for _ in 0..<tasks {
+                        group.addTask {
+                            var reads: [String] = []
+                            while clock.now() < end {
+                                // Zipf with exponent 1, approximated by a log-uniform draw.
+                                let index = Int(exp(Double.random(in: 0..<log(Double(keys + 1))))) - 1
+                                let start = clock.now()
+                                let value = (try? await region.getOrCreate("zipf-\(index)", tags: ["tag-\(index % 8)", "key-\(index)"]) {
+                                    String(clock.now())
+                                }) ?? "error"
+                                reads.append("\(start) \(index) \(value)")
+                                try? await Task.sleep(for: .microseconds(100))
+                            }
+                            return reads
+                        }
+                    }
+                    return await group.reduce(into: []) { $0 += $1 }
+                }
+                do {
+                    try Data(reads.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path))
+                    answer("zipf reads=\(reads.count)")
+                } catch {
+                    answer("error \(error)")
+                }
             })
         case "finished":
             answer("finished \(finished.load(ordering: .relaxed))")

@@ -66,7 +66,7 @@ final class RegionConfiguration: Sendable {
         self.synchronousWrites = DogpileCache.synchronousStorage(beneath: backend, for: .writes)
         self.defaultInvalidation = invalidation as? DefaultInvalidationStrategy
         self.tagInvalidations = tagInvalidations
-        self.localTier = local.map { LocalTier(store: $0.store, expiration: $0.expiration, checkInterval: $0.checkInterval, checksRecords: records != nil) }
+        self.localTier = local.map { LocalTier(store: $0.store, expiration: $0.expiration, checkInterval: $0.checkInterval, recordedTags: records == nil ? nil : tagInvalidations) }
     }
 
     /// `value` as the backend takes it under `backendKey`: a value record when it stores bytes.
