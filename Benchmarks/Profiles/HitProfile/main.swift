@@ -15,7 +15,9 @@ import Synchronization
 // reads), passthrough through three that declare they pass reads and writes through; multi gets 100
 // fresh keys at once; bounded hits a region on a MemoryBackend bounded at 1,000,000 entries (TinyLFU);
 // local hits the local tier (a MemoryBackend bounded at 1,000,000 entries, TinyLFU) of a region
-// whose shared backend is a BytesMemoryBackend, as it would be memcached;
+// whose shared backend is a BytesMemoryBackend, as it would be memcached; tagged and localtagged
+// hit as region and local do a value with three tags, created after the region invalidated another
+// tag, and olderTagged and olderLocalTagged one created before it;
 // eager hits a fresh value below the refresh point of a region with eager refresh at 0.9;
 // user hits a region on a user's own SynchronousCacheStorage (the generic reader);
 // miss creates and stores a new key on every call; stampede runs rounds of
@@ -79,6 +81,17 @@ try await localRegion.configure(
     backend: BytesMemoryBackend(), expirationTime: .hours(1), localCache: try MemoryBackend(maxEntries: 1_000_000)
 )
 try await localRegion.set("user:42", "a cached value")
+let taggedRegion = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1))
+let localTaggedRegion = CacheRegion()
+try await localTaggedRegion.configure(
+    backend: BytesMemoryBackend(), expirationTime: .hours(1), localCache: try MemoryBackend(maxEntries: 1_000_000)
+)
+for tagged in [taggedRegion, localTaggedRegion] {
+    try await tagged.set("user:43", "a cached value", tags: ["team:7", "org:1", "users"])
+    try await Task.sleep(for: .milliseconds(1))
+    try await tagged.invalidate(tag: "team:8")
+    try await tagged.set("user:42", "a cached value", tags: ["team:7", "org:1", "users"])
+}
 var eagerPolicy = CreationPolicy()
 eagerPolicy.eagerRefresh = 0.9
 let eagerRegion = try CacheRegion(backend: MemoryBackend(), expirationTime: .hours(1), policy: eagerPolicy)
@@ -93,7 +106,7 @@ try await region.setMulti(Dictionary(uniqueKeysWithValues: multiKeys.map { ($0, 
 /// The operation a run repeats, decided once: comparing the mode's text on every iteration would
 /// cost more than a hit.
 enum Operation: String {
-    case miss, floor, key, samekey, heapkey, bounded, local, eager, user, passthrough, regionproxies, multi, backend, proxies, function, region, reconfigure, stampede
+    case miss, floor, key, samekey, heapkey, bounded, local, tagged, localtagged, olderTagged, olderLocalTagged, eager, user, passthrough, regionproxies, multi, backend, proxies, function, region, reconfigure, stampede
 }
 guard let operation = Operation(rawValue: mode) else {
     fatalError("unknown mode \(mode)")
@@ -170,6 +183,14 @@ try await Task.detached {
                         total &+= try await boundedRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
                     case .local:
                         total &+= try await localRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
+                    case .tagged:
+                        total &+= try await taggedRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
+                    case .localtagged:
+                        total &+= try await localTaggedRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
+                    case .olderTagged:
+                        total &+= try await taggedRegion.getOrCreate("user:43") { "a cached value" }.utf8.count
+                    case .olderLocalTagged:
+                        total &+= try await localTaggedRegion.getOrCreate("user:43") { "a cached value" }.utf8.count
                     case .eager:
                         total &+= try await eagerRegion.getOrCreate("user:42") { "a cached value" }.utf8.count
                     case .passthrough:

@@ -34,6 +34,11 @@ final class TagInvalidations: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The latest time, in microseconds, of every invalidation known here: the epoch and every
+    /// tag's word. A value created at or after it is invalidated by no tag and has no tag record to
+    /// read, which a read of a tagged value checks with one atomic load instead of the lock. Raised
+    /// under the lock, never lowered.
+    private let newest = Atomic<Int64>(0)
 
     /// The most tags a value may carry.
     static let maxTagsPerValue = 64
@@ -49,6 +54,7 @@ final class TagInvalidations: Sendable {
         let word = InvalidationWord.make(hard: hard, at: time)
         state.withLock { state in
             state.epoch = max(state.epoch, InvalidationWord.microseconds(word))
+            newest.max(state.epoch, ordering: .relaxed)
             state.generation += 1
             state.epochWriteID = writeID
             for tag in tags {
@@ -58,13 +64,19 @@ final class TagInvalidations: Sendable {
     }
 
     /// How the tags' invalidations affect a value carrying `tags`, created at `creationTime`: the
-    /// hardest of them.
-    func invalidation(of tags: [String], createdAt creationTime: Double) -> ValueInvalidation {
-        state.withLock { state in
-            guard !state.tags.isEmpty else { return .none }
+    /// hardest of them. With `unreadAsHard`, a tag whose record is due for a read
+    /// (``tagsToRead(of:createdAt:)``) counts as a hard invalidation: how a local tier's copy is
+    /// judged, so that it is read from the shared backend, with the record, instead of served.
+    func invalidation(of tags: [String], createdAt creationTime: Double, unreadAsHard: Bool = false) -> ValueInvalidation {
+        guard isOlderThanAnInvalidation(creationTime) else { return .none }
+        return state.withLock { state in
+            let mayBeDue = unreadAsHard && Double(state.epoch) > creationTime * 1_000_000
+            guard !state.tags.isEmpty || mayBeDue else { return .none }
             var result = ValueInvalidation.none
             for tag in tags {
-                guard let known = state.tags[tag] else { continue }
+                let known = state.tags[tag]
+                if mayBeDue, (known?.generation ?? 0) < state.generation { return .hard }
+                guard let known else { continue }
                 switch InvalidationWord.invalidation(known.word, ofValueCreatedAt: creationTime) {
                 case .hard: return .hard
                 case .soft: result = .soft
@@ -84,16 +96,26 @@ final class TagInvalidations: Sendable {
             state.epochWriteID = entry.writeID
             state.generation += 1
             state.epoch = max(state.epoch, microseconds)
+            newest.max(state.epoch, ordering: .relaxed)
         }
     }
 
     /// The tags of a value carrying `tags`, created at `creationTime`, whose records must be read
     /// before it is judged: those not read since a tag invalidation after the value was created.
     func tagsToRead(of tags: [String], createdAt creationTime: Double) -> [String] {
-        state.withLock { state in
+        guard isOlderThanAnInvalidation(creationTime) else { return [] }
+        return state.withLock { state in
             guard Double(state.epoch) > creationTime * 1_000_000 else { return [] }
             return tags.filter { (state.tags[$0]?.generation ?? 0) < state.generation }
         }
+    }
+
+    /// Whether a value created at `creationTime` is older than an invalidation known here; when it
+    /// is not, no tag invalidates it. Relaxed: an invalidation that happened before this read, by
+    /// any synchronization, is seen (coherence); one racing it may or may not be, as with the lock.
+    @inline(__always)
+    private func isOlderThanAnInvalidation(_ creationTime: Double) -> Bool {
+        creationTime * 1_000_000 < Double(newest.load(ordering: .relaxed))
     }
 
     /// The generation held now, to pass to ``learn(_:words:readAt:)`` for records read after it.
@@ -112,6 +134,7 @@ final class TagInvalidations: Sendable {
             for (tag, word) in zip(tags, words) {
                 let known = state.tags[tag] ?? Known()
                 state.tags[tag] = Known(word: max(known.word, word), generation: max(known.generation, generation))
+                newest.max(InvalidationWord.microseconds(word), ordering: .relaxed)
             }
         }
     }

@@ -9,15 +9,14 @@ import Synchronization
 /// - when the shared backend keeps ``InvalidationRecords``, a read of them started less than
 ///   ``checkInterval`` ago, so that this process serves no value invalidated by another process
 ///   longer ago than that. Every read of the shared backend reads the records, so a local read that
-///   finds them too old reads the shared backend instead, which refreshes both;
-/// - when the value carries tags, their records were read since the tag epoch last changed after
-///   the value was created (``TagInvalidations/tagsToRead(of:createdAt:)``): the shared read learns
-///   them. Without this, a process that reads the shared backend often, and so keeps the region's
-///   records fresh, would serve a hot local value whose tag another process invalidated until
-///   ``expiration``.
+///   finds them too old reads the shared backend instead, which refreshes both.
 ///
 /// The region judges what is served here as it judges what the shared backend returns: expiration
-/// by the value's creation time, invalidations, tags.
+/// by the value's creation time, invalidations, tags; and a copy whose tag records are due for a read
+/// (``TagInvalidations/tagsToRead(of:createdAt:)``) is not served, so that the shared read learns
+/// them (``RegionConfiguration/invalidation(of:local:)``). Without that, a process that reads the
+/// shared backend often, and so keeps its records fresh, would serve a hot local value whose tag
+/// another process invalidated until ``expiration``.
 final class LocalTier: Sendable {
     /// What the store holds under a key.
     struct Entry: Sendable {
@@ -34,39 +33,31 @@ final class LocalTier: Sendable {
     let expiration: Double
     /// How long a read of the invalidation records is trusted, in seconds.
     let checkInterval: Double
-    /// The region's tag invalidations, when the shared backend keeps invalidation records (it
-    /// stores bytes); `nil` when it keeps none.
-    private let recordedTags: TagInvalidations?
+    /// Whether the shared backend keeps invalidation records (it stores bytes).
+    private let checksRecords: Bool
     /// When the latest read of the records that has completed started (region clock), as the bit
     /// pattern of the `Double`: atomic, because every local hit loads it.
     private let recordsReadAt = Atomic<UInt64>((-Double.infinity).bitPattern)
 
-    init(store: MemoryBackend, expiration: Double, checkInterval: Double, recordedTags: TagInvalidations?) {
+    init(store: MemoryBackend, expiration: Double, checkInterval: Double, checksRecords: Bool) {
         self.store = store
         self.expiration = expiration
         self.checkInterval = checkInterval
-        self.recordedTags = recordedTags
+        self.checksRecords = checksRecords
     }
 
     /// The value stored here under `backendKey` that may be served at `now`, or `nil`.
     func value(for backendKey: String, now: Double) -> CachedValue? {
         guard let entry = store.storedValue(for: backendKey)?.payload(as: Entry.self),
-            now - entry.storedAt < expiration, recordsAreFresh(at: now), tagRecordsAreKnown(of: entry.value)
+            now - entry.storedAt < expiration, recordsAreFresh(at: now)
         else { return nil }
         return entry.value
     }
 
     /// Whether the latest read of the invalidation records started less than ``checkInterval`` ago.
     private func recordsAreFresh(at now: Double) -> Bool {
-        guard recordedTags != nil else { return true }
+        guard checksRecords else { return true }
         return now - Double(bitPattern: recordsReadAt.load(ordering: .relaxed)) < checkInterval
-    }
-
-    /// Whether no record of `value`'s tags is due for a read: none changed, as far as the records
-    /// read tell, since the value was created and the tag was last read.
-    private func tagRecordsAreKnown(of value: CachedValue) -> Bool {
-        guard let recordedTags, let tags = value.box.attributes?.tags, !tags.isEmpty else { return true }
-        return recordedTags.tagsToRead(of: tags, createdAt: value.creationTime).isEmpty
     }
 
     /// Notes a read of the invalidation records, started at `time`, that has completed.

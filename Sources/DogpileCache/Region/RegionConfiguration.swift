@@ -66,7 +66,7 @@ final class RegionConfiguration: Sendable {
         self.synchronousWrites = DogpileCache.synchronousStorage(beneath: backend, for: .writes)
         self.defaultInvalidation = invalidation as? DefaultInvalidationStrategy
         self.tagInvalidations = tagInvalidations
-        self.localTier = local.map { LocalTier(store: $0.store, expiration: $0.expiration, checkInterval: $0.checkInterval, recordedTags: records == nil ? nil : tagInvalidations) }
+        self.localTier = local.map { LocalTier(store: $0.store, expiration: $0.expiration, checkInterval: $0.checkInterval, checksRecords: records != nil) }
     }
 
     /// `value` as the backend takes it under `backendKey`: a value record when it stores bytes.
@@ -120,9 +120,9 @@ final class RegionConfiguration: Sendable {
         // 0.9x on the region hit (HitProfile region, against this form).
         guard let policy else {
             // The common case, the region's policy, checked when it was configured.
-            return freshness(of: stored, key: mangle(key), expiration: expiration, policy: self.policy, now: localNow ?? clock.coarseNow()) == .fresh ? stored : nil
+            return freshness(of: stored, key: mangle(key), expiration: expiration, policy: self.policy, now: localNow ?? clock.coarseNow(), local: localNow != nil) == .fresh ? stored : nil
         }
-        guard freshness(of: stored, key: mangle(key), expiration: expiration, policy: try policy.validated(), now: localNow ?? clock.coarseNow()) == .fresh else {
+        guard freshness(of: stored, key: mangle(key), expiration: expiration, policy: try policy.validated(), now: localNow ?? clock.coarseNow(), local: localNow != nil) == .fresh else {
             return nil
         }
         return stored
@@ -133,7 +133,7 @@ final class RegionConfiguration: Sendable {
     /// may hold a newer value than the local tier's stale one.
     func freshLocalValue(_ backendKey: String, expiration: CacheExpiration, policy: CreationPolicy, now: Double) -> CachedValue? {
         guard let value = localTier?.value(for: backendKey, now: now),
-            freshness(of: value, key: backendKey, expiration: expiration, policy: policy, now: now).isFresh
+            freshness(of: value, key: backendKey, expiration: expiration, policy: policy, now: now, local: true).isFresh
         else { return nil }
         return value
     }
@@ -158,11 +158,13 @@ final class RegionConfiguration: Sendable {
     }
 
     /// How the region's invalidation and those of `value`'s tags affect it: the harder of the two.
-    /// A value without tags reads no tag.
-    func invalidation(of value: CachedValue) -> ValueInvalidation {
+    /// A value without tags reads no tag. A `local` tier's copy whose tag records are due for a read
+    /// counts as invalidated hard: it was read before the records told of a tag invalidation, and
+    /// the shared read that replaces it reads them (see ``LocalTier``).
+    func invalidation(of value: CachedValue, local: Bool) -> ValueInvalidation {
         let byRegion = invalidation(ofValueCreatedAt: value.creationTime)
         guard byRegion != .hard, let tags = value.box.attributes?.tags, !tags.isEmpty else { return byRegion }
-        let byTags = tagInvalidations.invalidation(of: tags, createdAt: value.creationTime)
+        let byTags = tagInvalidations.invalidation(of: tags, createdAt: value.creationTime, unreadAsHard: local && records != nil)
         return byTags == .none ? byRegion : byTags
     }
 
@@ -170,16 +172,18 @@ final class RegionConfiguration: Sendable {
     /// (``CachedValue/expirationTime``), else `expiration`, extended by `policy`'s jitter, and the
     /// invalidation strategy; a fresh value past `policy`'s eager-refresh point is
     /// ``Freshness/freshDueForRefresh``. `now` is read only when the value can expire, and the key
-    /// only when the value is older than its unextended expiration.
+    /// only when the value is older than its unextended expiration. `local`: the value is the local
+    /// tier's copy (``invalidation(of:local:)``).
     func freshness(
         of value: CachedValue,
         key backendKey: @autoclosure () -> String,
         expiration: CacheExpiration,
         policy: CreationPolicy,
-        now: @autoclosure () -> Double
+        now: @autoclosure () -> Double,
+        local: Bool = false
     ) -> Freshness {
         guard value.version == CachedValue.currentVersion else { return .unusable }
-        switch invalidation(of: value) {
+        switch invalidation(of: value, local: local) {
         case .hard:
             return .unusable
         case .soft:
