@@ -161,6 +161,22 @@ struct FleetInvalidationTests {
         #expect(tags.tagsToRead(of: ["a"], createdAt: 9) == [])
     }
 
+    @Test("a tag's word read before the epoch that tells of it still counts; a due tag counts as hard only for a local copy")
+    func tagWordsNewerThanTheEpochAndDueTags() {
+        let tags = TagInvalidations()
+        // A tag's record, written before its epoch record, read before it: the value is judged by it.
+        tags.learn(["a"], words: [InvalidationWord.make(hard: true, at: 20)], readAt: tags.generation)
+        #expect(tags.invalidation(of: ["a"], createdAt: 19) == .hard)
+        #expect(tags.invalidation(of: ["a"], createdAt: 21) == ValueInvalidation.none)
+        // The epoch changes: "b", never read since, is due for values older than the epoch.
+        tags.learnEpoch(InvalidationRecords.Entry(word: InvalidationWord.make(hard: false, at: 30), writeID: 7))
+        #expect(tags.invalidation(of: ["b"], createdAt: 25) == ValueInvalidation.none)
+        #expect(tags.invalidation(of: ["b"], createdAt: 25, unreadAsHard: true) == .hard)
+        #expect(tags.invalidation(of: ["b"], createdAt: 31, unreadAsHard: true) == ValueInvalidation.none)
+        tags.learn(["b"], words: [0], readAt: tags.generation)
+        #expect(tags.invalidation(of: ["b"], createdAt: 25, unreadAsHard: true) == ValueInvalidation.none)
+    }
+
     @Test("an invalidation read from another process replaces this one's only when it is later")
     func adoptKeepsTheLatest() {
         let strategy = DefaultInvalidationStrategy()
