@@ -158,6 +158,41 @@ extension TagTests {
         #expect(try await loadOrders.get(3, 1) == nil)
         #expect(try await loadOrders(1, 1) == "orders of 1, page 1, call 5")
     }
+
+    @Test("a cached multi function tags each argument's value, in calls, refreshes and sets", arguments: RaceBackend.allCases)
+    func cachedMultiFunctionTags(backend: RaceBackend) async throws {
+        let region = try backend.region(clock: clock)
+        let calls = CreatorLog()
+        let loadUsers = region.cacheMultiOnArguments(name: "loadUsers", tags: { (id: Int) in ["team:\(id % 2)", "user:\(id)"] }) {
+            (ids: [Int]) async throws -> [String] in
+            calls.record()
+            return ids.map { "user \($0), call \(calls.calls)" }
+        }
+        #expect(try await loadUsers([1, 2, 3]) == ["user 1, call 1", "user 2, call 1", "user 3, call 1"])
+        _ = try await loadUsers.refresh([4])
+        try await loadUsers.set([5: "set by hand", 6: "set by hand"])
+        clock.advance(by: 1)
+        try await region.invalidate(tag: "team:1")
+        #expect(try await loadUsers.get([1, 2, 3, 4, 5, 6]) == [nil, "user 2, call 1", nil, "user 4, call 2", nil, "set by hand"])
+        try await region.invalidate(tag: "user:4")
+        #expect(try await loadUsers.get([2, 4, 6]) == ["user 2, call 1", nil, "set by hand"])
+        // Only the invalidated arguments are created again, and tagged again.
+        #expect(try await loadUsers([1, 2]) == ["user 1, call 3", "user 2, call 1"])
+        clock.advance(by: 1)
+        try await region.invalidate(tag: "user:1")
+        #expect(try await loadUsers.get([1, 2]) == [nil, "user 2, call 1"])
+    }
+
+    @Test("a cached multi function's tags that cannot be stored are refused with invalidTag, and nothing is stored")
+    func cachedMultiFunctionBadTags() async throws {
+        let region = try RaceBackend.bytes.region(clock: clock)
+        let loadUsers = region.cacheMultiOnArguments(name: "loadUsers", tags: { (id: Int) in id == 2 ? [""] : ["user:\(id)"] }) {
+            (ids: [Int]) async throws -> [String] in ids.map { "user \($0)" }
+        }
+        await #expect(throws: CacheError(.invalidTag, "")) { try await loadUsers.set([1: "one", 2: "two"]) }
+        await #expect(throws: CacheError(.invalidTag, "")) { try await loadUsers.refresh([1, 2]) }
+        #expect(try await loadUsers.get([1, 2]) == [nil, nil])
+    }
 }
 
 extension TagTests {

@@ -20,6 +20,8 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
     private let expirationTime: CachedFunctionExpiration?
     private let policy: CreationPolicy?
     private let shouldCache: (@Sendable (Value) -> Bool)?
+    /// The tags of an argument's value; `nil` for none.
+    private let tags: (@Sendable (Argument) -> [String])?
     private let collision: CacheError?
     /// The function, as one value (or `nil` when it returned none) per argument, in order.
     private let create: @Sendable ([Argument]) async throws -> [Value?]
@@ -35,6 +37,7 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
         expirationTime: CachedFunctionExpiration?,
         policy: CreationPolicy?,
         shouldCache: (@Sendable (Value) -> Bool)?,
+        tags: (@Sendable (Argument) -> [String])?,
         collision: CacheError?,
         omitsMissing: Bool,
         create: @escaping @Sendable ([Argument]) async throws -> [Value?],
@@ -47,6 +50,7 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
         self.expirationTime = expirationTime
         self.policy = policy
         self.shouldCache = shouldCache
+        self.tags = tags
         self.collision = collision
         self.omitsMissing = omitsMissing
         self.create = create
@@ -69,12 +73,17 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
         let keys = try keys(arguments)
         let argumentOfKey = try argumentsByKey(keys, arguments)
         let create = self.create
+        var tagsOfKey: (@Sendable (String) -> [String])?
+        if let tags {
+            tagsOfKey = { [argumentOfKey] key in tags(argumentOfKey[key]!) }
+        }
         let values = try await region.getOrCreateMulti(
             keys,
             expirationTime: expirationTime?.expiration(),
             policy: policy,
             shouldCache: shouldCache,
             omitting: omitsMissing,
+            tags: tagsOfKey,
             logger: logger
         ) { [argumentOfKey] requested in
             try await create(requested.map { argumentOfKey[$0]! })
@@ -120,7 +129,7 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
     /// one backend call and returns them.
     public nonisolated(nonsending) func refresh(_ arguments: [Argument]) async throws -> Output {
         let keys = try keys(arguments)
-        _ = try argumentsByKey(keys, arguments)
+        let argumentOfKey = try argumentsByKey(keys, arguments)
         _ = try region.configuration()  // before running the function: a refresh that cannot store fails first
         let values = try await create(arguments)
         guard values.count == arguments.count else {
@@ -133,7 +142,7 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
         for (key, value) in zip(keys, values) {
             stored[key] = value
         }
-        try await region.setMulti(stored)
+        try await store(stored, argumentOfKey: argumentOfKey)
         return assemble(arguments, values)
     }
 
@@ -141,12 +150,20 @@ public final class CachedMultiFunction<Argument: CacheKeyRepresentable & Hashabl
     public nonisolated(nonsending) func set(_ values: [Argument: Value]) async throws {
         let arguments = Array(values.keys)
         let keys = try keys(arguments)
-        _ = try argumentsByKey(keys, arguments)
+        let argumentOfKey = try argumentsByKey(keys, arguments)
         var stored: [String: Value] = [:]
         for (key, argument) in zip(keys, arguments) {
             stored[key] = values[argument]
         }
-        try await region.setMulti(stored)
+        try await store(stored, argumentOfKey: argumentOfKey)
+    }
+
+    /// Stores `values` by key with one backend call, each tagged from its argument.
+    private nonisolated(nonsending) func store(_ values: [String: Value], argumentOfKey: [String: Argument]) async throws {
+        guard let tags else {
+            return try await region.setMulti(values)
+        }
+        try await region.setMulti(values) { key in try TagInvalidations.validated(tags(argumentOfKey[key]!)) }
     }
 
     /// The fresh cached results for `arguments`, in order, `nil` where there is none.

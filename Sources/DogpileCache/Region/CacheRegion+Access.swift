@@ -95,13 +95,23 @@ extension CacheRegion {
     ///   - tags: Stored with every value, as in ``set(_:_:tags:)``. None by default.
     /// - Throws: `invalidTag`, `serializationFailed`, the backend's errors.
     public nonisolated(nonsending) func setMulti<Value: Sendable>(_ values: [String: Value], tags: [String] = []) async throws {
+        let tags = try TagInvalidations.validated(tags)
+        try await setMulti(values) { _ in tags }
+    }
+
+    /// ``setMulti(_:tags:)`` with each value's tags from its key: `tagsOfKey` returns them checked
+    /// (``TagInvalidations/validated(_:)``).
+    nonisolated(nonsending) func setMulti<Value: Sendable>(
+        _ values: [String: Value],
+        tagsOfKey: (String) throws -> [String]
+    ) async throws {
         let configuration = try self.configuration()
         guard !values.isEmpty else { return }
         let now = clock.now()
-        let tags = try TagInvalidations.validated(tags)
         let entries = try values.map {
             let backendKey = configuration.mangle($0.key)
             var value = CachedValue(typed: $0.value, creationTime: now)
+            let tags = try tagsOfKey($0.key)
             if !tags.isEmpty {
                 value.tags = tags
             }

@@ -109,14 +109,15 @@ extension CacheRegion {
     ///
     /// `function` is called with the arguments whose values are missing or stale and must return one
     /// value per argument, in the same order. A call returns the values in argument order.
-    /// Parameters are those of ``cacheOnArguments(name:namespace:expirationTime:policy:shouldCache:tags:keyGenerator:fileID:line:column:_:)``;
-    /// keys are `module:name|[namespace|]argument`.
+    /// Parameters are those of ``cacheOnArguments(name:namespace:expirationTime:policy:shouldCache:tags:keyGenerator:fileID:line:column:_:)``,
+    /// with `tags` giving the tags of each argument's value; keys are `module:name|[namespace|]argument`.
     public nonisolated func cacheMultiOnArguments<Argument: CacheKeyRepresentable & Hashable, Value: Sendable>(
         name: String,
         namespace: String? = nil,
         expirationTime: CachedFunctionExpiration? = nil,
         policy: CreationPolicy? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
+        tags: (@Sendable (Argument) -> [String])? = nil,
         keyGenerator: FunctionKeyGenerator? = nil,
         fileID: String = #fileID,
         line: Int = #line,
@@ -125,7 +126,7 @@ extension CacheRegion {
     ) -> CachedMultiFunction<Argument, Value, [Value]> {
         makeMultiFunction(
             name: name, namespace: namespace, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache,
-            keyGenerator: keyGenerator, location: "\(fileID):\(line):\(column)", module: Self.module(of: fileID),
+            tags: tags, keyGenerator: keyGenerator, location: "\(fileID):\(line):\(column)", module: Self.module(of: fileID),
             omitsMissing: false,
             create: { arguments in try await function(arguments).map(Optional.some) },
             assemble: { _, values in values.map { $0! } }
@@ -143,6 +144,7 @@ extension CacheRegion {
         expirationTime: CachedFunctionExpiration? = nil,
         policy: CreationPolicy? = nil,
         shouldCache: (@Sendable (Value) -> Bool)? = nil,
+        tags: (@Sendable (Argument) -> [String])? = nil,
         keyGenerator: FunctionKeyGenerator? = nil,
         fileID: String = #fileID,
         line: Int = #line,
@@ -151,7 +153,7 @@ extension CacheRegion {
     ) -> CachedMultiFunction<Argument, Value, [Argument: Value]> {
         makeMultiFunction(
             name: name, namespace: namespace, expirationTime: expirationTime, policy: policy, shouldCache: shouldCache,
-            keyGenerator: keyGenerator, location: "\(fileID):\(line):\(column)", module: Self.module(of: fileID),
+            tags: tags, keyGenerator: keyGenerator, location: "\(fileID):\(line):\(column)", module: Self.module(of: fileID),
             omitsMissing: true,
             create: { arguments in
                 let results = try await function(arguments)
@@ -173,6 +175,7 @@ extension CacheRegion {
         expirationTime: CachedFunctionExpiration?,
         policy: CreationPolicy?,
         shouldCache: (@Sendable (Value) -> Bool)?,
+        tags: (@Sendable (Argument) -> [String])?,
         keyGenerator: FunctionKeyGenerator?,
         location: String,
         module: String,
@@ -188,6 +191,7 @@ extension CacheRegion {
             expirationTime: expirationTime,
             policy: policy,
             shouldCache: shouldCache,
+            tags: tags,
             collision: registerFunction(
                 identity,
                 FunctionRegistration(location: location, multi: true, signature: "(\(Argument.self)) -> \(Value.self)")
