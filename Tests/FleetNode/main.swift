@@ -22,13 +22,13 @@
 //     invalidate-tag TAG hard|soft
 //                             invalidates the values tagged TAG, on every process; `invalidated`
 //     release                 lets the creators waiting in `load` return `created-<pid>`; `released`
-//     zipf KEYS SECONDS TASKS PATH
-//                             TASKS tasks read Zipf-skewed keys `zipf-0` … `zipf-<KEYS-1>` with
-//                             getOrCreate for SECONDS, a short pause after each read; key `zipf-N`
+//     zipf KEYS TASKS PATH    TASKS tasks read Zipf-skewed keys `zipf-0` … `zipf-<KEYS-1>` with
+//                             getOrCreate until `stop`, a short pause after each read; key `zipf-N`
 //                             carries tags `tag-<N % 8>` and `key-N`, and its creator returns the
-//                             clock's time as text. Every read is written to PATH as a line `START N VALUE` (START:
-//                             the clock's time when the read began; VALUE: the value read, `error`
-//                             for an error); answers `zipf reads=R` when done
+//                             clock's time as text. Every read is written to PATH as a line
+//                             `START N VALUE` (START: the clock's time when the read began; VALUE:
+//                             the value read, `error` for an error); answers `zipf reads=R` when done
+//     stop                    ends the reads of `zipf`; `stopping`
 //     quit                    shuts the backend down and exits
 // Commands run one after another, except `load` and `zipf`, which run in the background: their answer
 // comes when they are done, after the answers of the commands sent meanwhile.
@@ -85,6 +85,7 @@ func answer(_ line: String) {
 }
 
 let release = Release()
+let stopped = Atomic<Bool>(false)
 let creators = Atomic<Int>(0)
 let finished = Atomic<Int>(0)
 let pid = ProcessInfo.processInfo.processIdentifier
@@ -139,14 +140,14 @@ try await Task.detached {
                 answer("loaded values=\(Set(values).sorted().joined(separator: ",")) creators=\(creators.load(ordering: .relaxed))")
             })
         case "zipf":
-            let (keys, seconds, tasks, path) = (Int(words[1]) ?? 1, Double(words[2]) ?? 1, Int(words[3]) ?? 1, words[4])
+            let (keys, tasks, path) = (Int(words[1]) ?? 1, Int(words[2]) ?? 1, words[3])
+            stopped.store(false, ordering: .relaxed)
             background.append(Task {
-                let end = clock.now() + seconds
                 let reads = await withTaskGroup(of: [String].self) { group in
                     for _ in 0..<tasks {
                         group.addTask {
                             var reads: [String] = []
-                            while clock.now() < end {
+                            while !stopped.load(ordering: .relaxed) {
                                 // Zipf with exponent 1, approximated by a log-uniform draw.
                                 let index = Int(exp(Double.random(in: 0..<log(Double(keys + 1))))) - 1
                                 let start = clock.now()
@@ -168,6 +169,10 @@ try await Task.detached {
                     answer("error \(error)")
                 }
             })
+        case "stop":
+            // Answered first, so that this answer comes before the one of the reads it ends.
+            answer("stopping")
+            stopped.store(true, ordering: .relaxed)
         case "finished":
             answer("finished \(finished.load(ordering: .relaxed))")
         case "get":
