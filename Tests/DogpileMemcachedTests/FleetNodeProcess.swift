@@ -68,20 +68,29 @@ final class FleetNodeProcess: Sendable {
         input.write(Data((command + "\n").utf8))
     }
 
-    /// The next answer; fails when the process ended first. One caller at a time.
+    /// The next answer; fails when the process ended first or the waiting task is cancelled (by the
+    /// test's time limit), so that a node that does not answer fails the test instead of hanging
+    /// the run. One caller at a time.
     func nextAnswer() async throws -> String {
-        let line = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
-            let ready = answers.withLock { state -> String?? in
-                if !state.lines.isEmpty { return .some(state.lines.removeFirst()) }
-                if state.ended { return .some(nil) }
-                state.waiter = continuation
-                return nil
+        let line = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+                let ready = answers.withLock { state -> String?? in
+                    if !state.lines.isEmpty { return .some(state.lines.removeFirst()) }
+                    // Cancelled before the waiter is kept: the handler below found none to resume.
+                    if state.ended || Task.isCancelled { return .some(nil) }
+                    state.waiter = continuation
+                    return nil
+                }
+                if let ready {
+                    continuation.resume(returning: ready)
+                }
             }
-            if let ready {
-                continuation.resume(returning: ready)
-            }
+        } onCancel: {
+            answers.withLock { $0.waiter.take() }?.resume(returning: nil)
         }
-        guard let line else { throw FleetNodeError(message: "the fleet node exited") }
+        guard let line else {
+            throw FleetNodeError(message: Task.isCancelled ? "no answer before the test was cancelled" : "the fleet node exited")
+        }
         return line
     }
 
@@ -91,15 +100,30 @@ final class FleetNodeProcess: Sendable {
         return try await nextAnswer()
     }
 
-    /// Asks the node to quit and waits for it to exit.
+    /// Asks the node to quit and waits for it to exit; when the waiting task is cancelled (by the
+    /// test's time limit), kills it instead.
     func quit() async {
         send("quit")
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = exited.withLock { state in
-                if !state.done { state.waiter = continuation }
-                return state.done
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let done = exited.withLock { state in
+                    if !state.done && !Task.isCancelled { state.waiter = continuation }
+                    return state.done || Task.isCancelled
+                }
+                if done { continuation.resume() }
             }
-            if done { continuation.resume() }
+        } onCancel: {
+            exited.withLock { $0.waiter.take() }?.resume()
+        }
+        if Task.isCancelled {
+            process.withLock { $0.terminate() }
+        }
+    }
+
+    deinit {
+        // A test that failed before `quit` leaves no node behind.
+        process.withLock { process in
+            if process.isRunning { process.terminate() }
         }
     }
 }

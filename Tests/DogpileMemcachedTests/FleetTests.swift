@@ -3,9 +3,10 @@ import DogpileCacheTesting
 import Foundation
 import Testing
 
-/// Two processes sharing one memcached (issue: many processes, one cache), each a
-/// `dogpile-fleet-node` the test drives.
-@Suite(.enabled(if: TestServers.enabled, "memcached not started: run scripts/test.sh"), .timeLimit(.minutes(1)))
+/// Two or three processes sharing one memcached (issue: many processes, one cache), each a
+/// `dogpile-fleet-node` the test drives. One test at a time: the Zipf load's processes take both
+/// cores, and would slow the others' nodes for nothing.
+@Suite(.enabled(if: TestServers.enabled, "memcached not started: run scripts/test.sh"), .serialized, .timeLimit(.minutes(1)))
 struct FleetTests {
     private func nodes(region: String, options: [String] = []) throws -> (FleetNodeProcess, FleetNodeProcess) {
         let server = try TestServers.first()
@@ -158,7 +159,7 @@ struct FleetTests {
             #expect(try await node.ask("finished") == "finished 0")
         }
         for (node, keys, path) in readers {
-            node.send("zipf \(keys) 4 \(path)")
+            node.send("zipf \(keys) 2 \(path)")
         }
 
         // While they read, A invalidates every 250 ms: the region every 1.5 s, a tag in between (a
@@ -178,7 +179,6 @@ struct FleetTests {
             #expect(try await node.ask("stop") == "stopping")
         }
         let checker = FleetReadChecker(invalidations: invalidations, checkInterval: 1)
-        var verdicts: [FleetReadChecker.Verdict] = []
         for (node, keys, path) in readers {
             let answer = try await node.nextAnswer()
             let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
@@ -190,13 +190,11 @@ struct FleetTests {
                 verdict.violations.isEmpty,
                 "\(verdict.violations.count) reads of \(keys) keys served a value invalidated more than 1 s before, such as \(verdict.violations.prefix(3))"
             )
-            // The load ran across the invalidations.
+            // The load ran across the invalidations. (The check fails with thousands of violations
+            // when the local tier trusts its records for three intervals instead of one, and with
+            // about a hundred when it serves a value whose tag records are due.)
             #expect(verdict.readsAfterAnInvalidation > 1_000, "\(verdict)")
-            verdicts.append(verdict)
         }
-        // C's tier served values invalidated less than the interval before, as it may: the check
-        // judged reads that would fail it were the interval not kept.
-        #expect(verdicts[1].servedWithinInterval > 100, "\(verdicts[1])")
         await a.quit()
         await b.quit()
         await c.quit()

@@ -45,6 +45,9 @@ guard arguments.count >= 3, options.isSubset(of: ["--local", "--frozen-clock"]) 
 }
 var configuration = try MemcachedBackend.Configuration(url: arguments[1])
 configuration.distributedLock = true
+// Long enough that a node starved of CPU (a ThreadSanitizer build on a busy machine) still waits for
+// the other's lock rather than giving up and creating: the tests count creator calls.
+configuration.lockWaitTimeout = .seconds(60)
 configuration.poolSize = 2
 let backend = try MemcachedBackend(configuration: configuration)
 let clock = SteppedClock(moving: !options.contains("--frozen-clock"))
@@ -155,7 +158,7 @@ try await Task.detached {
                                     String(clock.now())
                                 }) ?? "error"
                                 reads.append("\(start) \(index) \(value)")
-                                try? await Task.sleep(for: .microseconds(100))
+                                try? await Task.sleep(for: .microseconds(500))
                             }
                             return reads
                         }
