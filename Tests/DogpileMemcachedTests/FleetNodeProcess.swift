@@ -12,7 +12,7 @@ final class FleetNodeProcess: Sendable {
         var ended = false
     }
 
-    private let process: Mutex<Process>
+    private let process: LockedValue<Process>
     private let input: FileHandle
     private let answers = LockedValue(Answers())
     private let exited = LockedValue<(done: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
@@ -28,7 +28,7 @@ final class FleetNodeProcess: Sendable {
         let stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
-        self.process = Mutex(process)
+        self.process = LockedValue(process)
         self.input = stdin.fileHandleForWriting
         stdout.fileHandleForReading.readabilityHandler = { [answers] handle in
             let data = handle.availableData

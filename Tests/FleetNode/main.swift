@@ -60,7 +60,7 @@ try await region.configure(
 
 /// Opens once: the creators of `load` wait for it.
 final class Release: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = LockedValue<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     func wait() async {
         await withCheckedContinuation { continuation in
@@ -204,7 +204,7 @@ try await Task.detached {
 final class SteppedClock: CacheClock {
     private let start = SystemCacheClock().now()
     private let moving: Bool
-    private let offset = Mutex<Double>(0)
+    private let offset = LockedValue<Double>(0)
 
     init(moving: Bool) {
         self.moving = moving

@@ -33,7 +33,7 @@ final class TagInvalidations: Sendable {
         var epochWriteID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
     /// The latest time, in microseconds, of every invalidation known here: the epoch and every
     /// tag's word. A value created at or after it is invalidated by no tag and has no tag record to
     /// read, which a read of a tagged value checks with one atomic load instead of the lock. Raised
