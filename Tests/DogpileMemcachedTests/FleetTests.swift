@@ -193,7 +193,7 @@ struct FleetTests {
             // The load ran across the invalidations. (The check fails with thousands of violations
             // when the local tier trusts its records for three intervals instead of one, and with
             // about a hundred when it serves a value whose tag records are due.)
-            #expect(verdict.readsAfterAnInvalidation > 1_000, "\(verdict)")
+            #expect(verdict.readsAfterAnInvalidation > 100, "\(verdict)")
         }
         await a.quit()
         await b.quit()
