@@ -8,13 +8,14 @@ import Testing
 /// cores, and would slow the others' nodes for nothing.
 @Suite(.enabled(if: TestServers.enabled, "memcached not started: run scripts/test.sh"), .serialized, .timeLimit(.minutes(1)))
 struct FleetTests {
-    private func nodes(region: String, options: [String] = []) throws -> (FleetNodeProcess, FleetNodeProcess) {
+    /// A node on the first test server.
+    private func node(region: String, options: [String] = []) throws -> FleetNodeProcess {
         let server = try TestServers.first()
-        let address = "\(server.host):\(server.port)"
-        return (
-            try FleetNodeProcess(server: address, region: region, options: options),
-            try FleetNodeProcess(server: address, region: region, options: options)
-        )
+        return try FleetNodeProcess(server: "\(server.host):\(server.port)", region: region, options: options)
+    }
+
+    private func nodes(region: String, options: [String] = []) throws -> (FleetNodeProcess, FleetNodeProcess) {
+        (try node(region: region, options: options), try node(region: region, options: options))
     }
 
     @Test("two processes, 100 callers each, one missing key: one creator call in all")
@@ -146,8 +147,7 @@ struct FleetTests {
         // values. C reads 200 keys, which its tier holds: it reads memcached mostly when its records
         // are older than the interval.
         let (b, c) = try nodes(region: region, options: ["--local"])
-        let server = try TestServers.first()
-        let a = try FleetNodeProcess(server: "\(server.host):\(server.port)", region: region)
+        let a = try node(region: region)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueKey("fleet-zipf"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
