@@ -45,7 +45,7 @@ struct FleetTests {
     func staleServedAcrossProcesses() async throws {
         let (a, b) = try nodes(region: "fleet-stale")
         let key = uniqueKey("fleet-stale")
-        #expect(try await a.ask("seed \(key) old 60") == "seeded")
+        #expect(try await a.ask("seed \(key) old 600") == "seeded")
         a.send("load \(key) 1")
         try await waitUntil { try await b.ask("locked \(key)") == "locked true" }
         // A's creator is still held: B answers from the stale value, creating nothing.

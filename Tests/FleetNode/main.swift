@@ -4,9 +4,10 @@
 //
 //     dogpile-fleet-node <host:port> <region name> [--local] [--frozen-clock]
 //
-// With `--local` the region has a local tier (1,000 entries, localExpirationTime 10 s,
-// invalidationCheckInterval 1 s: the defaults). With `--frozen-clock` its clock stands still,
-// starting at the system time, until `advance` moves it; otherwise it is the system clock.
+// The region's values expire after 300 s. With `--local` the region has a local tier (1,000
+// entries, localExpirationTime 10 s, invalidationCheckInterval 1 s: the defaults). With
+// `--frozen-clock` its clock stands still, starting at the system time, until `advance` moves it;
+// otherwise it is the system clock.
 //
 // Commands:
 //     seed KEY VALUE AGO [TAGS]
@@ -54,7 +55,9 @@ let clock = SteppedClock(moving: !options.contains("--frozen-clock"))
 let region = CacheRegion(name: arguments[2], clock: clock)
 try await region.configure(
     backend: backend,
-    expirationTime: .seconds(10),
+    // Values are created at their creation's start: a creator a test holds for longer than this
+    // (a ThreadSanitizer build on a busy machine) would make a value that is stale at once.
+    expirationTime: .seconds(300),
     localCache: options.contains("--local") ? try MemoryBackend(maxEntries: 1_000) : nil
 )
 
