@@ -16,7 +16,8 @@ struct ResilienceDocTests {
     }
 
     @Test func theArticlesPolicyConfiguresARegion() async throws {
-        let region = CacheRegion(name: "resilience")
+        // A clock that moves only when told: the timeouts below never run out on a slow machine.
+        let region = CacheRegion(name: "resilience", clock: ManualCacheClock())
         var policy = CreationPolicy()
         policy.failSafeMaxStaleness = .seconds(3600)  // a failed creation falls back on a value up to an hour stale
         policy.failSafeThrottle = .seconds(30)        // ... and does not try the source again for 30 s
